@@ -1,0 +1,35 @@
+# Relocation Radar: `make run` serves the app, `make test` runs every test (browser tests included).
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8501
+export RADAR_DB ?= data/radar.duckdb
+
+.PHONY: run test bench lint setup store clean
+
+$(BIN)/.installed: requirements.txt requirements-dev.txt
+	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11+ (or run make PYTHON=python3)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+setup: $(BIN)/.installed
+
+store: setup
+	$(BIN)/python -m lib build
+
+run: store
+	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true
+
+test: setup
+	$(BIN)/python -m pytest
+
+bench: store
+	$(BIN)/python -m bench
+
+lint: setup
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) data/*.duckdb data/*.duckdb.wal

@@ -1,0 +1,23 @@
+"""Relocation Radar: routes the pages and draws the shared sidebar. No business logic here."""
+
+import streamlit as st
+
+from lib import ui
+from lib.i18n import _
+
+st.set_page_config(page_title="Relocation Radar", page_icon=":material/radar:", layout="wide")
+
+# Language first: every label below, sidebar included, is drawn in it.
+ui.language_switch()
+
+pages = [
+    st.Page("pages/rank.py", title=_("Rank candidates"), icon=":material/leaderboard:", url_path="rank",
+            default=True),
+    st.Page("pages/company.py", title=_("Company profile"), icon=":material/business:", url_path="company"),
+    st.Page("pages/methodology.py", title=_("Methodology and sources"), icon=":material/menu_book:",
+            url_path="methodology"),
+]
+page = st.navigation(pages)
+st.sidebar.title(_("Relocation Radar"))
+ui.scoring_sidebar()
+page.run()

@@ -1,0 +1,135 @@
+"""Command-line interface for headless use and scripting (`python -m lib --help`)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+
+import pandas as pd
+from pydantic import ValidationError
+
+from lib.criteria import CRITERIA, CRITERION_IDS
+from lib.models import METHODS, ScoringSettings
+from lib.radar import load_universe
+from lib.scoring import criteria_matrix, rank_companies
+from lib.store import StoreBusyError, close_all, db_path, open_store
+
+
+class CliError(Exception):
+    """A user error: printed as one line on stderr, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one clear line instead of usage + message
+        raise CliError(message)
+
+
+def _pairs(text: str | None, what: str) -> dict[str, str]:
+    """Parse 'id=value,id=value' into a dict, naming the first bad item."""
+    pairs: dict[str, str] = {}
+    for item in filter(None, (part.strip() for part in (text or "").split(","))):
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise CliError(f"--{what}: expected id=value, got {item!r}")
+        if key.strip() not in CRITERION_IDS:
+            raise CliError(f"--{what}: unknown criterion {key.strip()!r} (known: {', '.join(CRITERION_IDS)})")
+        pairs[key.strip()] = value.strip()
+    return pairs
+
+
+def _settings(args: argparse.Namespace) -> ScoringSettings:
+    weights: dict[str, float] = {}
+    for key, value in _pairs(getattr(args, "weights", None), "weights").items():
+        try:
+            weights[key] = float(value)
+        except ValueError:
+            raise CliError(f"--weights: {key}={value!r} is not a number") from None
+    try:
+        return ScoringSettings(weights=weights, method=getattr(args, "method", "wsm"),
+                               missing=_pairs(args.missing, "missing"))
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise CliError(f"{'.'.join(map(str, err['loc'])) or 'settings'}: {err['msg']}") from None
+
+
+def _plain(value: object) -> object:
+    """numpy scalars to Python numbers for json (full float precision kept)."""
+    return value.item() if hasattr(value, "item") else str(value)
+
+
+def _emit(frame: pd.DataFrame, fmt: str) -> None:
+    if fmt == "csv":
+        frame.to_csv(sys.stdout, index=False, lineterminator="\n")
+    else:
+        records = frame.astype(object).where(frame.notna(), None).to_dict("records")
+        json.dump(records, sys.stdout, indent=1, ensure_ascii=False, default=_plain)
+        sys.stdout.write("\n")
+
+
+def cmd_build(args: argparse.Namespace) -> None:
+    store = open_store(args.db)
+    counts = store.fetch_one("SELECT (SELECT count(*) FROM companies), (SELECT count(*) FROM incentive_packages)")
+    print(f"store {store.path}: {counts[0]} companies, {counts[1]} incentive packages")
+
+
+def cmd_criteria(args: argparse.Namespace) -> None:
+    if args.describe:
+        rows = [{"id": c.id, "label": c.label, "direction": c.direction, "default_weight": c.default_weight,
+                 "default_missing": c.default_missing, "description": c.description} for c in CRITERIA]
+        _emit(pd.DataFrame(rows), args.format)
+        return
+    universe = load_universe(open_store(args.db))
+    _emit(criteria_matrix(universe.companies, universe.values, _settings(args)), args.format)
+
+
+def cmd_rank(args: argparse.Namespace) -> None:
+    if args.top is not None and args.top < 1:
+        raise CliError(f"--top must be at least 1, got {args.top}")
+    universe = load_universe(open_store(args.db))
+    ranking = rank_companies(universe.companies, universe.values, _settings(args))
+    contribution_columns = [f"c_{c}" for c in CRITERION_IDS] if args.method == "wsm" else []
+    table = ranking.table[["rank", "company_id", "name", "score", *contribution_columns]]
+    _emit(table.head(args.top) if args.top else table, args.format)
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
+    "build": cmd_build, "criteria": cmd_criteria, "rank": cmd_rank,
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m lib", description="Relocation Radar from the command line.")
+    parser.add_argument("--db", default=None, help=f"DuckDB store (default: $RADAR_DB or {db_path()})")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    sub.add_parser("build", help="create the store from the seed data if it does not exist")
+    crit = sub.add_parser("criteria", help="print the normalised criteria matrix (higher is better)")
+    crit.add_argument("--describe", action="store_true", help="list the criteria instead of the matrix")
+    crit.add_argument("--missing", help="missing-data policy per criterion: id=neutral|worst|exclude,...")
+    crit.add_argument("--format", choices=("csv", "json"), default="csv")
+    rank = sub.add_parser("rank", help="rank the candidate companies")
+    rank.add_argument("--method", choices=METHODS, default="wsm")
+    rank.add_argument("--weights", help="id=value,... (0-100, normalised to sum 1; others keep defaults)")
+    rank.add_argument("--missing", help="missing-data policy per criterion: id=neutral|worst|exclude,...")
+    rank.add_argument("--top", type=int, default=None, help="only the first N companies")
+    rank.add_argument("--format", choices=("csv", "json"), default="csv")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        COMMANDS[args.command](args)
+    except CliError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # e.g. piped into `head`: not an error
+        sys.stderr.close()
+        return 0
+    except StoreBusyError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 3
+    finally:
+        close_all()
+    return 0

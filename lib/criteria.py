@@ -1,0 +1,71 @@
+"""The eight relocation criteria: what each measures, its direction and its default weight."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Direction = Literal["benefit", "cost"]
+MissingPolicy = Literal["neutral", "worst", "exclude"]
+MISSING_POLICIES: tuple[MissingPolicy, ...] = ("neutral", "worst", "exclude")
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """One scoring criterion as shown on the methodology page and the sliders."""
+
+    id: str
+    label: str
+    direction: Direction
+    default_weight: float
+    default_missing: MissingPolicy
+    description: str
+
+
+# Order matters: it is the column order of the criteria matrix and of the sliders.
+CRITERIA: tuple[Criterion, ...] = (
+    Criterion(
+        "exit_firmness", "Exit firmness", "benefit", 20, "neutral",
+        "How firmly the company left Russia, from its tracker grade: "
+        "Withdrawal 1, Suspension 0.75, Scaling back 0.5, Buying time 0.25, Digging in 0.",
+    ),
+    Criterion(
+        "russian_footprint", "Russian footprint", "benefit", 15, "neutral",
+        "Operations left behind in Russia: Russian revenue and employees (log-scaled) and own "
+        "production there, averaged over the facts known.",
+    ),
+    Criterion(
+        "company_scale", "Company scale", "benefit", 15, "neutral",
+        "Worldwide revenue and employees, log-scaled between the smallest and largest company "
+        "in the store: the capacity to invest.",
+    ),
+    Criterion(
+        "sector_priority", "Sector priority", "benefit", 15, "neutral",
+        "Kazakhstan's priority for the company's sector (0-5), divided by 5.",
+    ),
+    Criterion(
+        "incentive_fit", "Incentive fit", "benefit", 10, "neutral",
+        "Estimated value of the best incentive package the company qualifies for, "
+        "relative to the best value any company can get.",
+    ),
+    Criterion(
+        "regional_presence", "Regional presence", "benefit", 10, "worst",
+        "An entity, plant or office already in Kazakhstan: a warm lead. "
+        "Unknown counts as no presence by default.",
+    ),
+    Criterion(
+        "production_intensity", "Production intensity", "benefit", 10, "worst",
+        "Own production in Russia (plants) rather than sales only: jobs and production to "
+        "relocate. Unknown counts as no production by default.",
+    ),
+    Criterion(
+        "compliance_risk", "Compliance risk", "cost", 5, "neutral",
+        "Sanctions exposure: still operating in Russia (Digging in 1 ... Withdrawal 0) and a "
+        "dual-use sector. A cost: higher risk lowers the score.",
+    ),
+)
+
+CRITERIA_BY_ID: dict[str, Criterion] = {c.id: c for c in CRITERIA}
+CRITERION_IDS: tuple[str, ...] = tuple(c.id for c in CRITERIA)
+DEFAULT_WEIGHTS: dict[str, float] = {c.id: c.default_weight for c in CRITERIA}
+DEFAULT_MISSING: dict[str, MissingPolicy] = {c.id: c.default_missing for c in CRITERIA}

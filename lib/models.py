@@ -1,0 +1,133 @@
+"""Pydantic models at the boundaries: seed and imported rows, weights, filters, the view."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from lib.criteria import CRITERION_IDS, DEFAULT_MISSING, DEFAULT_WEIGHTS, MissingPolicy
+
+RussiaStatus = Literal["Withdrawal", "Suspension", "Scaling back", "Buying time", "Digging in"]
+# The five-level scale of the Yale CELI list and the KSE tracker, firmest exit first.
+STATUSES: tuple[RussiaStatus, ...] = (
+    "Withdrawal", "Suspension", "Scaling back", "Buying time", "Digging in",
+)
+STATUS_GRADE: dict[str, str] = dict(zip(STATUSES, "ABCDF", strict=True))
+GRADE_STATUS: dict[str, str] = {g: s for s, g in STATUS_GRADE.items()}
+
+Method = Literal["wsm", "topsis"]
+METHODS: tuple[Method, ...] = ("wsm", "topsis")
+
+
+def company_key(name: str, hq_country: str | None) -> str:
+    """Stable matching key: accent-free, case-folded name without punctuation, plus HQ country."""
+    def norm(text: str) -> str:
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
+        text = text.replace("&", " and ")
+        return " ".join(re.sub(r"[^\w]+", " ", text).split())
+
+    return f"{norm(name)}|{norm(hq_country or '')}"
+
+
+class CompanyRow(BaseModel):
+    """One company as stored: facts are None when no public source gives them."""
+
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+    company_id: int | None = None
+    name: str = Field(min_length=1, max_length=200)
+    hq_country: str | None = Field(default=None, max_length=80)
+    industry: str | None = Field(default=None, max_length=80)
+    sector_code: str | None = Field(default=None, max_length=20)
+    status: RussiaStatus
+    tracker_grade: str | None = Field(default=None, max_length=40)
+    status_date: date | None = None
+    revenue_worldwide_usd_m: float | None = Field(default=None, ge=0)
+    employees_worldwide: int | None = Field(default=None, ge=0)
+    russia_revenue_usd_m: float | None = Field(default=None, ge=0)
+    russia_employees: int | None = Field(default=None, ge=0)
+    russia_production: bool | None = None
+    kazakhstan_presence: bool | None = None
+    website: str | None = Field(default=None, max_length=300)
+    is_candidate: bool = True
+    exclusion_reason: str | None = Field(default=None, max_length=200)
+    source: str = Field(min_length=1)
+    as_of: date
+
+    @property
+    def key(self) -> str:
+        return company_key(self.name, self.hq_country)
+
+
+class SectorRow(BaseModel):
+    """A sector with Kazakhstan's priority (0-5) and the reason for it."""
+
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+    sector_code: str = Field(min_length=1, max_length=20)
+    name: str = Field(min_length=1, max_length=120)
+    isic: str = Field(min_length=1, max_length=80)
+    kz_priority: int = Field(ge=0, le=5)
+    priority_reason: str = Field(min_length=1)
+    activity_type: Literal["manufacturing", "services", "it", "finance", "extractive", "other"]
+    dual_use: bool = False
+    source: str = Field(min_length=1)
+    as_of: date
+
+
+class Filters(BaseModel):
+    """Hard filters applied before scoring; empty lists mean 'all'."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sectors: list[str] = Field(default_factory=list, max_length=50)
+    countries: list[str] = Field(default_factory=list, max_length=200)
+    statuses: list[RussiaStatus] = Field(default_factory=list, max_length=5)
+    min_revenue_usd_m: float = Field(default=0, ge=0, le=10_000_000)
+    exclude_high_risk: bool = False
+    candidates_only: bool = True
+
+
+class ScoringSettings(BaseModel):
+    """Weights (any non-negative numbers, normalised when scoring), method and missing-data policy."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    method: Method = "wsm"
+    missing: dict[str, MissingPolicy] = Field(default_factory=lambda: dict(DEFAULT_MISSING))
+
+    @field_validator("weights")
+    @classmethod
+    def _known_weights(cls, weights: dict[str, float]) -> dict[str, float]:
+        unknown = set(weights) - set(CRITERION_IDS)
+        if unknown:
+            raise ValueError(f"unknown criterion {sorted(unknown)[0]!r}; known: {', '.join(CRITERION_IDS)}")
+        for cid, w in weights.items():
+            if not 0 <= w <= 100:
+                raise ValueError(f"weight {cid}={w} is outside 0-100")
+        return {cid: float(weights.get(cid, DEFAULT_WEIGHTS[cid])) for cid in CRITERION_IDS}
+
+    @field_validator("missing")
+    @classmethod
+    def _known_missing(cls, missing: dict[str, MissingPolicy]) -> dict[str, MissingPolicy]:
+        unknown = set(missing) - set(CRITERION_IDS)
+        if unknown:
+            raise ValueError(f"unknown criterion {sorted(unknown)[0]!r}")
+        return {cid: missing.get(cid, DEFAULT_MISSING[cid]) for cid in CRITERION_IDS}
+
+    @model_validator(mode="after")
+    def _some_weight(self) -> ScoringSettings:
+        if sum(self.weights.values()) <= 0:
+            raise ValueError("at least one criterion needs a weight above 0")
+        return self
+
+    def normalised_weights(self) -> dict[str, float]:
+        """Weights scaled to sum to 1."""
+        total = sum(self.weights.values())
+        return {cid: w / total for cid, w in self.weights.items()}

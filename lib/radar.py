@@ -1,0 +1,30 @@
+"""The scoring universe: companies from the store joined with their criterion values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from lib.incentives import Assumptions, best_value_by_sector
+from lib.scoring import criteria_values
+from lib.store import Store
+
+
+@dataclass(frozen=True)
+class Universe:
+    """All companies (candidates and not) and their oriented criterion values (NaN = missing)."""
+
+    companies: pd.DataFrame
+    values: pd.DataFrame
+    incentive_best: dict[str, float]  # best package value (% of investment) per sector code
+
+
+def load_universe(store: Store, assumptions: Assumptions | None = None) -> Universe:
+    """Read companies, sectors and packages and compute every criterion once."""
+    assumptions = assumptions or Assumptions()
+    companies = store.companies()
+    best = best_value_by_sector(store.sectors(), store.incentive_packages(), assumptions, store.mci_table())
+    # Scales are relative to the candidate universe, so non-candidates do not stretch them.
+    values = criteria_values(companies, best)
+    return Universe(companies, values, best)

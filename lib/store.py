@@ -1,0 +1,291 @@
+"""The one module that talks to DuckDB: schema, seed loading, parameterised reads and audited writes.
+
+A Store holds one root connection per process; every read or write opens its own cursor, so
+Streamlit sessions (one thread each) never share a connection. Results are fetched completely
+because an open DuckDB result keeps its cursor busy.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED_DIR = ROOT / "data" / "seed"
+DEFAULT_DB = ROOT / "data" / "radar.duckdb"
+SCHEMA_VERSION = 1
+TABLES = ("sectors", "companies", "company_facts", "incentive_packages", "mci", "scenarios",
+          "shortlist", "shortlist_notes", "audit_log")
+LIST_COLUMNS = ("sector_codes", "excluded_sector_codes", "activity_types", "locations")
+
+SCHEMA_V1 = """
+CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at TIMESTAMP NOT NULL);
+CREATE TABLE IF NOT EXISTS sectors (
+    sector_code VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, isic VARCHAR NOT NULL,
+    kz_priority INTEGER NOT NULL CHECK (kz_priority BETWEEN 0 AND 5), priority_reason VARCHAR NOT NULL,
+    activity_type VARCHAR NOT NULL, dual_use BOOLEAN NOT NULL, source VARCHAR NOT NULL, as_of DATE NOT NULL);
+CREATE TABLE IF NOT EXISTS companies (
+    company_id INTEGER PRIMARY KEY, company_key VARCHAR NOT NULL UNIQUE, name VARCHAR NOT NULL,
+    hq_country VARCHAR, industry VARCHAR, sector_code VARCHAR, status VARCHAR NOT NULL,
+    tracker_grade VARCHAR, status_date DATE, revenue_worldwide_usd_m DOUBLE, employees_worldwide BIGINT,
+    russia_revenue_usd_m DOUBLE, russia_employees BIGINT, russia_production BOOLEAN,
+    kazakhstan_presence BOOLEAN, website VARCHAR, is_candidate BOOLEAN NOT NULL DEFAULT TRUE,
+    exclusion_reason VARCHAR, source VARCHAR NOT NULL, as_of DATE NOT NULL);
+CREATE TABLE IF NOT EXISTS company_facts (
+    company_id INTEGER NOT NULL, fact VARCHAR NOT NULL, value VARCHAR NOT NULL, period VARCHAR,
+    source VARCHAR NOT NULL, note VARCHAR, PRIMARY KEY (company_id, fact));
+CREATE TABLE IF NOT EXISTS incentive_packages (
+    package_id VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, instrument_type VARCHAR NOT NULL,
+    legal_basis VARCHAR NOT NULL, valid_from DATE NOT NULL, valid_to DATE,
+    sector_codes VARCHAR[] NOT NULL, excluded_sector_codes VARCHAR[] NOT NULL,
+    activity_types VARCHAR[] NOT NULL, locations VARCHAR[] NOT NULL, min_investment_mci BIGINT,
+    requires_new_entity BOOLEAN NOT NULL, cit_exemption_years INTEGER, property_tax_years INTEGER,
+    land_tax_years INTEGER, customs_vat_exemption BOOLEAN NOT NULL, in_kind_grant_pct DOUBLE,
+    stability_years INTEGER, other_benefits VARCHAR, uncertain BOOLEAN NOT NULL, uncertainty_note VARCHAR,
+    source VARCHAR NOT NULL, as_of DATE NOT NULL);
+CREATE TABLE IF NOT EXISTS mci (year INTEGER PRIMARY KEY, mci_kzt INTEGER NOT NULL, source VARCHAR NOT NULL,
+    as_of DATE NOT NULL);
+CREATE SEQUENCE IF NOT EXISTS scenario_ids;
+CREATE TABLE IF NOT EXISTS scenarios (
+    scenario_id INTEGER PRIMARY KEY DEFAULT nextval('scenario_ids'), name VARCHAR NOT NULL UNIQUE,
+    created_by VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL, view JSON NOT NULL, note VARCHAR);
+CREATE TABLE IF NOT EXISTS shortlist (
+    company_id INTEGER PRIMARY KEY, stage VARCHAR NOT NULL, owner VARCHAR, next_step VARCHAR, due_date DATE,
+    contact_status VARCHAR, score_at_add DOUBLE, rank_at_add INTEGER, scenario_at_add JSON,
+    added_by VARCHAR NOT NULL, added_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL,
+    version INTEGER NOT NULL DEFAULT 1, removed BOOLEAN NOT NULL DEFAULT FALSE, removed_at TIMESTAMP,
+    removed_by VARCHAR);
+CREATE SEQUENCE IF NOT EXISTS note_ids;
+CREATE TABLE IF NOT EXISTS shortlist_notes (
+    note_id INTEGER PRIMARY KEY DEFAULT nextval('note_ids'), company_id INTEGER NOT NULL,
+    author VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL, text VARCHAR NOT NULL);
+CREATE SEQUENCE IF NOT EXISTS audit_ids;
+CREATE TABLE IF NOT EXISTS audit_log (
+    audit_id BIGINT PRIMARY KEY DEFAULT nextval('audit_ids'), changed_at TIMESTAMP NOT NULL, actor VARCHAR NOT NULL,
+    action VARCHAR NOT NULL, table_name VARCHAR NOT NULL, record_key VARCHAR, before JSON, after JSON,
+    source_file VARCHAR);
+"""
+# Each entry upgrades the schema from version i to i+1; append, never edit.
+MIGRATIONS: list[str] = [SCHEMA_V1]
+
+
+class StoreBusyError(RuntimeError):
+    """The DuckDB file is locked by another process (usually the running app)."""
+
+
+def db_path() -> Path:
+    """Where the store lives: $RADAR_DB, else data/radar.duckdb."""
+    return Path(os.environ.get("RADAR_DB") or DEFAULT_DB)
+
+
+def _json_default(value: Any) -> str:
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def to_json(value: Any) -> str | None:
+    """JSON text for audit before/after columns; None stays NULL."""
+    if value is None:
+        return None
+    return json.dumps(value, default=_json_default, ensure_ascii=False, sort_keys=True)
+
+
+class Store:
+    """A DuckDB file with the Relocation Radar schema."""
+
+    def __init__(self, path: str | Path, read_only: bool = False) -> None:
+        self.path = Path(path)
+        self._write_lock = threading.Lock()
+        try:
+            self._root = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if "lock" in str(exc).lower():
+                raise StoreBusyError(
+                    f"The store {self.path} is in use by another process (probably the running app). "
+                    "Make the change on the app's Data page, stop the app first, or point RADAR_DB at a copy."
+                ) from exc
+            raise
+        if not read_only:
+            self.migrate()
+
+    def close(self) -> None:
+        self._root.close()
+
+    # -- reading -----------------------------------------------------------------------------
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A fresh cursor on the root connection: one per query or per thread."""
+        return self._root.cursor()
+
+    def fetch_df(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> pd.DataFrame:
+        """Run a parameterised query and return the whole result as a DataFrame."""
+        with self.cursor() as cur:
+            return cur.execute(sql, params or []).df()
+
+    def fetch_all(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> list[tuple]:
+        with self.cursor() as cur:
+            return cur.execute(sql, params or []).fetchall()
+
+    def fetch_one(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> tuple | None:
+        with self.cursor() as cur:
+            return cur.execute(sql, params or []).fetchone()
+
+    # -- writing -----------------------------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor inside BEGIN ... COMMIT; any exception rolls everything back."""
+        with self._write_lock, self.cursor() as cur:
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                yield cur
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+            cur.execute("COMMIT")
+
+    @staticmethod
+    def audit(cur: duckdb.DuckDBPyConnection, *, actor: str, action: str, table: str,
+              record_key: str | None, before: Any = None, after: Any = None,
+              source_file: str | None = None) -> None:
+        """Record one write in audit_log, inside the caller's transaction."""
+        cur.execute(
+            "INSERT INTO audit_log (changed_at, actor, action, table_name, record_key, before, after, source_file) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [datetime.now(), actor, action, table, record_key, to_json(before), to_json(after), source_file],
+        )
+
+    def migrate(self) -> int:
+        """Bring the schema up to SCHEMA_VERSION; returns the version now in place."""
+        with self._write_lock, self.cursor() as cur:
+            cur.execute("CREATE TABLE IF NOT EXISTS schema_version "
+                        "(version INTEGER PRIMARY KEY, applied_at TIMESTAMP NOT NULL)")
+            current = cur.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
+            for version in range(current, len(MIGRATIONS)):
+                cur.execute("BEGIN TRANSACTION")
+                cur.execute(MIGRATIONS[version])
+                cur.execute("INSERT INTO schema_version VALUES (?, ?)", [version + 1, datetime.now()])
+                cur.execute("COMMIT")
+        return len(MIGRATIONS)
+
+    # -- the domain tables -------------------------------------------------------------------
+    def companies(self) -> pd.DataFrame:
+        """All companies with their sector's name, priority, activity type and dual-use flag."""
+        return self.fetch_df(
+            "SELECT c.*, s.name AS sector_name, s.kz_priority, s.activity_type, s.dual_use "
+            "FROM companies c LEFT JOIN sectors s USING (sector_code) ORDER BY c.company_id"
+        )
+
+    def company(self, company_id: int) -> dict[str, Any] | None:
+        frame = self.fetch_df(
+            "SELECT c.*, s.name AS sector_name, s.kz_priority, s.priority_reason, s.activity_type, s.dual_use "
+            "FROM companies c LEFT JOIN sectors s USING (sector_code) WHERE c.company_id = ?", [company_id]
+        )
+        return None if frame.empty else frame.iloc[0].to_dict()
+
+    def company_facts(self, company_id: int) -> pd.DataFrame:
+        return self.fetch_df("SELECT fact, value, period, source, note FROM company_facts "
+                             "WHERE company_id = ? ORDER BY fact", [company_id])
+
+    def sectors(self) -> pd.DataFrame:
+        return self.fetch_df("SELECT * FROM sectors ORDER BY kz_priority DESC, sector_code")
+
+    def incentive_packages(self) -> pd.DataFrame:
+        frame = self.fetch_df("SELECT * FROM incentive_packages ORDER BY valid_from DESC, package_id")
+        for column in ("valid_from", "valid_to", "as_of"):
+            frame[column] = [None if pd.isna(v) else pd.Timestamp(v).date() for v in frame[column]]
+        return frame
+
+    def mci_table(self) -> dict[int, int]:
+        return {int(y): int(v) for y, v in self.fetch_all("SELECT year, mci_kzt FROM mci")}
+
+    # -- facts about the store -----------------------------------------------------------------
+    def data_version(self) -> int:
+        """Changes whenever anything is written (the newest audit id): a cheap cache key."""
+        return int(self.fetch_one("SELECT coalesce(max(audit_id), 0) FROM audit_log")[0])
+
+    def table_checksums(self) -> dict[str, tuple[int, str]]:
+        """Row count and an order-independent checksum of every table, to prove nothing changed."""
+        result = {}
+        for table in TABLES:
+            rows = self.fetch_all(f"SELECT * FROM {table}")  # table names come from TABLES only
+            digest = hashlib.sha256()
+            for line in sorted(repr(r) for r in rows):
+                digest.update(line.encode())
+            result[table] = (len(rows), digest.hexdigest())
+        return result
+
+    def is_seeded(self) -> bool:
+        return bool(self.fetch_one("SELECT count(*) FROM companies")[0])
+
+    def load_seed(self, seed_dir: Path = SEED_DIR, actor: str = "seed") -> dict[str, int]:
+        """Fill an empty store from the committed seed CSVs, in one transaction."""
+        counts: dict[str, int] = {}
+        with self.transaction() as cur:
+            for table in ("sectors", "mci", "companies", "company_facts", "incentive_packages"):
+                rows = _read_seed(seed_dir / f"{table}.csv", table)
+                if table == "companies":
+                    from lib.models import company_key
+                    for row in rows:
+                        row["company_key"] = company_key(row["name"], row["hq_country"])
+                frame = pd.DataFrame(rows, dtype=object)
+                columns = ", ".join(frame.columns)
+                cur.register("seed_rows", frame)
+                cur.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM seed_rows")
+                cur.unregister("seed_rows")
+                counts[table] = len(rows)
+            self.audit(cur, actor=actor, action="load_seed", table="*", record_key=None,
+                       after=counts, source_file=str(seed_dir))
+        return counts
+
+
+def _read_seed(path: Path, table: str) -> list[dict[str, Any]]:
+    """Seed CSV rows with empty cells as NULL and list columns split on ';'."""
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    out = []
+    for row in rows:
+        clean: dict[str, Any] = {}
+        for key, value in row.items():
+            if table == "incentive_packages" and key in LIST_COLUMNS:
+                clean[key] = [v.strip() for v in value.split(";") if v.strip()]
+            else:
+                clean[key] = value if value != "" else None
+        out.append(clean)
+    return out
+
+
+_stores: dict[Path, Store] = {}
+_stores_lock = threading.Lock()
+
+
+def open_store(path: str | Path | None = None, seed_dir: Path = SEED_DIR) -> Store:
+    """The process-wide Store for a path, created and seeded if it is new."""
+    resolved = Path(path or db_path()).resolve()
+    with _stores_lock:
+        store = _stores.get(resolved)
+        if store is None:
+            resolved.parent.mkdir(parents=True, exist_ok=True)
+            store = Store(resolved)
+            if not store.is_seeded():
+                store.load_seed(seed_dir)
+            _stores[resolved] = store
+        return store
+
+
+def close_all() -> None:
+    """Close every open store (tests and CLI exit)."""
+    with _stores_lock:
+        for store in _stores.values():
+            store.close()
+        _stores.clear()

@@ -1,0 +1,65 @@
+"""Rank page: the ranked relocation candidates and what their scores are made of."""
+
+import streamlit as st
+
+from lib import ui
+from lib.charts import contribution_chart, score_chart
+from lib.i18n import _, fmt_number, ngettext
+
+settings, filters = ui.current_view()
+ranking = ui.current_ranking()
+table = ranking.table
+
+st.title(_("Relocation candidates"))
+st.caption(_("Foreign companies that curtailed operations in Russia since 2022, ranked by how well they fit "
+             "Kazakhstan. Move the weights in the sidebar; open a company to see why it ranks where it does."))
+
+if table.empty:
+    st.info(_("No company matches the filters. Widen the sector, country or status filters, or lower the "
+              "minimum revenue."))
+    st.stop()
+
+left, middle, right = st.columns(3)
+left.metric(_("Companies ranked"), fmt_number(len(table)))
+middle.metric(_("Method"), _(ui.METHOD_LABELS[ranking.method]))
+right.metric(_("Median data completeness"), f"{fmt_number(table['completeness'].median() * 100)} %")
+if ranking.excluded_missing:
+    st.caption(ngettext("%(n)d company was left out because of missing data.",
+                        "%(n)d companies were left out because of missing data.",
+                        ranking.excluded_missing) % {"n": ranking.excluded_missing})
+
+shown = table.assign(
+    sector=table["sector_code"].map(ui.sector_names()).fillna("—").map(_),
+    status=table["status"].map(_),
+    completeness=table["completeness"] * 100,
+)
+selection = st.dataframe(
+    shown,
+    key="ranked_table",
+    hide_index=True,
+    on_select="rerun",
+    selection_mode="multi-row",
+    column_order=["rank", "name", "sector", "hq_country", "status", "score", "completeness"],
+    column_config={
+        "rank": st.column_config.NumberColumn(_("Rank"), width="small"),
+        "name": st.column_config.TextColumn(_("Company")),
+        "sector": st.column_config.TextColumn(_("Sector")),
+        "hq_country": st.column_config.TextColumn(_("HQ country")),
+        "status": st.column_config.TextColumn(_("Russia status")),
+        "score": st.column_config.ProgressColumn(_("Score"), min_value=0.0, max_value=1.0, format="%.3f",
+                                                 help=_("0 to 1; higher is a better fit")),
+        "completeness": st.column_config.NumberColumn(_("Data completeness, %"), format="%.0f",
+                                                      help=_("Share of criteria backed by real data")),
+    },
+)
+selected = [int(table.iloc[i]["company_id"]) for i in selection.selection.rows]
+if selected and st.button(_("Open the profile of the selected company"), type="primary"):
+    st.session_state["company"] = selected[0]
+    st.switch_page("pages/company.py")
+if not selected:
+    st.caption(_("Select a row to open the company's profile."))
+
+if ranking.method == "wsm":
+    st.altair_chart(contribution_chart(table), width="stretch")
+else:
+    st.altair_chart(score_chart(table), width="stretch")

@@ -1,0 +1,87 @@
+"""The CLI in a subprocess: the criteria matrix, rankings agreeing with textbook methods, bad arguments."""
+
+import io
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+from pymcdm.methods import TOPSIS
+from pymcdm.normalizations import vector_normalization
+
+from lib.criteria import CRITERIA, CRITERION_IDS
+from tests.conftest import ROOT
+
+
+@pytest.fixture
+def cli(store, monkeypatch):
+    """Run `python -m lib ...` against the test store; returns (exit code, stdout, stderr)."""
+    path = str(store.path)
+    store.close()  # the CLI opens the file in its own process
+    from lib import store as store_module
+    store_module._stores.clear()
+
+    def run(*args: str) -> tuple[int, str, str]:
+        proc = subprocess.run([sys.executable, "-m", "lib", "--db", path, *args], cwd=ROOT,
+                              capture_output=True, text=True, timeout=120)
+        return proc.returncode, proc.stdout, proc.stderr
+
+    return run
+
+
+def test_criteria_matrix_and_rankings(cli):
+    code, out, err = cli("criteria", "--format", "csv")
+    assert code == 0, err
+    matrix = pd.read_csv(io.StringIO(out))
+    assert list(matrix.columns) == ["company_id", "name", *CRITERION_IDS]
+    assert len(matrix) >= 300
+    values = matrix[list(CRITERION_IDS)].to_numpy()
+    assert values.min() >= 0 and values.max() <= 1
+
+    weights = np.array([c.default_weight for c in CRITERIA], dtype=float)
+    weights /= weights.sum()
+    code, out, _ = cli("rank", "--method", "topsis", "--format", "csv")
+    assert code == 0
+    ranked = pd.read_csv(io.StringIO(out)).set_index("company_id")
+    expected = TOPSIS(vector_normalization)(values, weights, np.ones(len(weights)))
+    ours = ranked.loc[matrix["company_id"], "score"].to_numpy()
+    assert np.max(np.abs(ours - expected)) < 1e-9
+
+    code, out, _ = cli("rank", "--method", "wsm", "--weights", "exit_firmness=60,company_scale=0", "--format", "csv")
+    assert code == 0
+    ranked = pd.read_csv(io.StringIO(out))
+    custom = np.array([60 if c.id == "exit_firmness" else 0 if c.id == "company_scale" else c.default_weight
+                       for c in CRITERIA], dtype=float)
+    custom /= custom.sum()
+    wsm = pd.Series(values @ custom, index=matrix["company_id"])
+    assert np.max(np.abs(ranked.set_index("company_id")["score"] - wsm.loc[ranked["company_id"]].to_numpy())) < 1e-9
+    contributions = ranked[[f"c_{c}" for c in CRITERION_IDS]].sum(axis=1)
+    assert np.allclose(contributions, ranked["score"], atol=1e-12)
+    assert list(ranked["rank"]) == list(range(1, len(ranked) + 1))
+
+
+def test_describe_and_top(cli):
+    code, out, _ = cli("criteria", "--describe", "--format", "json")
+    described = json.loads(out)
+    assert [d["id"] for d in described] == list(CRITERION_IDS)
+    assert {d["direction"] for d in described} == {"benefit", "cost"}
+    code, out, _ = cli("rank", "--top", "5", "--format", "json")
+    assert code == 0 and [r["rank"] for r in json.loads(out)] == [1, 2, 3, 4, 5]
+
+
+@pytest.mark.parametrize("args, message", [
+    (("rank", "--weights", "nope=3"), "unknown criterion 'nope'"),
+    (("rank", "--weights", "exit_firmness=abc"), "is not a number"),
+    (("rank", "--weights", "exit_firmness=500"), "outside 0-100"),
+    (("rank", "--weights", "exit_firmness"), "expected id=value"),
+    (("rank", "--method", "ahp"), "invalid choice"),
+    (("rank", "--top", "0"), "--top must be at least 1"),
+    (("rank", "--missing", "company_scale=maybe"), "missing.company_scale"),
+])
+def test_bad_arguments_one_line(cli, args, message):
+    code, out, err = cli(*args)
+    assert code != 0 and out == ""
+    assert message in err
+    assert len(err.strip().splitlines()) == 1

@@ -1,0 +1,143 @@
+"""Scoring formulas against hand-computed cases and an independent TOPSIS (pymcdm)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from pymcdm.methods import TOPSIS
+from pymcdm.normalizations import vector_normalization
+
+from lib.criteria import CRITERION_IDS, DEFAULT_WEIGHTS
+from lib.models import Filters, ScoringSettings
+from lib.scoring import apply_missing, criteria_values, filter_mask, rank_companies, topsis, weighted_sum
+
+
+def test_weighted_sum_by_hand():
+    matrix = np.array([[1.0, 0.0], [0.5, 0.5], [0.2, 1.0]])
+    scores, contributions = weighted_sum(matrix, np.array([0.75, 0.25]))
+    assert scores == pytest.approx([0.75, 0.5, 0.4])
+    assert contributions[2] == pytest.approx([0.15, 0.25])
+
+
+def test_topsis_by_hand():
+    # Two companies, two criteria, equal weights: A=(1,0), B=(0,1) are symmetric -> 0.5 each;
+    # C=(1,1) is the ideal -> 1.
+    matrix = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    scores = topsis(matrix, np.array([0.5, 0.5]))
+    assert scores == pytest.approx([0.5, 0.5, 1.0])
+
+
+def test_topsis_matches_pymcdm_on_random_matrices():
+    rng = np.random.default_rng(7)
+    for _ in range(20):
+        matrix = rng.random((40, 8))
+        weights = rng.dirichlet(np.ones(8))
+        ours = topsis(matrix, weights)
+        theirs = TOPSIS(vector_normalization)(matrix, weights, np.ones(8))
+        assert np.max(np.abs(ours - theirs)) < 1e-12
+
+
+def test_contributions_add_up_to_score(universe):
+    settings = ScoringSettings(weights={"exit_firmness": 40, "company_scale": 5})
+    table = rank_companies(universe.companies, universe.values, settings).table
+    contributions = table[[f"c_{c}" for c in CRITERION_IDS]].sum(axis=1)
+    assert np.allclose(contributions, table["score"], atol=1e-12)
+    assert table["score"].is_monotonic_decreasing
+    assert list(table["rank"]) == list(range(1, len(table) + 1))
+
+
+def test_weights_are_normalised():
+    settings = ScoringSettings(weights={c: 10 for c in CRITERION_IDS})
+    assert sum(settings.normalised_weights().values()) == pytest.approx(1.0)
+    assert set(settings.normalised_weights().values()) == {1 / 8}
+
+
+@pytest.mark.parametrize("bad", [{"nope": 1}, {"exit_firmness": -1}, {"exit_firmness": 101},
+                                 {c: 0 for c in DEFAULT_WEIGHTS}])
+def test_bad_weights_rejected(bad):
+    with pytest.raises(ValueError):
+        ScoringSettings(weights=bad)
+
+
+def test_every_value_in_unit_interval(universe):
+    values = universe.values
+    assert list(values.columns) == list(CRITERION_IDS)
+    known = values.stack().dropna()
+    assert len(known) > 0
+    assert ((known >= 0) & (known <= 1)).all()
+
+
+def _frame(**columns):
+    base = {
+        "company_id": [1, 2, 3], "name": ["A", "B", "C"], "hq_country": ["X", "Y", "X"],
+        "sector_code": ["IND", "FIN", None], "status": ["Withdrawal", "Digging in", "Suspension"],
+        "russia_revenue_usd_m": [100.0, None, None], "russia_employees": [None, None, None],
+        "russia_production": [True, None, None], "revenue_worldwide_usd_m": [1000.0, 100000.0, None],
+        "employees_worldwide": [None, None, None], "kz_priority": [5, 2, None],
+        "kazakhstan_presence": [None, False, True], "dual_use": [True, False, None], "is_candidate": [True] * 3,
+    }
+    base.update(columns)
+    return pd.DataFrame(base)
+
+
+def test_criteria_values_hand_computed():
+    companies = _frame()
+    values = criteria_values(companies, {"IND": 50.0, "FIN": 25.0})
+    a, b, c = (values.iloc[i] for i in range(3))
+    assert a["exit_firmness"] == 1.0 and b["exit_firmness"] == 0.0 and c["exit_firmness"] == 0.75
+    assert a["sector_priority"] == 1.0 and b["sector_priority"] == pytest.approx(0.4)
+    assert np.isnan(c["sector_priority"]) and np.isnan(c["incentive_fit"])
+    assert a["incentive_fit"] == 1.0 and b["incentive_fit"] == 0.5
+    # Russian footprint of A: mean(log1p(100)/log1p(100), production 1) = 1
+    assert a["russian_footprint"] == 1.0 and np.isnan(b["russian_footprint"])
+    # Scale: log-scaled between 1,000 and 100,000 -> A 0, B 1
+    assert a["company_scale"] == 0.0 and b["company_scale"] == 1.0
+    # Compliance risk (cost, inverted): A = 1 - (0.75*0 + 0.25*1) = 0.75; B = 1 - 0.75 = 0.25
+    assert a["compliance_risk"] == pytest.approx(0.75) and b["compliance_risk"] == pytest.approx(0.25)
+    assert c["regional_presence"] == 1.0 and b["regional_presence"] == 0.0 and np.isnan(a["regional_presence"])
+
+
+@pytest.mark.parametrize("policy, expected", [("neutral", 0.5), ("worst", 0.0)])
+def test_missing_policy_fills(policy, expected):
+    values = pd.DataFrame({c: [np.nan, 1.0] for c in CRITERION_IDS})
+    filled, completeness = apply_missing(values, ScoringSettings(missing={c: policy for c in CRITERION_IDS}))
+    assert (filled.iloc[0] == expected).all()
+    assert list(completeness) == [0.0, 1.0]
+
+
+def test_missing_policy_exclude_drops_only_weighted_criteria():
+    values = pd.DataFrame({c: [np.nan if c == "company_scale" else 0.3, 0.6] for c in CRITERION_IDS})
+    settings = ScoringSettings(missing={"company_scale": "exclude"})
+    filled, _ = apply_missing(values, settings)
+    assert len(filled) == 1
+    unweighted = ScoringSettings(missing={"company_scale": "exclude"}, weights={"company_scale": 0})
+    assert len(apply_missing(values, unweighted)[0]) == 2
+
+
+def test_hard_filters():
+    companies = _frame()
+    assert list(filter_mask(companies, Filters(sectors=["IND"]))) == [True, False, False]
+    assert list(filter_mask(companies, Filters(countries=["X"]))) == [True, False, True]
+    assert list(filter_mask(companies, Filters(statuses=["Digging in"]))) == [False, True, False]
+    assert list(filter_mask(companies, Filters(min_revenue_usd_m=5000))) == [False, True, False]
+    assert list(filter_mask(companies, Filters(exclude_high_risk=True))) == [True, False, False]
+
+
+def test_filters_change_the_ranking(universe):
+    everyone = rank_companies(universe.companies, universe.values, ScoringSettings()).table
+    it_only = rank_companies(universe.companies, universe.values, ScoringSettings(),
+                             Filters(sectors=["ITC"])).table
+    assert 0 < len(it_only) < len(everyone)
+    assert set(it_only["sector_code"]) == {"ITC"}
+
+
+def test_ranking_excludes_non_candidates(universe):
+    table = rank_companies(universe.companies, universe.values, ScoringSettings()).table
+    non_candidates = set(universe.companies.loc[~universe.companies["is_candidate"], "company_id"])
+    assert non_candidates and not non_candidates & set(table["company_id"])
+
+
+def test_a_heavier_weight_moves_the_ranking(universe):
+    base = rank_companies(universe.companies, universe.values, ScoringSettings()).table
+    only_scale = ScoringSettings(weights={c: (100 if c == "company_scale" else 0) for c in CRITERION_IDS})
+    heavy = rank_companies(universe.companies, universe.values, only_scale).table
+    assert list(base["company_id"].head(10)) != list(heavy["company_id"].head(10))
