@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from lib.auth import User
 from lib.criteria import CRITERIA, MISSING_POLICIES
 from lib.i18n import DEFAULT_LANGUAGE, LANGUAGES, _, set_language
 from lib.incentives import Assumptions
@@ -116,3 +117,8 @@ def sector_names() -> dict[str, str]:
     """Sector code -> English name (translate with _ when showing)."""
     companies = get_universe().companies.dropna(subset=["sector_code"]).drop_duplicates("sector_code")
     return dict(zip(companies["sector_code"], companies["sector_name"], strict=True))
+
+
+def current_user() -> User:
+    """The signed-in user. Until sign-in exists (issue 6), a local run acts as an editor."""
+    return st.session_state.get("user") or User(name="local user", role="editor")
