@@ -131,3 +131,42 @@ class ScoringSettings(BaseModel):
         """Weights scaled to sum to 1."""
         total = sum(self.weights.values())
         return {cid: w / total for cid, w in self.weights.items()}
+
+
+InstrumentType = Literal["preference", "contract", "sez", "industrial_zone", "aifc", "tech_park"]
+
+
+class IncentivePackage(BaseModel):
+    """One incentive instrument with machine-readable eligibility rules and what it gives."""
+
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+    package_id: str = Field(min_length=1, max_length=60, pattern=r"^[a-z0-9_]+$")
+    name: str = Field(min_length=1, max_length=200)
+    instrument_type: InstrumentType
+    legal_basis: str = Field(min_length=1)
+    valid_from: date
+    valid_to: date | None = None
+    sector_codes: list[str] = Field(default_factory=list)  # empty = any sector not excluded
+    excluded_sector_codes: list[str] = Field(default_factory=list)
+    activity_types: list[str] = Field(default_factory=list)  # empty = any activity
+    locations: list[str] = Field(default_factory=list)  # empty = anywhere in Kazakhstan
+    min_investment_mci: int | None = Field(default=None, ge=0)
+    requires_new_entity: bool = False
+    cit_exemption_years: int | None = Field(default=None, ge=0, le=100)
+    property_tax_years: int | None = Field(default=None, ge=0, le=100)
+    land_tax_years: int | None = Field(default=None, ge=0, le=100)
+    customs_vat_exemption: bool = False
+    in_kind_grant_pct: float | None = Field(default=None, ge=0, le=100)
+    stability_years: int | None = Field(default=None, ge=0, le=100)
+    other_benefits: str | None = None
+    uncertain: bool = False
+    uncertainty_note: str | None = None
+    source: str = Field(min_length=1)
+    as_of: date
+
+    @model_validator(mode="after")
+    def _period(self) -> IncentivePackage:
+        if self.valid_to is not None and self.valid_to < self.valid_from:
+            raise ValueError(f"valid_to {self.valid_to} is before valid_from {self.valid_from}")
+        return self
