@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8501
 export RADAR_DB ?= data/radar.duckdb
 
-.PHONY: run test bench lint setup store clean
+.PHONY: run test bench lint setup store clean i18n
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11+ (or run make PYTHON=python3)"; exit 1; }
@@ -27,6 +27,11 @@ test: setup
 
 bench: store
 	$(BIN)/python -m bench
+
+# Re-extract messages (code + data), merge them into lib/locales/{ru,kk}, compile, list what is untranslated.
+# The app compiles stale .mo files itself on first use, so `make run` needs no compile step.
+i18n: setup
+	$(BIN)/python scripts/i18n.py update
 
 lint: setup
 	$(BIN)/ruff check .

@@ -14,6 +14,11 @@ pages = [
     st.Page("pages/rank.py", title=_("Rank candidates"), icon=":material/leaderboard:", url_path="rank",
             default=True),
     st.Page("pages/company.py", title=_("Company profile"), icon=":material/business:", url_path="company"),
+    st.Page("pages/incentives.py", title=_("Incentive packages"), icon=":material/savings:", url_path="incentives"),
+    st.Page("pages/scenarios.py", title=_("Scenarios"), icon=":material/compare_arrows:", url_path="scenarios"),
+    st.Page("pages/outreach.py", title=_("Outreach pipeline"), icon=":material/handshake:", url_path="outreach"),
+    st.Page("pages/quality.py", title=_("Decision quality"), icon=":material/balance:", url_path="quality"),
+    st.Page("pages/data.py", title=_("Data"), icon=":material/database:", url_path="data"),
     st.Page("pages/methodology.py", title=_("Methodology and sources"), icon=":material/menu_book:",
             url_path="methodology"),
 ]

@@ -94,8 +94,44 @@ def cmd_rank(args: argparse.Namespace) -> None:
     _emit(table.head(args.top) if args.top else table, args.format)
 
 
+def cmd_import(args: argparse.Namespace) -> None:
+    """Preview a company list and, unless --dry-run, apply it; rejected rows are listed on stderr."""
+    import getpass
+    from pathlib import Path
+
+    from lib.auth import User
+    from lib.importer import ImportRefused, ImportRejected, apply_import, preview_import, summary_text
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise CliError(f"{path}: no such file")
+    store = open_store(args.db)
+    try:
+        preview = preview_import(store, path.read_bytes(), path.name)
+    except ImportRefused as exc:
+        raise CliError(str(exc)) from None
+    print(summary_text(preview))
+    for column in preview.unknown_columns:
+        print(f"not imported: column {column}")
+    for change in preview.updates:
+        for c in change.changes:
+            print(f"update row {change.row} {change.name}: {c.field} {c.before!r} -> {c.after!r}")
+    for error in preview.errors:
+        print(f"rejected {error.text()}", file=sys.stderr)
+    if args.dry_run:
+        return
+    # Whoever can open the store file from a shell is trusted as an editor; the audit log records the name.
+    user = User(name=args.actor or getpass.getuser(), role="editor")
+    try:
+        result = apply_import(store, user, preview, skip_rejected=args.skip_rejected)
+    except ImportRejected as exc:
+        raise CliError(f"{exc} Nothing was written (see --skip-rejected).") from None
+    print(f"applied: {result.added} added, {result.updated} updated, {result.tracker_statuses} tracker statuses, "
+          f"{result.audit_rows} audit rows")
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
-    "build": cmd_build, "criteria": cmd_criteria, "rank": cmd_rank,
+    "build": cmd_build, "criteria": cmd_criteria, "rank": cmd_rank, "import": cmd_import,
 }
 
 
@@ -114,6 +150,11 @@ def build_parser() -> argparse.ArgumentParser:
     rank.add_argument("--missing", help="missing-data policy per criterion: id=neutral|worst|exclude,...")
     rank.add_argument("--top", type=int, default=None, help="only the first N companies")
     rank.add_argument("--format", choices=("csv", "json"), default="csv")
+    imp = sub.add_parser("import", help="import a company list (Yale CELI, KSE, own export; CSV or .xlsx)")
+    imp.add_argument("file", help="the CSV or .xlsx file")
+    imp.add_argument("--dry-run", action="store_true", help="only show what would change")
+    imp.add_argument("--skip-rejected", action="store_true", help="import the valid rows even if some are rejected")
+    imp.add_argument("--actor", default=None, help="name recorded in the audit log (default: your login)")
     return parser
 
 

@@ -1,147 +1,315 @@
-"""Eligibility engine: which of Kazakhstan's incentive packages a company qualifies for, and why.
+"""Eligibility engine: which of Kazakhstan's incentive packages a company qualifies for, why, and what it is worth.
 
-Pure functions over plain dicts and DataFrames; no Streamlit, no DuckDB. Eligibility depends on the
-company's sector (and its activity type) plus the user's assumptions, so it is computed per sector
-and mapped onto companies.
+Pure functions, no Streamlit and no DuckDB. Packages arrive as rows of the `incentive_packages` table and are
+parsed into `IncentivePackage` models at the boundary. Eligibility depends on the company's sector (and the
+sector's activity type) plus the user's assumptions, so it is computed once per sector and mapped onto
+companies; the `incentive fit` criterion is the best estimated value among the packages a sector is eligible
+for (see `best_value_by_sector`).
+
+Each rule gives one of three outcomes: passed, failed, or unknown (a fact the rule needs is missing, such as
+the company's sector or the investment size). A package is *eligible* when every rule passed, *not eligible*
+when one failed, and *unknown* otherwise. Only eligible packages count towards `incentive fit`.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
-ANY_LOCATION = "Any"
+from lib.i18n import N_, _, fmt_date, fmt_number, fmt_percent, ngettext
+from lib.models import IncentivePackage
+
+ANY_LOCATION = "any"
+Outcome = Literal["eligible", "unknown", "not_eligible"]
+OUTCOMES: tuple[Outcome, ...] = ("eligible", "unknown", "not_eligible")
+
+# Regimes the user can pick, each evaluated on one date. The 2016-2025 regime is read on 1 January 2023,
+# when most 2022-23 relocations were being negotiated (and the 2023 MCI applied). The ids are shown as they
+# are: a bound widget writes its displayed option into the URL, so they must not depend on the language.
+REGIMES: dict[str, date] = {"2026": date(2026, 1, 1), "2016-2025": date(2023, 1, 1)}
+REGIME_LABELS: dict[str, str] = {
+    "2026": N_("in force since 1 Jan 2026"),
+    "2016-2025": N_("as on 1 Jan 2023, when most exits from Russia happened"),
+}
+ACTIVITY_LABELS: dict[str, str] = {
+    "manufacturing": N_("manufacturing"), "services": N_("services"), "it": N_("IT"), "finance": N_("finance"),
+    "extractive": N_("extractive"), "other": N_("other"),
+}
+OUTCOME_LABELS: dict[str, str] = {"eligible": N_("Eligible"), "unknown": N_("Cannot tell yet"),
+                                  "not_eligible": N_("Not eligible")}
+# Standard VAT, which is also the import VAT an exemption saves: 12% until 2025, 16% under the 2026 Tax Code.
+VAT_RATES: tuple[tuple[date, float], ...] = ((date(2026, 1, 1), 16.0), (date(1900, 1, 1), 12.0))
+
+RULE_LABELS: dict[str, str] = {
+    "period": N_("Validity period"),
+    "sector": N_("Sector"),
+    "activity": N_("Activity type"),
+    "location": N_("Location"),
+    "investment": N_("Minimum investment"),
+    "entity": N_("New legal entity"),
+}
+VALUE_PARTS: dict[str, str] = {
+    "cit": N_("Corporate income tax"),
+    "property_tax": N_("Property tax"),
+    "land_tax": N_("Land tax"),
+    "import_duty_vat": N_("Import customs duty and VAT"),
+    "grant": N_("State in-kind grant"),
+}
+INSTRUMENT_LABELS: dict[str, str] = {
+    "preference": N_("Investment preference"), "contract": N_("Investment contract"),
+    "sez": N_("Special economic zone"), "industrial_zone": N_("Industrial zone"), "aifc": N_("Financial centre"),
+    "tech_park": N_("Technology park"),
+}
 
 
 class Assumptions(BaseModel):
-    """What the estimate assumes about the project; every figure is shown next to the result."""
+    """What the eligibility check and the value estimate assume about the project; every figure is shown."""
 
     model_config = ConfigDict(extra="forbid")
 
-    investment_usd_m: float | None = Field(default=50.0, ge=0, le=100_000)
+    investment_usd_m: float | None = Field(default=50.0, ge=0, le=100_000)  # None = size not known
     kzt_per_usd: float = Field(default=500.0, gt=0, le=10_000)
-    regime_date: date = date(2026, 1, 1)
-    location: str = Field(default=ANY_LOCATION, max_length=60)
+    regime_date: date = REGIMES["2026"]
+    location: str = Field(default=ANY_LOCATION, max_length=60)  # a city, or "any" (not decided yet)
     new_entity: bool = True
     horizon_years: int = Field(default=10, ge=1, le=30)
+    discount_rate_pct: float = Field(default=10.0, ge=0, le=50)
     profit_pct_of_investment: float = Field(default=15.0, ge=0, le=100)
     cit_rate_pct: float = Field(default=20.0, ge=0, le=100)
     property_tax_rate_pct: float = Field(default=1.5, ge=0, le=10)
     land_tax_rate_pct: float = Field(default=0.1, ge=0, le=10)
     equipment_share_pct: float = Field(default=40.0, ge=0, le=100)
-    import_duty_and_vat_pct: float = Field(default=21.0, ge=0, le=100)
+    customs_duty_pct: float = Field(default=5.0, ge=0, le=100)
     grant_take_up_pct: float = Field(default=50.0, ge=0, le=100)
 
 
 @dataclass
 class RuleCheck:
-    """One rule of one package: passed or not, and the reason in words."""
+    """One rule of one package: passed (True), failed (False) or unknown (None), with the reason in words."""
 
-    rule: str
-    passed: bool
+    rule: str  # a key of RULE_LABELS
+    passed: bool | None
     reason: str
 
 
 @dataclass
 class Eligibility:
+    """One package checked for one company or sector: the outcome, every rule's reason, the value estimate."""
+
     package_id: str
     name: str
-    eligible: bool
     checks: list[RuleCheck] = field(default_factory=list)
-    value_pct: float | None = None  # estimated value as % of the investment; None = not estimated
-    value_parts: dict[str, float] = field(default_factory=dict)
+    value_pct: float | None = None  # estimated value as % of the investment; None = not quantified
+    value_parts: dict[str, float] = field(default_factory=dict)  # keys of VALUE_PARTS
+
+    @property
+    def outcome(self) -> Outcome:
+        if any(c.passed is False for c in self.checks):
+            return "not_eligible"
+        if any(c.passed is None for c in self.checks):
+            return "unknown"
+        return "eligible"
+
+    @property
+    def eligible(self) -> bool:
+        return self.outcome == "eligible"
 
 
 def _is_set(value: Any) -> bool:
-    return value is not None and not (isinstance(value, float) and math.isnan(value))
+    """False for None, NaN and pandas' NA (nullable integer columns)."""
+    if value is None or value is pd.NA:
+        return False
+    return not (isinstance(value, float) and math.isnan(value))
 
 
-def mci_for(year: int, mci_table: dict[int, int]) -> int:
-    """The MCI value in force for a year (the latest known year at or before it)."""
+def _clean(value: Any) -> Any:
+    """A DataFrame cell as a plain Python value: arrays become lists, missing becomes None."""
+    if hasattr(value, "tolist") and not isinstance(value, str):
+        return value.tolist()
+    return value if _is_set(value) else None
+
+
+def parse_packages(rows: pd.DataFrame | Iterable[Mapping[str, Any] | IncentivePackage]) -> list[IncentivePackage]:
+    """Rows of the incentive_packages table (a DataFrame or dicts) validated as IncentivePackage models."""
+    records = rows.to_dict("records") if isinstance(rows, pd.DataFrame) else rows
+    packages = []
+    for row in records:
+        if isinstance(row, IncentivePackage):
+            packages.append(row)
+        else:
+            packages.append(IncentivePackage.model_validate({k: _clean(v) for k, v in row.items()}))
+    return packages
+
+
+def mci_for(year: int, mci_table: Mapping[int, int]) -> int:
+    """The MCI (monthly calculation index) in tenge for a year: that year's value, else the latest before it."""
     known = [y for y in mci_table if y <= year]
     if not known:
         raise ValueError(f"no MCI value known for {year} or earlier")
-    return mci_table[max(known)]
+    return int(mci_table[max(known)])
 
 
-def check_package(sector: dict[str, Any] | None, package: dict[str, Any], assumptions: Assumptions,
-                  mci_kzt: int) -> Eligibility:
-    """Evaluate every rule of one package for a company in `sector` (None when unknown)."""
-    checks: list[RuleCheck] = []
-    when = assumptions.regime_date
-    valid_from, valid_to = package["valid_from"], package.get("valid_to")
-    in_force = valid_from <= when and (not _is_set(valid_to) or when <= valid_to)
-    period = f"{valid_from:%Y-%m-%d} to {valid_to:%Y-%m-%d}" if _is_set(valid_to) else f"from {valid_from:%Y-%m-%d}"
-    checks.append(RuleCheck("period", in_force, f"in force {period}; regime date {when:%Y-%m-%d}"))
-
-    sectors, excluded = list(package["sector_codes"]), list(package["excluded_sector_codes"])
-    if sector is None:
-        checks.append(RuleCheck("sector", False, "the company's sector is unknown"))
-    else:
-        code = sector["sector_code"]
-        if code in excluded:
-            checks.append(RuleCheck("sector", False, f"sector {code} is excluded"))
-        elif sectors and code not in sectors:
-            checks.append(RuleCheck("sector", False, f"sector {code} is not one of {', '.join(sectors)}"))
-        else:
-            reason = f"sector {code} qualifies" if sectors else "open to all sectors not excluded"
-            checks.append(RuleCheck("sector", True, reason))
-        activities = list(package["activity_types"])
-        if activities:
-            ok = sector["activity_type"] in activities
-            checks.append(RuleCheck("activity", ok, f"activity {sector['activity_type']} "
-                                    + ("is" if ok else "is not") + f" one of {', '.join(activities)}"))
-
-    locations = list(package["locations"])
-    if locations:
-        if assumptions.location == ANY_LOCATION:
-            checks.append(RuleCheck("location", True, f"requires a site in {', '.join(locations)}"))
-        else:
-            ok = assumptions.location in locations
-            checks.append(RuleCheck("location", ok, f"{assumptions.location} "
-                                    + ("is" if ok else "is not") + f" in {', '.join(locations)}"))
-
-    minimum = package.get("min_investment_mci")
-    if _is_set(minimum):
-        minimum = int(minimum)
-        if assumptions.investment_usd_m is None:
-            checks.append(RuleCheck("investment", False,
-                                    f"needs at least {minimum:,} MCI; investment size unknown"))
-        else:
-            invest_mci = assumptions.investment_usd_m * 1e6 * assumptions.kzt_per_usd / mci_kzt
-            ok = invest_mci >= minimum
-            checks.append(RuleCheck("investment", ok, f"investment {invest_mci:,.0f} MCI "
-                                    + (">=" if ok else "<") + f" minimum {minimum:,} MCI (1 MCI = {mci_kzt:,} KZT)"))
-
-    if package["requires_new_entity"]:
-        checks.append(RuleCheck("new entity", assumptions.new_entity,
-                                "requires a newly created Kazakh legal entity"
-                                + ("" if assumptions.new_entity else "; the project expands an existing one")))
-
-    eligible = all(c.passed for c in checks)
-    value_pct, parts = estimate_value(package, assumptions)
-    return Eligibility(package["package_id"], package["name"], eligible, checks, value_pct, parts)
+def vat_rate_pct(when: date) -> float:
+    """Standard VAT rate on a date (12% to 2025, 16% from 2026)."""
+    return next(rate for start, rate in VAT_RATES if when >= start)
 
 
-def estimate_value(package: dict[str, Any], a: Assumptions) -> tuple[float | None, dict[str, float]]:
-    """Tax and grant value over the horizon as % of the investment; None when nothing is quantified."""
-    def years(column: str) -> float:
-        value = package.get(column)
-        return min(float(value), a.horizon_years) if _is_set(value) else 0.0
+def _join(items: Iterable[str]) -> str:
+    return ", ".join(items)
+
+
+def _pct(value: float, digits: int = 1) -> str:
+    """A figure given in percent (15.0 = 15%) in the current locale."""
+    return fmt_percent(value / 100, digits)
+
+
+def _activity(activity: str) -> str:
+    return _(ACTIVITY_LABELS.get(activity, activity))
+
+
+def _period_text(package: IncentivePackage) -> str:
+    if package.valid_to is None:
+        return _("from %(start)s, no end date") % {"start": fmt_date(package.valid_from)}
+    return _("%(start)s to %(end)s") % {"start": fmt_date(package.valid_from), "end": fmt_date(package.valid_to)}
+
+
+def _check_period(package: IncentivePackage, when: date) -> RuleCheck:
+    values = {"period": _period_text(package), "date": fmt_date(when)}
+    if when < package.valid_from:
+        return RuleCheck("period", False, _("Not yet in force on %(date)s (in force %(period)s).") % values)
+    if package.valid_to is not None and when > package.valid_to:
+        return RuleCheck("period", False, _("No longer available on %(date)s (in force %(period)s).") % values)
+    return RuleCheck("period", True, _("In force on %(date)s (%(period)s).") % values)
+
+
+def _check_sector(package: IncentivePackage, code: str | None) -> RuleCheck:
+    if code is None:
+        return RuleCheck("sector", None, _("The company's sector is unknown."))
+    if code in package.excluded_sector_codes:
+        return RuleCheck("sector", False, _("Sector %(sector)s is excluded.") % {"sector": code})
+    if package.sector_codes and code not in package.sector_codes:
+        return RuleCheck("sector", False, _("Sector %(sector)s is not one of %(allowed)s.")
+                         % {"sector": code, "allowed": _join(package.sector_codes)})
+    if package.sector_codes:
+        return RuleCheck("sector", True, _("Sector %(sector)s is one of %(allowed)s.")
+                         % {"sector": code, "allowed": _join(package.sector_codes)})
+    return RuleCheck("sector", True, _("Open to every sector not excluded; %(sector)s is not excluded.")
+                     % {"sector": code})
+
+
+def _check_activity(package: IncentivePackage, activity: str | None) -> RuleCheck:
+    allowed = _join(_activity(a) for a in package.activity_types)
+    if activity is None:
+        return RuleCheck("activity", None, _("The company's activity type is unknown; the package needs %(allowed)s.")
+                         % {"allowed": allowed})
+    ok = activity in package.activity_types
+    message = (_("Activity %(activity)s is one of %(allowed)s.") if ok
+               else _("Activity %(activity)s is not one of %(allowed)s."))
+    return RuleCheck("activity", ok, message % {"activity": _activity(activity), "allowed": allowed})
+
+
+def _check_location(package: IncentivePackage, location: str) -> RuleCheck:
+    allowed = _join(package.locations)
+    if location == ANY_LOCATION:
+        return RuleCheck("location", True, _("Assumes the project is sited in %(allowed)s.") % {"allowed": allowed})
+    ok = location in package.locations
+    message = _("%(location)s is in %(allowed)s.") if ok else _("%(location)s is not in %(allowed)s.")
+    return RuleCheck("location", ok, message % {"location": location, "allowed": allowed})
+
+
+def _check_investment(package: IncentivePackage, a: Assumptions, mci_kzt: int | None) -> RuleCheck:
+    minimum = int(package.min_investment_mci or 0)
+    if mci_kzt is None:
+        return RuleCheck("investment", None, _("Needs at least %(minimum)s MCI; no MCI value is stored for %(year)s.")
+                         % {"minimum": fmt_number(minimum), "year": a.regime_date.year})
+    need_kzt = minimum * mci_kzt
+    values = {"minimum": fmt_number(minimum), "mci": fmt_number(mci_kzt), "year": a.regime_date.year,
+              "need_kzt": fmt_number(need_kzt / 1e9, 2), "need_usd": fmt_number(need_kzt / a.kzt_per_usd / 1e6, 1)}
+    if a.investment_usd_m is None:
+        return RuleCheck("investment", None,
+                         _("Needs at least %(minimum)s MCI (KZT %(need_kzt)s bn, about USD %(need_usd)s m); "
+                           "the investment size is not set.") % values)
+    # Compare in whole tenge so that an investment exactly at the threshold passes despite float rounding.
+    invest_kzt = round(a.investment_usd_m * 1e6 * a.kzt_per_usd)
+    ok = invest_kzt >= need_kzt
+    values |= {"invest": fmt_number(a.investment_usd_m, 1), "invest_mci": fmt_number(invest_kzt / mci_kzt)}
+    message = (_("USD %(invest)s m is %(invest_mci)s MCI, at or above the minimum of %(minimum)s MCI "
+                 "(1 MCI = KZT %(mci)s in %(year)s; about USD %(need_usd)s m).") if ok
+               else _("USD %(invest)s m is %(invest_mci)s MCI, below the minimum of %(minimum)s MCI "
+                      "(1 MCI = KZT %(mci)s in %(year)s; about USD %(need_usd)s m)."))
+    return RuleCheck("investment", ok, message % values)
+
+
+def _check_entity(new_entity: bool) -> RuleCheck:
+    if new_entity:
+        return RuleCheck("entity", True, _("Requires a newly created Kazakh legal entity; the project sets one up."))
+    return RuleCheck("entity", False, _("Requires a newly created Kazakh legal entity; the project expands an "
+                                        "existing one."))
+
+
+def check_package(sector: Mapping[str, Any] | None, package: IncentivePackage | Mapping[str, Any],
+                  assumptions: Assumptions, mci_kzt: int | None) -> Eligibility:
+    """Evaluate every rule of one package for a company in `sector` ({sector_code, activity_type} or None).
+
+    `mci_kzt` is the MCI of the regime year in tenge; None when unknown (a threshold then cannot be decided).
+    """
+    pkg = package if isinstance(package, IncentivePackage) else parse_packages([package])[0]
+    code = sector.get("sector_code") if sector else None
+    code = code if _is_set(code) else None
+    activity = sector.get("activity_type") if sector and code else None
+    activity = activity if _is_set(activity) else None
+
+    checks = [_check_period(pkg, assumptions.regime_date), _check_sector(pkg, code)]
+    if pkg.activity_types:
+        checks.append(_check_activity(pkg, activity))
+    if pkg.locations:
+        checks.append(_check_location(pkg, assumptions.location))
+    if pkg.min_investment_mci is not None:
+        checks.append(_check_investment(pkg, assumptions, mci_kzt))
+    if pkg.requires_new_entity:
+        checks.append(_check_entity(assumptions.new_entity))
+    value_pct, parts = estimate_value(pkg, assumptions)
+    return Eligibility(pkg.package_id, pkg.name, checks, value_pct, parts)
+
+
+def annuity_factor(years: float, rate_pct: float) -> float:
+    """Present value of 1 a year for `years` years (end of year), discounted at `rate_pct`: Σ (1+r)^-t."""
+    whole = int(years)
+    r = rate_pct / 100
+    if r == 0:
+        return float(whole)
+    return (1 - (1 + r) ** -whole) / r
+
+
+def estimate_value(package: IncentivePackage | Mapping[str, Any], a: Assumptions) -> tuple[float | None,
+                                                                                          dict[str, float]]:
+    """What the package is worth, as % of the investment, in present value over the horizon.
+
+    value = CIT rate × profit% × AF(cit years) + property tax rate × AF(property years)
+            + land tax rate × AF(land years) + equipment% × (customs duty + import VAT)   [up front]
+            + in-kind grant% × take-up%                                                  [up front]
+    where AF(n) = Σ_{t=1..min(n, horizon)} (1 + discount)^-t and the asset base of property and land tax is
+    taken as the whole investment. Stability clauses and unquantified benefits add nothing. Returns
+    (None, {}) when the package has no quantified benefit.
+    """
+    pkg = package if isinstance(package, IncentivePackage) else parse_packages([package])[0]
+
+    def factor(years: int | None) -> float:
+        return annuity_factor(min(years, a.horizon_years), a.discount_rate_pct) if years else 0.0
 
     parts = {
-        "corporate income tax": a.cit_rate_pct / 100 * a.profit_pct_of_investment * years("cit_exemption_years"),
-        "property tax": a.property_tax_rate_pct * years("property_tax_years"),
-        "land tax": a.land_tax_rate_pct * years("land_tax_years"),
-        "import duty and VAT": (a.equipment_share_pct / 100 * a.import_duty_and_vat_pct
-                                if package["customs_vat_exemption"] else 0.0),
-        "in-kind grant": (float(package["in_kind_grant_pct"]) * a.grant_take_up_pct / 100
-                          if _is_set(package.get("in_kind_grant_pct")) else 0.0),
+        "cit": a.cit_rate_pct / 100 * a.profit_pct_of_investment * factor(pkg.cit_exemption_years),
+        "property_tax": a.property_tax_rate_pct * factor(pkg.property_tax_years),
+        "land_tax": a.land_tax_rate_pct * factor(pkg.land_tax_years),
+        "import_duty_vat": (a.equipment_share_pct / 100 * (a.customs_duty_pct + vat_rate_pct(a.regime_date))
+                            if pkg.customs_vat_exemption else 0.0),
+        "grant": (pkg.in_kind_grant_pct or 0.0) * a.grant_take_up_pct / 100,
     }
     parts = {k: v for k, v in parts.items() if v > 0}
     if not parts:
@@ -149,20 +317,276 @@ def estimate_value(package: dict[str, Any], a: Assumptions) -> tuple[float | Non
     return sum(parts.values()), parts
 
 
-def eligibility_for_sector(sector: dict[str, Any] | None, packages: pd.DataFrame, assumptions: Assumptions,
-                           mci_table: dict[int, int]) -> list[Eligibility]:
-    """Every package checked for one sector, eligible ones first, by value."""
-    mci_kzt = mci_for(assumptions.regime_date.year, mci_table)
-    results = [check_package(sector, pkg, assumptions, mci_kzt) for pkg in packages.to_dict("records")]
-    return sorted(results, key=lambda e: (not e.eligible, -(e.value_pct or 0.0), e.name))
+def evaluate(sector: Mapping[str, Any] | None, packages: Iterable[IncentivePackage], assumptions: Assumptions,
+             mci_table: Mapping[int, int]) -> list[Eligibility]:
+    """Every package checked for one sector: eligible first, then unknown, then not eligible; by value."""
+    try:
+        mci_kzt: int | None = mci_for(assumptions.regime_date.year, mci_table)
+    except ValueError:  # a regime date before the first stored MCI year
+        mci_kzt = None
+    results = [check_package(sector, pkg, assumptions, mci_kzt) for pkg in packages]
+    return sorted(results, key=lambda e: (OUTCOMES.index(e.outcome), -(e.value_pct or 0.0), e.name))
 
 
-def best_value_by_sector(sectors: pd.DataFrame, packages: pd.DataFrame, assumptions: Assumptions,
-                         mci_table: dict[int, int]) -> dict[str, float]:
-    """Best estimated package value (% of investment, 0 if none) for each sector code."""
+def eligibility_for_sector(sector: Mapping[str, Any] | None, packages: pd.DataFrame | list[IncentivePackage],
+                           assumptions: Assumptions, mci_table: Mapping[int, int]) -> list[Eligibility]:
+    """Every package (table rows or models) checked for one sector."""
+    return evaluate(sector, parse_packages(packages), assumptions, mci_table)
+
+
+def best_value_by_sector(sectors: pd.DataFrame, packages: pd.DataFrame | list[IncentivePackage],
+                         assumptions: Assumptions, mci_table: Mapping[int, int]) -> dict[str, float]:
+    """Best estimated value (% of investment) among the eligible packages of each sector code; 0 if none."""
+    models = parse_packages(packages)
     best = {}
     for sector in sectors.to_dict("records"):
-        values = [e.value_pct or 0.0 for e in eligibility_for_sector(sector, packages, assumptions, mci_table)
-                  if e.eligible]
+        values = [e.value_pct or 0.0 for e in evaluate(sector, models, assumptions, mci_table) if e.eligible]
         best[sector["sector_code"]] = max(values, default=0.0)
     return best
+
+
+def eligibility_matrix(companies: pd.DataFrame, packages: pd.DataFrame | list[IncentivePackage],
+                       assumptions: Assumptions, mci_table: Mapping[int, int]) -> pd.DataFrame:
+    """Company × package outcomes (eligible / unknown / not_eligible), plus each company's best value.
+
+    `companies` needs company_id, name, sector_code and activity_type; rows keep its order. Columns: company_id,
+    name, one column per package_id, `eligible_count` and `best_value_pct` (NaN when nothing eligible is valued).
+    """
+    models = parse_packages(packages)
+    by_sector: dict[str | None, list[Eligibility]] = {}
+    rows = []
+    for company in companies.to_dict("records"):
+        code = company.get("sector_code") if _is_set(company.get("sector_code")) else None
+        if code not in by_sector:
+            sector = {"sector_code": code, "activity_type": company.get("activity_type")} if code else None
+            by_sector[code] = evaluate(sector, models, assumptions, mci_table)
+        results = {e.package_id: e for e in by_sector[code]}
+        eligible_values = [e.value_pct for e in results.values() if e.eligible and e.value_pct is not None]
+        row = {"company_id": company["company_id"], "name": company["name"]}
+        row |= {p.package_id: results[p.package_id].outcome for p in models}
+        row["eligible_count"] = sum(e.eligible for e in results.values())
+        row["best_value_pct"] = max(eligible_values) if eligible_values else math.nan
+        rows.append(row)
+    columns = ["company_id", "name", *(p.package_id for p in models), "eligible_count", "best_value_pct"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def in_force(packages: Iterable[IncentivePackage], when: date) -> list[IncentivePackage]:
+    """The packages one could apply for on `when`."""
+    return [p for p in packages if p.valid_from <= when and (p.valid_to is None or when <= p.valid_to)]
+
+
+def locations(packages: Iterable[IncentivePackage]) -> list[str]:
+    """Every city named by a package's location rule, sorted."""
+    return sorted({city for p in packages for city in p.locations})
+
+
+def zones_by_location(packages: Iterable[IncentivePackage]) -> dict[str, list[str]]:
+    """City -> names of the zone-bound packages (SEZ, AIFC) sited only there, to label the location choice."""
+    zones: dict[str, list[str]] = {}
+    for p in packages:
+        if len(p.locations) == 1:
+            zones.setdefault(p.locations[0], []).append(p.name)
+    return zones
+
+
+def rules_text(package: IncentivePackage) -> str:
+    """The package's eligibility rules in one line of words, for the packages table."""
+    parts = [_("In force %(period)s") % {"period": _period_text(package)}]
+    if package.sector_codes:
+        parts.append(_("sectors %(codes)s") % {"codes": _join(package.sector_codes)})
+    else:
+        parts.append(_("any sector"))
+    if package.excluded_sector_codes:
+        parts.append(_("except %(codes)s") % {"codes": _join(package.excluded_sector_codes)})
+    if package.activity_types:
+        parts.append(_("activity %(types)s") % {"types": _join(_activity(t) for t in package.activity_types)})
+    if package.locations:
+        parts.append(_("sited in %(places)s") % {"places": _join(package.locations)})
+    if package.min_investment_mci is not None:
+        parts.append(_("at least %(mci)s MCI") % {"mci": fmt_number(package.min_investment_mci)})
+    if package.requires_new_entity:
+        parts.append(_("new legal entity only"))
+    return "; ".join(parts)
+
+
+def benefits_text(package: IncentivePackage) -> str:
+    """The quantified benefits in one line of words (years of exemption, grant, stability)."""
+    parts = []
+    if package.cit_exemption_years:
+        parts.append(ngettext("CIT exemption %(n)d year", "CIT exemption %(n)d years", package.cit_exemption_years)
+                     % {"n": package.cit_exemption_years})
+    if package.property_tax_years:
+        n = package.property_tax_years
+        parts.append(ngettext("property tax 0 for %(n)d year", "property tax 0 for %(n)d years", n) % {"n": n})
+    if package.land_tax_years:
+        parts.append(ngettext("land tax 0 for %(n)d year", "land tax 0 for %(n)d years", package.land_tax_years)
+                     % {"n": package.land_tax_years})
+    if package.customs_vat_exemption:
+        parts.append(_("customs duty and import VAT exemption on equipment"))
+    if package.in_kind_grant_pct:
+        parts.append(_("in-kind grant up to %(pct)s of the investment")
+                     % {"pct": _pct(package.in_kind_grant_pct, 0)})
+    if package.stability_years:
+        parts.append(ngettext("stability clause %(n)d year", "stability clause %(n)d years", package.stability_years)
+                     % {"n": package.stability_years})
+    return "; ".join(parts) if parts else _("nothing quantified")
+
+
+def assumption_lines(a: Assumptions) -> list[tuple[str, str]]:
+    """Every assumption behind an estimate as (label, value) pairs, to print next to the result."""
+    investment = (_("not set") if a.investment_usd_m is None
+                  else _("USD %(m)s m") % {"m": fmt_number(a.investment_usd_m, 1)})
+    location = _("not decided (any site)") if a.location == ANY_LOCATION else a.location
+    return [
+        (_("Investment"), investment),
+        (_("Exchange rate"), _("%(rate)s KZT per USD") % {"rate": fmt_number(a.kzt_per_usd, 1)}),
+        (_("Regime date"), fmt_date(a.regime_date)),
+        (_("Location"), location),
+        (_("Legal entity"), _("new") if a.new_entity else _("existing")),
+        (_("Horizon"), ngettext("%(n)d year", "%(n)d years", a.horizon_years) % {"n": a.horizon_years}),
+        (_("Discount rate"), _pct(a.discount_rate_pct, 1)),
+        (_("Annual taxable profit"), _("%(pct)s of the investment") % {"pct": _pct(a.profit_pct_of_investment)}),
+        (_("CIT rate"), _pct(a.cit_rate_pct, 1)),
+        (_("Property tax rate"), _pct(a.property_tax_rate_pct, 2)),
+        (_("Land tax rate"), _pct(a.land_tax_rate_pct, 2)),
+        (_("Imported equipment"), _("%(pct)s of the investment") % {"pct": _pct(a.equipment_share_pct)}),
+        (_("Customs duty"), _pct(a.customs_duty_pct, 1)),
+        (_("Import VAT"), _pct(vat_rate_pct(a.regime_date), 1)),
+        (_("In-kind grant obtained"), _("%(pct)s of the maximum") % {"pct": _pct(a.grant_take_up_pct)}),
+    ]
+
+
+# Widget / URL key of each assumption -> the Assumptions field it sets. "inc_regime" carries a REGIMES id,
+# "inc_existing" says whether the project expands an existing entity (true/false), "inc_site" a city.
+ASSUMPTION_KEYS: dict[str, str] = {
+    "inc_invest": "investment_usd_m", "inc_fx": "kzt_per_usd", "inc_regime": "regime_date",
+    "inc_site": "location", "inc_existing": "new_entity", "inc_years": "horizon_years",
+    "inc_discount": "discount_rate_pct", "inc_profit": "profit_pct_of_investment", "inc_cit": "cit_rate_pct",
+    "inc_property": "property_tax_rate_pct", "inc_land": "land_tax_rate_pct",
+    "inc_equipment": "equipment_share_pct", "inc_duty": "customs_duty_pct", "inc_grant": "grant_take_up_pct",
+}
+
+
+def regime_of(a: Assumptions) -> str | None:
+    """The id of the regime whose date the assumptions use; None for any other date."""
+    return next((rid for rid, when in REGIMES.items() if when == a.regime_date), None)
+
+
+def assumptions_from_params(params: Mapping[str, Any],
+                            known_locations: Iterable[str] | None = None) -> tuple[Assumptions, list[str]]:
+    """Assumptions from widget values or URL strings; a bad value falls back to its default with a note.
+
+    Values may be strings (from the URL) or typed values (from widgets). Unknown keys are ignored.
+    """
+    notes: list[str] = []
+    values: dict[str, Any] = {}
+    allowed_sites = None if known_locations is None else {ANY_LOCATION, *known_locations}
+    for key, name in ASSUMPTION_KEYS.items():
+        raw = params.get(key)
+        if raw is None or raw == "":
+            continue
+        value: Any = raw
+        if name == "regime_date":
+            value = REGIMES.get(str(raw))
+        elif name == "new_entity":
+            value = {"false": True, "true": False}.get(str(raw).lower())  # the widget asks "existing?"
+        elif name == "location" and allowed_sites is not None and raw not in allowed_sites:
+            value = None
+        try:
+            if value is None:
+                raise ValueError(raw)
+            Assumptions.model_validate({name: value})
+        except ValueError:  # pydantic's ValidationError is a ValueError
+            notes.append(_("Ignored the assumption %(key)s=%(value)s; the default is used.")
+                         % {"key": key, "value": str(raw)[:40]})
+            continue
+        values[name] = value
+    return Assumptions.model_validate(values), notes
+
+
+OUTCOME_SYMBOLS: dict[str, str] = {"eligible": "✓", "unknown": "?", "not_eligible": "✗"}
+RULE_RESULT_LABELS: dict[bool | None, str] = {True: N_("passed"), False: N_("failed"), None: N_("unknown")}
+
+
+def company_sector(company: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The sector facts a rule needs from a company row; None when its sector is unknown."""
+    code = company.get("sector_code")
+    if not _is_set(code):
+        return None
+    activity = company.get("activity_type")
+    return {"sector_code": code, "activity_type": activity if _is_set(activity) else None}
+
+
+def offer_for_company(company: Mapping[str, Any], packages: Iterable[IncentivePackage], assumptions: Assumptions,
+                      mci_table: Mapping[int, int]) -> tuple[list[Eligibility], int]:
+    """Packages in force on the regime date checked for one company, and how many of other periods were left out."""
+    models = list(packages)
+    current = in_force(models, assumptions.regime_date)
+    return evaluate(company_sector(company), current, assumptions, mci_table), len(models) - len(current)
+
+
+def checks_frame(result: Eligibility) -> pd.DataFrame:
+    """One row per rule of a checked package: the rule, passed / failed / unknown, and the reason."""
+    return pd.DataFrame(
+        [{"rule": _(RULE_LABELS[c.rule]), "result": _(RULE_RESULT_LABELS[c.passed]), "reason": c.reason}
+         for c in result.checks],
+        columns=["rule", "result", "reason"],
+    )
+
+
+def value_text(result: Eligibility) -> str:
+    """The value estimate and its parts in words, e.g. '36.7% of the investment: CIT 18.4%, ...'."""
+    if result.value_pct is None:
+        return _("Value not estimated: no quantified tax or grant benefit.")
+    parts = ", ".join(f"{_(VALUE_PARTS[k])} {_pct(v)}" for k, v in result.value_parts.items())
+    return _("About %(total)s of the investment (%(parts)s).") % {"total": _pct(result.value_pct), "parts": parts}
+
+
+def packages_frame(packages: Iterable[IncentivePackage], assumptions: Assumptions) -> pd.DataFrame:
+    """The packages with rules, benefits, value at the assumptions, period, uncertainty and sources, for display."""
+    rows = []
+    for p in packages:
+        value, _parts = estimate_value(p, assumptions)
+        rows.append({
+            "package_id": p.package_id, "name": p.name, "type": _(INSTRUMENT_LABELS[p.instrument_type]),
+            "in_force": p.valid_from <= assumptions.regime_date
+            and (p.valid_to is None or assumptions.regime_date <= p.valid_to),
+            "valid_from": p.valid_from, "valid_to": p.valid_to, "rules": rules_text(p),
+            "benefits": benefits_text(p), "other_benefits": p.other_benefits or "",
+            "value_pct": value, "uncertain": p.uncertain, "uncertainty_note": p.uncertainty_note or "",
+            "legal_basis": p.legal_basis, "source": p.source, "as_of": p.as_of,
+        })
+    return pd.DataFrame(rows)
+
+
+def not_eligible_frame(results: Iterable[Eligibility]) -> pd.DataFrame:
+    """The packages a company does not qualify for, each with the reasons of the rules it failed."""
+    rows = [{"package": r.name, "why_not": " ".join(c.reason for c in r.checks if c.passed is False)}
+            for r in results if r.outcome == "not_eligible"]
+    return pd.DataFrame(rows, columns=["package", "why_not"])
+
+
+def widget_values(a: Assumptions) -> dict[str, Any]:
+    """The value each assumption widget shows for `a` (inverse of assumptions_from_params)."""
+    values = {key: getattr(a, name) for key, name in ASSUMPTION_KEYS.items()}
+    values["inc_regime"] = regime_of(a)
+    values["inc_site"] = None if a.location == ANY_LOCATION else a.location
+    values["inc_existing"] = not a.new_entity
+    return values
+
+
+def url_params(a: Assumptions) -> dict[str, str | None]:
+    """The URL text of each assumption; None where it equals the default (left out of the link)."""
+    default = widget_values(Assumptions())
+    out: dict[str, str | None] = {}
+    for key, value in widget_values(a).items():
+        if value == default[key] or value is None:
+            out[key] = None
+        elif isinstance(value, bool):
+            out[key] = "true" if value else "false"
+        elif isinstance(value, float) and value.is_integer():
+            out[key] = str(int(value))
+        else:
+            out[key] = str(value)
+    return out

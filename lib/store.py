@@ -26,7 +26,7 @@ SEED_DIR = ROOT / "data" / "seed"
 DEFAULT_DB = ROOT / "data" / "radar.duckdb"
 SCHEMA_VERSION = 1
 TABLES = ("sectors", "companies", "company_facts", "incentive_packages", "mci", "scenarios",
-          "shortlist", "shortlist_notes", "audit_log")
+          "shortlist", "shortlist_notes", "audit_log", "tracker_statuses")
 LIST_COLUMNS = ("sector_codes", "excluded_sector_codes", "activity_types", "locations")
 
 SCHEMA_V1 = """
@@ -78,6 +78,14 @@ CREATE TABLE IF NOT EXISTS audit_log (
 """
 # Each entry upgrades the schema from version i to i+1; append, never edit.
 MIGRATIONS: list[str] = [SCHEMA_V1]
+# Statuses reported by trackers other than the one a company row came from (e.g. KSE for a Yale row),
+# so that disagreements stay visible with their dates instead of one tracker overwriting the other.
+TRACKER_STATUSES_V2 = """
+CREATE TABLE IF NOT EXISTS tracker_statuses (
+    company_id INTEGER NOT NULL, tracker VARCHAR NOT NULL, status VARCHAR NOT NULL, tracker_grade VARCHAR,
+    status_date DATE, source VARCHAR NOT NULL, as_of DATE NOT NULL, PRIMARY KEY (company_id, tracker));
+"""
+MIGRATIONS.append(TRACKER_STATUSES_V2)
 
 
 class StoreBusyError(RuntimeError):

@@ -6,19 +6,44 @@ The only module in lib/ besides nothing else that imports streamlit; pages call 
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
-from lib.auth import User
+from lib import viewstate
+from lib.auth import AuthConfig, SignInLocked, User, sign_in
 from lib.criteria import CRITERIA, MISSING_POLICIES
-from lib.i18n import DEFAULT_LANGUAGE, LANGUAGES, _, set_language
-from lib.incentives import Assumptions
-from lib.models import METHODS, STATUSES, Filters, ScoringSettings
+from lib.i18n import LANGUAGES, _, fmt_country, fmt_percent, name_key, resolve_language, set_language
+from lib.incentives import (
+    ASSUMPTION_KEYS,
+    Assumptions,
+    assumptions_from_params,
+    locations,
+    parse_packages,
+    url_params,
+    widget_values,
+)
+from lib.models import METHODS, STATUSES, Filters, IncentivePackage, ScoringSettings
 from lib.radar import Universe, load_universe
 from lib.scoring import Ranking, rank_companies
 from lib.store import Store, db_path, open_store
 
 BIND = "query-params"
-METHOD_LABELS = {"wsm": "Weighted sum", "topsis": "TOPSIS"}
-MISSING_LABELS = {"neutral": "Neutral (0.5)", "worst": "Worst case (0)", "exclude": "Exclude the company"}
+METHOD_LABELS = viewstate.METHOD_LABELS
+MISSING_LABELS = viewstate.MISSING_LABELS
+
+
+def route_through_app() -> None:
+    """Call first on every page: make sure the page runs inside app.py's navigation.
+
+    On a fresh server, the first request for /<page> finds the `pages/` folder and takes
+    Streamlit's legacy folder-based multipage path, running the page file alone (no shared
+    sidebar, no link handling). Switching that path off and rerunning sends the same request
+    through app.py, whose st.navigation url_paths equal the file names.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
 
 
 @st.cache_resource(show_spinner=False)
@@ -37,22 +62,91 @@ def _universe(path: str, data_version: int, assumptions_json: str) -> Universe:
 
 
 def get_universe(assumptions: Assumptions | None = None) -> Universe:
-    """Companies and criterion values, recomputed only when the data or the assumptions change."""
+    """Companies and criterion values, recomputed only when the data or the assumptions change.
+
+    Without an argument the incentive assumptions set on the Incentives page are used, so the
+    `incentive fit` criterion of every page follows what the user set there.
+    """
     store = get_store()
-    assumptions = assumptions or Assumptions()
+    assumptions = assumptions or current_assumptions()
     return _universe(str(store.path), store.data_version(), assumptions.model_dump_json())
 
 
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _packages(path: str, data_version: int) -> list[IncentivePackage]:
+    return parse_packages(_store(path).incentive_packages())
+
+
+def get_packages() -> list[IncentivePackage]:
+    """The incentive packages as validated models, re-read when the data changes."""
+    store = get_store()
+    return _packages(str(store.path), store.data_version())
+
+
+def current_assumptions() -> Assumptions:
+    """The incentive assumptions of this session: the Incentives page's widgets, else the link's parameters.
+
+    The widgets keep their values across pages (persist_state="session") and in the URL, so a shared
+    link reproduces the incentive fit even when it opens on another page. Bad values fall back to defaults;
+    the notes are kept in st.session_state["assumption_notes"] for the page to show.
+    """
+    sites = locations(get_packages())
+    params = {key: st.session_state[key] if key in st.session_state else st.query_params.get(key)
+              for key in ASSUMPTION_KEYS}
+    assumptions, notes = assumptions_from_params(params, sites)
+    st.session_state["assumption_notes"] = notes
+    # A link's values become the session's, so they survive a page switch (which clears the URL) and
+    # seed the Incentives page's widgets.
+    for key, value in widget_values(assumptions).items():
+        if key not in st.session_state and key in st.query_params:
+            st.session_state[key] = value
+    # Bound widgets write the URL only on their own page; mirror the values on the others so that a link
+    # copied from any page carries them.
+    in_url, _notes = assumptions_from_params(st.query_params.to_dict(), sites)
+    for key, text in url_params(assumptions).items():
+        name = ASSUMPTION_KEYS[key]
+        if getattr(in_url, name) != getattr(assumptions, name) or (text is None and key in st.query_params):
+            try:
+                if text is None:
+                    del st.query_params[key]
+                else:
+                    st.query_params[key] = text
+            except StreamlitAPIException:  # bound on this page: its widget keeps the URL up to date
+                pass
+    return assumptions
+
+
+def _relabel_choices() -> None:
+    """After a language change, re-set every text choice from its id so its label follows the language.
+
+    Select boxes, radios and multiselects send back their *shown* label; after the switch the old label
+    matches no option and Streamlit would hand the page the English label instead of the id (a sector
+    filter that matches nothing, a method that fails validation). Re-assigning the ids, which Session
+    State still holds, makes Streamlit re-label them. Only str / list-of-str values are touched: buttons,
+    uploads, editors and table selections cannot be set and are never such values.
+    """
+    for key in list(st.session_state.keys()):
+        value = st.session_state[key]
+        is_text = isinstance(value, str) or (isinstance(value, list) and all(isinstance(v, str) for v in value))
+        if key != "lang" and is_text:
+            st.session_state[key] = value
+
+
 def language_switch() -> str:
-    """The language selector (bound to ?lang=); sets the language for this run."""
-    if "lang" not in st.session_state and "lang" not in st.query_params:
-        browser = (st.context.locale or "").split("-")[0].lower()
-        if browser in LANGUAGES:
-            st.session_state["lang"] = browser
-    code = st.sidebar.selectbox(
-        "Language / Язык / Тіл", list(LANGUAGES), format_func=LANGUAGES.__getitem__,
-        key="lang", bind=BIND, index=list(LANGUAGES).index(DEFAULT_LANGUAGE),
-    )
+    """The language selector; sets the language for this run and keeps ?lang= explicit in the URL.
+
+    Not bound with bind="query-params": a bound widget drops its parameter when it equals the default,
+    so an English link opened in a Russian-locale browser would turn Russian. Writing lang on every run
+    means a copied link always opens in the sender's language; the browser locale only decides when the
+    link has none.
+    """
+    if st.session_state.get("lang") not in LANGUAGES:
+        st.session_state["lang"] = resolve_language(st.query_params.get("lang"), None, st.context.locale)
+    # The label stays trilingual on purpose: it must be readable whatever language is on screen.
+    code = st.sidebar.selectbox("Language / Язык / Тіл", list(LANGUAGES), format_func=LANGUAGES.__getitem__,
+                                key="lang", on_change=_relabel_choices)
+    if st.query_params.get("lang") != code:
+        st.query_params["lang"] = code
     return set_language(code)
 
 
@@ -60,17 +154,20 @@ def scoring_sidebar() -> tuple[ScoringSettings, Filters]:
     """Weights, method, missing-data policy and filters; every widget is bound to the URL."""
     universe = get_universe()
     side = st.sidebar
+    read_link_once()  # before the widgets below exist, so a link's values can still seed them
     side.header(_("Scoring"))
     method = side.radio(_("Method"), METHODS, format_func=lambda m: _(METHOD_LABELS[m]), key="method",
                         bind=BIND, horizontal=True,
                         help=_("Weighted sum shows how much each criterion adds; TOPSIS ranks by "
                                "closeness to an ideal company."))
     side.caption(_("Weights (0-100, normalised to 100% when scoring)"))
+    # Step 1, not 5: rank-order-centroid and preset weights (Decision quality page) need whole percents.
     weights = {
-        c.id: side.slider(_(c.label), 0, 100, int(c.default_weight), step=5, key=f"w_{c.id}",
+        c.id: side.slider(_(c.label), 0, 100, int(c.default_weight), step=1, key=f"w_{c.id}",
                           bind=BIND, help=_(c.description))
         for c in CRITERIA
     }
+    side.caption(normalised_weights_text(weights))
     with side.expander(_("Missing data")):
         missing = {
             c.id: st.selectbox(_(c.label), MISSING_POLICIES, index=MISSING_POLICIES.index(c.default_missing),
@@ -80,10 +177,11 @@ def scoring_sidebar() -> tuple[ScoringSettings, Filters]:
         }
     side.header(_("Filters"))
     names = sector_names()
-    chosen_sectors = side.multiselect(_("Sector"), sorted(names), format_func=lambda s: _(names[s]),
+    chosen_sectors = side.multiselect(_("Sector"), sorted(names, key=lambda s: name_key(_(names[s]))),
+                                      format_func=lambda s: _(names[s]),
                                       key="sector", bind=BIND, placeholder=_("All sectors"))
-    countries = sorted(universe.companies["hq_country"].dropna().unique())
-    chosen_countries = side.multiselect(_("HQ country"), countries, key="country", bind=BIND,
+    countries = sorted(universe.companies["hq_country"].dropna().unique(), key=lambda c: name_key(fmt_country(c)))
+    chosen_countries = side.multiselect(_("HQ country"), countries, format_func=fmt_country, key="country", bind=BIND,
                                         placeholder=_("All countries"))
     chosen_statuses = side.multiselect(_("Russia status"), STATUSES, format_func=_, key="status",
                                        bind=BIND, placeholder=_("All statuses"))
@@ -99,7 +197,23 @@ def scoring_sidebar() -> tuple[ScoringSettings, Filters]:
     filters = Filters(sectors=chosen_sectors, countries=chosen_countries, statuses=chosen_statuses,
                       min_revenue_usd_m=min_revenue, exclude_high_risk=no_high_risk)
     st.session_state["view"] = (settings, filters)
+    # The sidebar is the one place on every page: sharing and signing in live here too.
+    share_link(settings, filters)
+    account_panel()
     return settings, filters
+
+
+def normalised_weights_text(weights: dict[str, float]) -> str:
+    """One line with every criterion's share in percent, as the scoring uses it."""
+    total = sum(weights.values()) or 1
+    shares = ", ".join(f"{_(c.label)} {fmt_percent(weights[c.id] / total)}" for c in CRITERIA)
+    return _("Normalised weights: %(shares)s") % {"shares": shares}
+
+
+def set_weights(values: dict[str, int]) -> None:
+    """Put slider values into the sidebar sliders (use as an on_click callback: it runs before they are drawn)."""
+    for c in CRITERIA:
+        st.session_state[f"w_{c.id}"] = int(values.get(c.id, 0))
 
 
 def current_view() -> tuple[ScoringSettings, Filters]:
@@ -119,6 +233,144 @@ def sector_names() -> dict[str, str]:
     return dict(zip(companies["sector_code"], companies["sector_name"], strict=True))
 
 
+# -- shared links --------------------------------------------------------------------------------
+def link_vocabulary() -> viewstate.Vocabulary:
+    """The sectors, countries and companies a link may name."""
+    companies = get_universe().companies
+    return viewstate.Vocabulary(
+        sectors=sector_names(), countries=tuple(companies["hq_country"].dropna().unique()),
+        companies=dict(zip(companies["company_id"].astype(int), companies["name"], strict=True)))
+
+
+def read_link_once() -> None:
+    """On a session's first run, check the link's parameters and seed the widgets; show notes on every run.
+
+    Streamlit seeds bound widgets from the URL by their shown label and silently drops what it cannot
+    read. Reading the link ourselves first lets us accept ids and labels in any language (set through
+    st.session_state, which Streamlit uses when it rejects the URL value) and say what was dropped.
+    """
+    if "link_notes" not in st.session_state:
+        raw = {key: st.query_params.get_all(key) for key in st.query_params}
+        parsed = viewstate.parse_query(raw, link_vocabulary())
+        values = viewstate.widget_values(parsed.view)
+        for key in parsed.present - {"lang"}:  # the language switch reads ?lang= itself
+            st.session_state[key] = values[key]
+        st.session_state["link_notes"] = parsed.notes
+    notes: list[viewstate.LinkNote] = st.session_state["link_notes"]
+    if notes:
+        box = st.container(border=True)
+        box.warning(_("Parts of this link could not be used, so defaults apply there:") + "\n\n"
+                    + "\n".join(f"- {viewstate.describe(note)}" for note in notes), icon=":material/link_off:")
+        box.button(_("Dismiss"), key="dismiss_link_notes", on_click=st.session_state.__setitem__,
+                   args=("link_notes", []))
+
+
+def apply_view(view: viewstate.ViewState) -> None:
+    """Put a saved view into the sidebar widgets (call from a button's on_click, before they are drawn)."""
+    vocab = link_vocabulary()
+    values = viewstate.widget_values(view)
+    # Choices that no longer exist (a sector renamed, a country gone) would make the widget raise.
+    values["sector"] = [s for s in values["sector"] if s in vocab.sectors]
+    values["country"] = [c for c in values["country"] if c in vocab.countries]
+    for key in viewstate.VIEW_KEYS:
+        if key not in ("lang", "company"):
+            st.session_state[key] = values[key]
+
+
+def page_url() -> str:
+    """This page's address in the user's browser, without the query; relative when unknown (tests)."""
+    try:
+        from streamlit.runtime.context_util import maybe_add_page_path
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+        ctx = get_script_run_ctx()
+        if st.context.url and ctx is not None:
+            return maybe_add_page_path(st.context.url, ctx.pages_manager)
+    except (ImportError, AttributeError):  # a private helper: fall back to a relative link if it moves
+        pass
+    return "./"
+
+
+def share_link(settings: ScoringSettings, filters: Filters) -> str:
+    """The "Copy link" box: the full address that reproduces this view (st.code has a copy button)."""
+    view = viewstate.ViewState.from_view(settings, filters, lang=st.session_state.get("lang") or "en",
+                                         company=st.session_state.get("company"))
+    url = viewstate.share_url(page_url(), view, link_vocabulary())
+    # Parameters of other pages (e.g. the incentive assumptions) travel along as the URL has them.
+    extra = [(key, value) for key in sorted(viewstate.OTHER_KEYS - {"embed", "embed_options"})
+             if key in st.query_params for value in st.query_params.get_all(key)]
+    if extra:
+        from urllib.parse import urlencode
+        url += ("&" if "?" in url else "?") + urlencode(extra)
+    with st.sidebar.expander(_("Share this view"), icon=":material/link:"):
+        st.caption(_("Copy this link (button at the right). Whoever opens it sees this ranking and can try "
+                     "other weights, but cannot change shared data unless signed in as an editor."))
+        st.code(url, language=None, wrap_lines=True)
+    st.session_state["share_url"] = url
+    return url
+
+
+# -- who is using the app ----------------------------------------------------------------------------
+def auth_config() -> AuthConfig:
+    """Sign-in settings from st.secrets; no secrets file means a local run. A broken file fails closed."""
+    try:
+        raw = st.secrets.to_dict()
+    except FileNotFoundError:  # StreamlitSecretNotFoundError: no secrets.toml at all
+        raw = {}
+    try:
+        return AuthConfig.from_secrets(raw)
+    except ValueError:  # a malformed [radar] section: read-only for everyone rather than open
+        return AuthConfig(hosted=True)
+
+
 def current_user() -> User:
-    """The signed-in user. Until sign-in exists (issue 6), a local run acts as an editor."""
-    return st.session_state.get("user") or User(name="local user", role="editor")
+    """Who acts in this session: the signed-in editor, an st.login user, else anonymous (see AuthConfig)."""
+    if isinstance(st.session_state.get("user"), User):
+        return st.session_state["user"]
+    config = auth_config()
+    if config.oidc and st.user.is_logged_in:
+        return config.oidc_user(st.user.get("email"), st.user.get("name"))
+    return config.anonymous()
+
+
+def _sign_out() -> None:
+    st.session_state.pop("user", None)
+
+
+def account_panel() -> None:
+    """Who you are and what you may do; the editor sign-in form on a hosted app."""
+    config, user = auth_config(), current_user()
+    side = st.sidebar
+    if not config.hosted:
+        side.caption(_("Local run without sign-in: you act as “%(name)s”, an editor.") % {"name": user.name})
+        return
+    if user.can_edit or "user" in st.session_state:
+        side.caption(_("Signed in as %(name)s (%(role)s).") % {"name": user.name, "role": _(user.role)})
+        side.button(_("Sign out"), key="sign_out", on_click=_sign_out)
+        return
+    if config.oidc and st.user.is_logged_in:
+        side.caption(_("Signed in as %(name)s, read-only: ask an administrator for editor rights.")
+                     % {"name": user.name})
+        side.button(_("Sign out"), key="sign_out_oidc", on_click=st.logout)
+        return
+    side.caption(_("Read-only: you can change the view and share links. Editors sign in to change "
+                   "shortlists, scenarios and data."))
+    with side.expander(_("Editor sign-in"), icon=":material/login:"):
+        if config.oidc:
+            st.button(_("Sign in with your organisation account"), key="sign_in_oidc", on_click=st.login)
+        if config.editors:
+            with st.form("sign_in", clear_on_submit=True, border=False):
+                username = st.text_input(_("Username"), key="sign_in_username")
+                password = st.text_input(_("Password"), type="password", key="sign_in_password")
+                submitted = st.form_submit_button(_("Sign in"))
+            if submitted:
+                try:
+                    signed_in = sign_in(config, username, password)
+                except SignInLocked:
+                    st.error(_("Too many failed attempts for this username; try again in 15 minutes."))
+                    return
+                if signed_in is None:
+                    st.error(_("Wrong username or password."))
+                else:
+                    st.session_state["user"] = signed_in
+                    st.rerun()

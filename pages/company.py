@@ -3,14 +3,19 @@
 import pandas as pd
 import streamlit as st
 
+from lib import incentives as inc
 from lib import ui
 from lib.charts import breakdown_chart
-from lib.i18n import _, fmt_date, fmt_number, fmt_percent
+from lib.criteria import CRITERIA
+from lib.explain import what_if, what_if_text
+from lib.i18n import _, fmt_country, fmt_date, fmt_number, fmt_percent, ngettext, sort_by_name, translate
 from lib.profile import FACT_LABELS, score_breakdown
-from lib.scoring import rank_companies
+from lib.scoring import criteria_matrix, rank_companies
+
+ui.route_through_app()  # first: run inside app.py's navigation (see lib/ui.py)
 
 universe = ui.get_universe()
-companies = universe.companies.sort_values("name", key=lambda s: s.str.casefold())
+companies = sort_by_name(universe.companies)
 names = dict(zip(companies["company_id"], companies["name"], strict=True))
 
 st.title(_("Company profile"))
@@ -25,12 +30,12 @@ company = store.company(int(company_id))
 facts = store.company_facts(int(company_id))
 st.header(company["name"])
 cols = st.columns(4)
-cols[0].metric(_("HQ country"), company["hq_country"] or "—")
-cols[1].metric(_("Sector"), _(company["sector_name"]) if company["sector_name"] else "—")
-cols[2].metric(_("Russia status"), _(company["status"]), help=company["tracker_grade"])
+cols[0].metric(_("HQ country"), fmt_country(company["hq_country"]))
+cols[1].metric(_("Sector"), translate(company["sector_name"]))
+cols[2].metric(_("Russia status"), translate(company["status"]), help=company["tracker_grade"])
 cols[3].metric(_("Status as of"), fmt_date(pd.Timestamp(company["status_date"]).date()))
 if not company["is_candidate"]:
-    st.warning(_("Not a relocation candidate: %(reason)s") % {"reason": _(company["exclusion_reason"])})
+    st.warning(_("Not a relocation candidate: %(reason)s") % {"reason": translate(company["exclusion_reason"])})
 
 st.subheader(_("Facts and sources"))
 if facts.empty:
@@ -69,3 +74,46 @@ else:
         "weight": st.column_config.NumberColumn(_("Weight, %"), format="%.1f"),
         "company": st.column_config.NumberColumn(_("Contribution"), format="%.3f"),
         "top_average": st.column_config.NumberColumn(_("Top-10 average"), format="%.3f")})
+
+# What-if on the ranking the Rank page shows (current method, filters and candidates only).
+top_k = st.number_input(_("Top places that count (K)"), min_value=1, max_value=100, value=10, key="explain_k",
+                        help=_("What single weight change would bring this company into the top K?"))
+matrix = criteria_matrix(universe.companies, universe.values, settings, filters)
+if company_id in set(matrix["company_id"]):
+    result = what_if(matrix, settings.weights, int(company_id), int(top_k), settings.method)
+    st.markdown(what_if_text(result, {c.id: _(c.label) for c in CRITERIA}))
+else:
+    st.caption(_("Not in the current ranking (a non-candidate, outside the filters, or excluded for missing data)."))
+
+st.subheader(_("What Kazakhstan can offer"))
+assumptions = ui.current_assumptions()
+packages = {p.package_id: p for p in ui.get_packages()}
+offer, other_periods = inc.offer_for_company(company, packages.values(), assumptions, store.mci_table())
+values = [e.value_pct for e in offer if e.eligible and e.value_pct is not None]
+cols = st.columns(2)
+cols[0].metric(_("Eligible packages"), fmt_number(sum(e.eligible for e in offer)))
+cols[1].metric(_("Best value, % of investment"), fmt_number(max(values, default=None), 1),
+               help=_("Present value of the best eligible package; it drives the incentive fit criterion."))
+for result in (e for e in offer if e.outcome != "not_eligible"):
+    package = packages[result.package_id]
+    symbol, outcome = inc.OUTCOME_SYMBOLS[result.outcome], _(inc.OUTCOME_LABELS[result.outcome])
+    with st.expander(f"{symbol} {translate(result.name)} · {outcome}"):
+        st.dataframe(inc.checks_frame(result), hide_index=True, column_config={
+            "rule": _("Rule"), "result": _("Result"), "reason": _("Why")})
+        st.markdown(inc.value_text(result))
+        st.caption(f"{inc.benefits_text(package)}. {package.other_benefits or ''}")
+        if package.uncertain:
+            st.warning(_("Uncertain: %(note)s") % {"note": package.uncertainty_note or ""})
+        st.caption(_("Source: %(source)s (as of %(date)s)") % {"source": package.source,
+                                                               "date": fmt_date(package.as_of)})
+refused = inc.not_eligible_frame(offer)
+if not refused.empty:
+    with st.expander(_("Not eligible (%(n)s)") % {"n": fmt_number(len(refused))}):
+        st.dataframe(refused, hide_index=True, column_config={"package": _("Package"), "why_not": _("Why not")})
+st.caption(_("Assumes: %(assumptions)s.") % {"assumptions": "; ".join(
+    f"{label} {value}" for label, value in inc.assumption_lines(assumptions))})
+if other_periods:
+    st.caption(ngettext("%(n)d package of another period is not shown; change the regime on the Incentives page.",
+                        "%(n)d packages of other periods are not shown; change the regime on the Incentives page.",
+                        other_periods) % {"n": other_periods})
+st.page_link("pages/incentives.py", label=_("Change the assumptions"), icon=":material/tune:")

@@ -7,6 +7,8 @@ from lib import ui
 from lib.criteria import CRITERIA
 from lib.i18n import _, fmt_date
 
+ui.route_through_app()  # first: run inside app.py's navigation (see lib/ui.py)
+
 st.title(_("Methodology and sources"))
 st.markdown(_(
     "Relocation Radar ranks foreign companies that curtailed their Russian operations since 2022 by how "

@@ -3,8 +3,12 @@
 import streamlit as st
 
 from lib import ui
+from lib.auth import PermissionDenied
 from lib.charts import contribution_chart, score_chart
-from lib.i18n import _, fmt_number, ngettext
+from lib.i18n import _, fmt_country, fmt_number, fmt_percent, ngettext, translate
+from lib.shortlist import add_to_shortlist
+
+ui.route_through_app()  # first: run inside app.py's navigation (see lib/ui.py)
 
 settings, filters = ui.current_view()
 ranking = ui.current_ranking()
@@ -22,15 +26,16 @@ if table.empty:
 left, middle, right = st.columns(3)
 left.metric(_("Companies ranked"), fmt_number(len(table)))
 middle.metric(_("Method"), _(ui.METHOD_LABELS[ranking.method]))
-right.metric(_("Median data completeness"), f"{fmt_number(table['completeness'].median() * 100)} %")
+right.metric(_("Median data completeness"), fmt_percent(table["completeness"].median()))
 if ranking.excluded_missing:
     st.caption(ngettext("%(n)d company was left out because of missing data.",
                         "%(n)d companies were left out because of missing data.",
                         ranking.excluded_missing) % {"n": ranking.excluded_missing})
 
 shown = table.assign(
-    sector=table["sector_code"].map(ui.sector_names()).fillna("—").map(_),
-    status=table["status"].map(_),
+    sector=table["sector_code"].map(ui.sector_names()).map(translate),
+    status=table["status"].map(translate),
+    hq_country=table["hq_country"].map(fmt_country),
     completeness=table["completeness"] * 100,
 )
 selection = st.dataframe(
@@ -58,6 +63,15 @@ if selected and st.button(_("Open the profile of the selected company"), type="p
     st.switch_page("pages/company.py")
 if not selected:
     st.caption(_("Select a row to open the company's profile."))
+if selected and st.button(_("Add selected to the shortlist"), icon=":material/playlist_add:", key="add_to_shortlist"):
+    picked = table.iloc[selection.selection.rows][["company_id", "score", "rank"]].to_dict("records")
+    try:  # the score, rank and current view are recorded with each entry
+        added = add_to_shortlist(ui.get_store(), ui.current_user(), picked, ui.current_view())
+    except PermissionDenied as exc:
+        st.error(str(exc))
+    else:
+        st.success(added.summary())
+        st.page_link("pages/outreach.py", label=_("Open the outreach pipeline"), icon=":material/handshake:")
 
 if ranking.method == "wsm":
     st.altair_chart(contribution_chart(table), width="stretch")

@@ -12,6 +12,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -39,10 +41,9 @@ def chromium_path() -> str:
     return CHROMIUM
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory, chromium_path):
+@contextmanager
+def streamlit_server(db: Path) -> Iterator[str]:
     """`streamlit run app.py` on a free port with its own store; yields the base URL."""
-    db = tmp_path_factory.mktemp("e2e") / "radar.duckdb"
     port = _free_port()
     env = {**os.environ, "RADAR_DB": str(db)}
     subprocess.run([sys.executable, "-m", "lib", "--db", str(db), "build"], cwd=ROOT, env=env, check=True,
@@ -66,9 +67,18 @@ def server(tmp_path_factory, chromium_path):
         proc.kill()
         pytest.fail("streamlit did not answer on /_stcore/health within 60 s: "
                     + proc.stdout.read().decode(errors="replace")[-2000:])
-    yield base
-    proc.terminate()
-    proc.wait(timeout=20)
+    try:
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory, chromium_path):
+    """One app server shared by the browser tests."""
+    with streamlit_server(tmp_path_factory.mktemp("e2e") / "radar.duckdb") as base:
+        yield base
 
 
 @pytest.fixture(scope="session")

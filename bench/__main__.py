@@ -1,0 +1,255 @@
+"""`python -m bench` (or `make bench`): how fast scoring, robustness and the rank page are. Prints a table.
+
+Not a test: it measures and reports against the targets of issue 7; nothing fails when a target is missed.
+Options: --quick (smaller sizes, for a smoke run), --parts scoring,robustness,apptest,browser (default: all).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+
+from bench import Timing, machine, measure, seed_universe, summarise, synthetic_store, synthetic_universe
+from lib.criteria import CRITERION_IDS
+from lib.models import ScoringSettings
+from lib.robustness import RobustnessSettings, rank_robustness
+from lib.scoring import criteria_matrix, rank_companies, top_k_wsm, topsis
+from lib.store import ROOT, close_all
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--no-first-run"]
+Row = tuple[str, str, Timing | None, str]  # what, size, timing, target or note
+PARTS = ("scoring", "robustness", "apptest", "browser")
+
+
+def scoring_rows(universe_seed, sizes: list[int]) -> list[Row]:
+    """WSM top 50 and full TOPSIS on the numpy fast path, and the full rank_companies pipeline."""
+    rows: list[Row] = []
+    settings = ScoringSettings()
+    weights = np.array([settings.normalised_weights()[c] for c in CRITERION_IDS])
+    for n in sizes:
+        universe = synthetic_universe(universe_seed, n, rng_seed=n)
+        matrix = criteria_matrix(universe.companies, universe.values, settings)[list(CRITERION_IDS)]
+        x = np.ascontiguousarray(matrix.to_numpy(dtype=float))
+        label = f"{n:,} x 8"
+        big = n >= 1_000_000
+        rows.append(("WSM top 50 (numpy fast path)", label, measure(lambda x=x: top_k_wsm(x, weights, 50), 7),
+                     "< 100 ms" if big else ""))
+        rows.append(("TOPSIS, all scores + full ranking", label,
+                     measure(lambda x=x: np.argsort(-topsis(x, weights), kind="stable"), 5), "< 1 s" if big else ""))
+        repeat = 3 if big else 5
+        for method in ("wsm", "topsis"):
+            run_settings = settings.model_copy(update={"method": method})
+            rows.append((f"rank_companies ({method}: filters, missing data, table)", label,
+                         measure(lambda u=universe, s=run_settings: rank_companies(u.companies, u.values, s),
+                                 repeat, warmup=0 if big else 1), "pipeline, no target"))
+    return rows
+
+
+def robustness_rows(universe_seed, n: int, samples: int) -> list[Row]:
+    settings = ScoringSettings()
+    universe = synthetic_universe(universe_seed, n, rng_seed=7)
+    matrix = criteria_matrix(universe.companies, universe.values, settings)
+    rows: list[Row] = []
+    robust = RobustnessSettings(samples=samples, top_k=10)
+    for method in ("wsm", "topsis"):
+        timing = measure(lambda m=method: rank_robustness(matrix, settings.weights, robust, m), 5)
+        rows.append((f"Robustness ({method}), P(top 10) + rank intervals", f"{samples:,} samples x {len(matrix):,}",
+                     timing, "< 300 ms"))
+    seed_matrix = criteria_matrix(universe_seed.companies, universe_seed.values, settings)
+    rows.append(("Robustness (wsm) on the seed data", f"{samples:,} samples x {len(seed_matrix):,}",
+                 measure(lambda: rank_robustness(seed_matrix, settings.weights, RobustnessSettings(samples=samples)),
+                         5), "< 300 ms"))
+    return rows
+
+
+def _keep_navigation_in_apptest() -> None:
+    """AppTest (streamlit 1.67) would rerun a page script without app.py; see tests/conftest.py."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    PagesManager.__init__ = init
+
+
+def apptest_row(db: Path, label: str, moves: int) -> Row:
+    """Rerun time of the rank page in AppTest after a slider move (median of `moves`)."""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    os.environ["RADAR_DB"] = str(db)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+    start = time.perf_counter()
+    at.run()
+    first = (time.perf_counter() - start) * 1000
+    if at.exception:
+        return ("AppTest rerun of the rank page", label, None, f"failed: {at.exception[0].value}")
+    companies = len(at.dataframe[0].value)
+    times = []
+    for i in range(moves):
+        at.slider(key="w_company_scale").set_value(100 if i % 2 == 0 else 0)
+        start = time.perf_counter()
+        at.run()
+        times.append((time.perf_counter() - start) * 1000)
+    close_all()
+    return ("AppTest rerun of the rank page after a slider move", f"{label}, {companies:,} ranked", summarise(times),
+            f"first run {first:,.0f} ms")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# Runs in the page: resolves with the ms from the key press to the first frame where the table's top
+# names differ from `before`. Timed inside the browser, so polling from Python adds nothing.
+WATCH_TABLE = """
+([before]) => new Promise((resolve) => {
+    const names = () => {
+        const grid = document.querySelector('[data-testid="stDataFrame"]');
+        if (!grid) return [];
+        return [...grid.querySelectorAll('[role="row"]')].slice(1, 11).map((row) => {
+            const cell = row.querySelector('[role="gridcell"][aria-colindex="2"]');
+            return cell ? cell.textContent : "";
+        });
+    };
+    const started = performance.now();
+    const check = () => {
+        const now = names();
+        if (now.length && now.join("|") !== before.join("|")) resolve(performance.now() - window.__keyAt);
+        else if (performance.now() - started > 30000) resolve(-1);
+        else setTimeout(check, 2);
+    };
+    check();
+})
+"""
+TOP_NAMES = "() => [...document.querySelectorAll('[data-testid=\"stDataFrame\"] [role=\"row\"]')].slice(1, 11)" \
+            ".map(r => { const c = r.querySelector('[role=\"gridcell\"][aria-colindex=\"2\"]'); " \
+            "return c ? c.textContent : ''; })"
+IDLE = "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+
+
+def browser_row(db: Path, label: str, moves: int) -> Row:
+    """Slider-to-table-updated time in real Chromium against `streamlit run` (median of `moves`)."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        return ("Chromium: slider move to updated table", label, None, "skipped: playwright not installed")
+    if not Path(CHROMIUM).exists():
+        return ("Chromium: slider move to updated table", label, None, f"skipped: {CHROMIUM} not installed")
+    port = _free_port()
+    env = {**os.environ, "RADAR_DB": str(db)}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true",
+         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2):
+                    break
+            except OSError:
+                time.sleep(0.3)
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1600, "height": 1200})
+            start = time.perf_counter()
+            page.goto(base)
+            page.wait_for_selector('[data-testid="stDataFrame"] [role="gridcell"]', state="attached", timeout=120_000)
+            page.wait_for_function(IDLE, timeout=120_000)
+            load = (time.perf_counter() - start) * 1000
+            page.evaluate("() => document.addEventListener('keydown', () => { window.__keyAt = performance.now(); },"
+                          " {capture: true})")
+            slider = page.get_by_role("slider", name="Company scale")
+            times = []
+            for i in range(moves + 1):  # the first move warms up
+                page.wait_for_function(IDLE, timeout=60_000)
+                before = page.evaluate(TOP_NAMES)
+                slider.focus()
+                slider.press("End" if i % 2 == 0 else "Home")
+                elapsed = page.evaluate(WATCH_TABLE, [before])
+                if elapsed < 0:
+                    return ("Chromium: slider move to updated table", label, None, "table did not change")
+                if i:
+                    times.append(elapsed)
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return ("Chromium: slider move to updated table", label, summarise(times), f"< 400 ms; page load {load:,.0f} ms")
+
+
+def print_table(rows: list[Row]) -> None:
+    print("| Measurement | Size | Median ms | Min ms | Max ms | Runs | Target / note |")
+    print("|---|---|---:|---:|---:|---:|---|")
+    for what, size, timing, note in rows:
+        if timing is None:
+            print(f"| {what} | {size} | — | — | — | — | {note} |")
+        else:
+            print(f"| {what} | {size} | {timing.median_ms:,.1f} | {timing.min_ms:,.1f} | {timing.max_ms:,.1f} "
+                  f"| {timing.runs} | {note} |")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes only (a smoke run)")
+    parser.add_argument("--parts", default=",".join(PARTS), help=f"comma-separated, from {', '.join(PARTS)}")
+    args = parser.parse_args()
+    parts = {p.strip() for p in args.parts.split(",") if p.strip()}
+    if not parts or parts - set(PARTS):
+        parser.error(f"--parts: choose from {', '.join(PARTS)}")
+    sizes = [10_000] if args.quick else [10_000, 100_000, 1_000_000]
+    app_sizes = [2_000] if args.quick else [10_000]
+    info = machine()
+    print("Machine: " + "; ".join(f"{k} {v}" for k, v in info.items()), flush=True)
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory(prefix="radar-bench-") as tmp:
+        workdir = Path(tmp)
+        seed = seed_universe(workdir)
+        if "scoring" in parts:
+            print("scoring ...", file=sys.stderr, flush=True)
+            rows += scoring_rows(seed, sizes)
+        if "robustness" in parts:
+            print("robustness ...", file=sys.stderr, flush=True)
+            rows += robustness_rows(seed, 1_000 if args.quick else 5_000, 1_000)
+        seed_db = workdir / "seed.duckdb"
+        close_all()
+        stores = [(seed_db, "seed data")]
+        if parts & {"apptest", "browser"}:
+            stores += [(synthetic_store(workdir, n), f"{n:,} companies") for n in app_sizes]
+        if "apptest" in parts:
+            _keep_navigation_in_apptest()
+            for db, label in stores:
+                print(f"AppTest {label} ...", file=sys.stderr, flush=True)
+                rows.append(apptest_row(db, label, 3 if args.quick else 7))
+        if "browser" in parts:
+            for db, label in stores:
+                print(f"Chromium {label} ...", file=sys.stderr, flush=True)
+                rows.append(browser_row(db, label, 5 if args.quick else 9))
+    print()
+    print_table(rows)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,232 @@
+"""A one-page printable HTML briefing per shortlisted company, for a minister's folder.
+
+Facts with their sources, the score and what it is made of, the incentives the company qualifies
+for, and the outreach so far. Every value from the store goes through `html.escape`: company names
+and notes are typed by people and may contain markup.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from datetime import date
+
+import pandas as pd
+
+from lib import shortlist
+from lib.criteria import CRITERIA
+from lib.i18n import _, fmt_date, fmt_number, fmt_percent, get_language, translate
+from lib.incentives import Assumptions, assumption_lines, benefits_text, eligibility_for_sector, parse_packages
+from lib.models import Filters, ScoringSettings
+from lib.profile import FACT_LABELS, score_breakdown
+from lib.radar import Universe
+from lib.scoring import rank_companies
+from lib.store import Store
+
+# More rows would not fit on one page: the newest notes and changes, the most valuable packages.
+HISTORY_ROWS = 6
+MAX_PACKAGES = 3
+
+STYLE = """
+@page { size: A4; margin: 12mm; }
+body { font: 9.5pt/1.3 "Segoe UI", "Noto Sans", Arial, sans-serif; color: #111; max-width: 190mm; margin: 0 auto; }
+h1 { font-size: 16pt; margin: 0 0 2pt; } h2 { font-size: 11.5pt; margin: 10pt 0 3pt; border-bottom: 1px solid #999; }
+.sub { color: #444; margin: 0 0 6pt; } .note { color: #555; font-size: 8.5pt; }
+table { border-collapse: collapse; width: 100%; font-size: 9pt; }
+th, td { text-align: left; vertical-align: top; padding: 1.5pt 4pt; border-bottom: 1px solid #ddd;
+         overflow-wrap: break-word; }
+th { background: #eef3f8; } td.num { text-align: right; white-space: nowrap; }
+.overdue td { color: #b00020; font-weight: bold; } .src { color: #555; font-size: 7.5pt; overflow-wrap: anywhere; }
+section { break-inside: avoid; }
+@media print { .noprint { display: none; } }
+"""
+
+
+def esc(value: object) -> str:
+    """Text for HTML: escaped, with an em dash for missing values."""
+    if value is None or (isinstance(value, float) and value != value) or value is pd.NA or value is pd.NaT:
+        return "—"
+    return html.escape(str(value), quote=True)
+
+
+def _table(headers: Sequence[str], rows: Iterable[Sequence[object]], numeric: Sequence[int] = (),
+           small: Sequence[int] = (), row_classes: Sequence[str | None] = ()) -> str:
+    """An HTML table; cells escaped, `numeric` columns right-aligned, `small` ones (sources) in small print."""
+    head = "".join(f"<th>{esc(h)}</th>" for h in headers)
+    body = []
+    for index, row in enumerate(rows):
+        css = row_classes[index] if index < len(row_classes) else None
+        kinds = {**dict.fromkeys(small, ' class="src"'), **dict.fromkeys(numeric, ' class="num"')}
+        cells = "".join(f"<td{kinds.get(i, '')}>{esc(c)}</td>" for i, c in enumerate(row))
+        body.append(f'<tr class="{esc(css)}">{cells}</tr>' if css else f"<tr>{cells}</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _section(title: str, body: str) -> str:
+    return f"<section><h2>{esc(title)}</h2>{body}</section>"
+
+
+def _para(text: str, css: str = "note") -> str:
+    return f'<p class="{css}">{esc(text)}</p>'
+
+
+def _day(value: object) -> date | None:
+    return None if value is None or pd.isna(value) else pd.Timestamp(value).date()
+
+
+def briefing_filename(name: str) -> str:
+    """A safe, readable file name: briefing-<ascii-slug>.html."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", ascii_name).strip("-").lower()[:60]
+    return f"briefing-{slug or 'company'}.html"
+
+
+def briefing_html(store: Store, universe: Universe, company_id: int, settings: ScoringSettings | None = None,
+                  filters: Filters | None = None, assumptions: Assumptions | None = None,
+                  today: date | None = None) -> str:
+    """The whole briefing as one self-contained HTML page (no scripts, no external files)."""
+    company = store.company(company_id)
+    if company is None:
+        raise LookupError(_("Company %(id)d is not in the store.") % {"id": company_id})
+    today = today or date.today()
+    parts = [
+        _header(company, today),
+        _facts(store, company),
+        _score(universe, company_id, settings or ScoringSettings(), filters or Filters(),
+               shortlist.get_entry(store, company_id)),
+        _incentives(store, company, assumptions or Assumptions()),
+        _outreach(store, company_id, today),
+    ]
+    title = _("Briefing: %(name)s") % {"name": company["name"]}
+    footer = _para(_("Prepared with Relocation Radar on %(date)s. Facts are public-source figures as dated; "
+                     "scores depend on the weights shown.") % {"date": fmt_date(today)})
+    return (f'<!DOCTYPE html><html lang="{esc(get_language())}"><head><meta charset="utf-8">'
+            f"<title>{esc(title)}</title><style>{STYLE}</style></head><body>{''.join(parts)}{footer}</body></html>")
+
+
+def _header(company: dict, today: date) -> str:
+    sector = translate(company.get("sector_name"))
+    line = " · ".join([esc(company.get("hq_country")), esc(sector),
+                       esc(_("Russia status: %(status)s") % {"status": translate(company.get("status"))})])
+    return f"<h1>{esc(company['name'])}</h1><p class=\"sub\">{line}</p>"
+
+
+def _facts(store: Store, company: dict) -> str:
+    rows = [
+        (_("Russia status"), f"{translate(company.get('status'))} ({company.get('tracker_grade') or '—'})",
+         fmt_date(_day(company.get("status_date"))), company["source"]),
+    ]
+    if isinstance(company.get("sector_name"), str):
+        rows.append((_("Kazakhstan's priority for the sector"), f"{company['kz_priority']} / 5",
+                     "", company.get("priority_reason")))
+    if isinstance(company.get("website"), str):
+        rows.append((_("Website"), company["website"], "", ""))
+    facts = store.company_facts(int(company["company_id"]))
+    for fact in facts.to_dict("records"):
+        label = FACT_LABELS.get(fact["fact"], fact["fact"])
+        rows.append((translate(label), _fact_value(fact["value"]), fact.get("period"), fact["source"]))
+    body = _table([_("Fact"), _("Value"), _("As of / period"), _("Source")], rows, small=(2, 3))
+    if facts.empty:
+        body += _para(_("No size or Russia facts were found in public sources; the score uses the missing-data "
+                        "policy for those criteria."))
+    if not company.get("is_candidate", True):
+        reason = translate(company.get("exclusion_reason"))
+        body += _para(_("Not a relocation candidate: %(reason)s") % {"reason": reason})
+    return _section(_("Facts and sources"), body)
+
+
+def _fact_value(value: str) -> str:
+    """'true' as yes, '85000' as 85,000 in the reader's locale; other text unchanged."""
+    if value in ("true", "false"):
+        return _("yes") if value == "true" else _("no")
+    try:
+        number = float(value)
+    except ValueError:
+        return value
+    return fmt_number(number, 0 if number.is_integer() or abs(number) >= 100 else 1)
+
+
+def _score(universe: Universe, company_id: int, settings: ScoringSettings, filters: Filters,
+           entry: shortlist.ShortlistEntry | None) -> str:
+    wsm = settings.model_copy(update={"method": "wsm"})
+    ranking = rank_companies(universe.companies, universe.values, wsm, filters)
+    notes = []
+    if (ranking.table["company_id"] == company_id).sum() == 0:
+        # Outside the sender's filters: still explain the score, over every company.
+        ranking = rank_companies(universe.companies, universe.values, wsm, Filters(candidates_only=False))
+        notes.append(_("The company is outside the current filters; its score is computed over all companies."))
+    breakdown = score_breakdown(ranking, company_id)
+    if breakdown is None:
+        return _section(_("Score"), _para(_("The company was excluded by the missing-data policy.")))
+    row = ranking.table[ranking.table["company_id"] == company_id].iloc[0]
+    summary = _("Weighted-sum score %(score)s, rank %(rank)s of %(n)s; data completeness %(share)s.") % {
+        "score": fmt_number(row["score"], 3), "rank": fmt_number(row["rank"]), "n": fmt_number(len(ranking.table)),
+        "share": fmt_percent(row["completeness"])}
+    rows = [(translate(b.get("criterion")), fmt_percent(b["weight"], 1), fmt_number(b["company"], 3),
+             fmt_number(b["top_average"], 3)) for b in breakdown.to_dict("records")]
+    rows.append((_("Total"), fmt_percent(1.0), fmt_number(breakdown["company"].sum(), 3),
+                 fmt_number(breakdown["top_average"].sum(), 3)))
+    body = _para(summary, "sub") + "".join(_para(n) for n in notes)
+    body += _table([_("Criterion"), _("Weight"), _("Contribution"), _("Top-10 average")], rows, numeric=(1, 2, 3))
+    if entry is not None and entry.score_at_add is not None:
+        snap = entry.scenario_at_add
+        weights = snap.settings.normalised_weights() if snap else {}
+        weight_text = ", ".join(f"{_(c.label)} {fmt_percent(weights[c.id])}" for c in CRITERIA if weights.get(c.id))
+        body += _para(_("When shortlisted on %(date)s by %(who)s: score %(score)s, rank %(rank)s (%(method)s; "
+                        "weights %(weights)s).") % {
+            "date": fmt_date(entry.added_at.date()), "who": entry.added_by, "score": fmt_number(entry.score_at_add, 3),
+            "rank": fmt_number(entry.rank_at_add), "weights": weight_text or "—",
+            "method": _("TOPSIS") if snap and snap.settings.method == "topsis" else _("Weighted sum")})
+    return _section(_("Score and what it is made of"), body)
+
+
+def _incentives(store: Store, company: dict, assumptions: Assumptions) -> str:
+    sectors = store.sectors()
+    match = sectors[sectors["sector_code"] == company.get("sector_code")]
+    sector = match.iloc[0].to_dict() if not match.empty else None
+    packages = {p.package_id: p for p in parse_packages(store.incentive_packages())}
+    results = eligibility_for_sector(sector, list(packages.values()), assumptions, store.mci_table())
+    eligible = [r for r in results if r.eligible]
+    maybe = [r for r in results if r.outcome == "unknown"]
+    rows = []
+    for result in eligible[:MAX_PACKAGES]:
+        package = packages[result.package_id]
+        name = result.name + (" *" if package.uncertain else "")
+        rows.append((name, benefits_text(package), fmt_percent((result.value_pct or 0) / 100, 1)
+                     if result.value_pct is not None else "—", package.legal_basis))
+    body = (_table([_("Package"), _("What it gives"), _("Estimated value, % of investment"), _("Legal basis")],
+                   rows, numeric=(2,), small=(3,))
+            if rows else _para(_("No incentive package is certain to apply under these assumptions."), "sub"))
+    if any(packages[r.package_id].uncertain for r in eligible[:MAX_PACKAGES]):
+        body += _para(_("* A figure in this package is uncertain in the sources; check it before quoting it."))
+    if len(eligible) > MAX_PACKAGES:
+        body += _para(_("Also eligible: %(names)s.") % {"names": ", ".join(r.name for r in eligible[MAX_PACKAGES:])})
+    if maybe:
+        body += _para(_("May also qualify, depending on facts not yet known: %(names)s.")
+                      % {"names": ", ".join(r.name for r in maybe)})
+    assumed = "; ".join(f"{label}: {value}" for label, value in assumption_lines(assumptions)[:4])
+    body += _para(_("Assumptions: %(list)s.") % {"list": assumed})
+    return _section(_("Incentives it qualifies for"), body)
+
+
+def _outreach(store: Store, company_id: int, today: date) -> str:
+    entry = shortlist.get_entry(store, company_id)
+    if entry is None:
+        return _section(_("Outreach"), _para(_("Not on the shortlist yet."), "sub"))
+    overdue = (entry.due_date is not None and entry.due_date < today and entry.stage not in shortlist.CLOSED_STAGES)
+    due = fmt_date(entry.due_date) + (" — " + _("overdue") if overdue else "")
+    row = [_(entry.stage), _(entry.contact_status) if entry.contact_status else None, entry.owner,
+           entry.next_step, due]
+    headers = [_("Stage"), _("Contact status"), _("Owner"), _("Next step"), _("Due date")]
+    if entry.removed:
+        headers.append(_("Removed from the shortlist"))
+        row.append(f"{fmt_date(_day(entry.removed_at))} ({entry.removed_by})")
+    body = _table(headers, [row], row_classes=["overdue" if overdue else None])
+    history = shortlist.history_frame(store, company_id).head(HISTORY_ROWS)
+    if not history.empty:
+        body += _table([_("When"), _("Who"), _("What"), _("Details")],
+                       [(fmt_date(_day(h["changed_at"])), h["actor"], h["action"], h["details"])
+                        for h in history.to_dict("records")])
+    return _section(_("Outreach so far"), body)

@@ -1,0 +1,263 @@
+"""The data steward's tools: edit sectors and incentive packages, read the audit log, export and back up.
+
+Every save validates all rows with pydantic first, checks the editor role, and writes in one transaction
+with one audit row per added, changed or deleted record. Nothing is written if any row is invalid.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import tempfile
+import zipfile
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from pydantic import BaseModel, ValidationError
+
+from lib.auth import User, require_editor
+from lib.export import to_csv_bytes, to_xlsx_bytes
+from lib.i18n import _
+from lib.importer import RowError, _plain, pydantic_reason
+from lib.models import CompanyRow, IncentivePackage, SectorRow
+from lib.store import LIST_COLUMNS, TABLES, Store
+
+EXPORT_COMPANY_COLUMNS = ["company_id", *(f for f in CompanyRow.model_fields if f != "company_id")]
+AUDIT_COLUMNS = ["audit_id", "changed_at", "actor", "action", "table_name", "record_key", "before", "after",
+                 "source_file"]
+
+
+class InvalidRows(ValueError):
+    """Some edited rows are invalid; `errors` names each row, column and reason. Nothing was written."""
+
+    def __init__(self, errors: list[RowError]) -> None:
+        self.errors = errors
+        super().__init__("; ".join(e.text() for e in errors))
+
+
+class SaveResult(BaseModel):
+    added: list[str] = []
+    updated: list[str] = []
+    deleted: list[str] = []
+
+    @property
+    def changed(self) -> int:
+        return len(self.added) + len(self.updated) + len(self.deleted)
+
+
+def _clean(value: Any) -> Any:
+    """An edited cell as a plain value: NaN/NaT/empty text -> None."""
+    if isinstance(value, list | tuple):
+        return [str(v).strip() for v in value if str(v).strip()]
+    if isinstance(value, str):
+        return value.strip() or None
+    return _plain(value)
+
+
+def _validate(model: type[BaseModel], rows: Iterable[Mapping[str, Any] | BaseModel], key: str) -> list[BaseModel]:
+    """Validate every row (row numbers start at 1 as in the editor); raise InvalidRows listing all problems."""
+    errors: list[RowError] = []
+    valid: list[BaseModel] = []
+    seen: dict[str, int] = {}
+    for number, raw in enumerate(rows, 1):
+        if isinstance(raw, BaseModel):
+            raw = raw.model_dump()
+        values = {k: _clean(v) for k, v in raw.items() if k in model.model_fields}
+        for column in LIST_COLUMNS:  # "IND; MAT" typed in a cell, or None, becomes a list
+            if column in model.model_fields:
+                cell = values.get(column)
+                values[column] = [p.strip() for p in cell.split(";") if p.strip()] if isinstance(cell, str) \
+                    else (cell or [])
+        try:
+            item = model(**{k: v for k, v in values.items() if v is not None})
+        except ValidationError as exc:
+            for err in exc.errors():
+                column = str(err["loc"][0]) if err["loc"] else None
+                value = values.get(column) if column else None
+                errors.append(RowError(row=number, column=column, value=None if value is None else str(value),
+                                       reason=pydantic_reason(err["msg"])))
+            continue
+        code = getattr(item, key)
+        if code in seen:
+            errors.append(RowError(row=number, column=key, value=code,
+                                   reason=_("is already used in row %(row)d") % {"row": seen[code]}))
+            continue
+        seen[code] = number
+        valid.append(item)
+    if errors:
+        raise InvalidRows(errors)
+    return valid
+
+
+def _stored(frame: pd.DataFrame, key: str) -> dict[str, dict[str, Any]]:
+    return {row[key]: {k: _clean(v) if k in LIST_COLUMNS else _plain(v) for k, v in row.items()}
+            for row in frame.to_dict("records")}
+
+
+def _diff(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Only the fields that changed, before and after."""
+    changed = [k for k in after if before.get(k) != after[k]]
+    return {k: before.get(k) for k in changed}, {k: after[k] for k in changed}
+
+
+def _save(store: Store, user: User, table: str, key: str, items: list[BaseModel], stored: dict[str, dict[str, Any]],
+          protected: dict[str, str]) -> SaveResult:
+    """Insert, update and delete rows of one table in one transaction, auditing each."""
+    result = SaveResult()
+    new = {getattr(i, key): i.model_dump() for i in items}
+    blocked = [RowError(column=key, value=code, reason=reason) for code, reason in protected.items()
+               if code not in new and code in stored]
+    if blocked:
+        raise InvalidRows(blocked)
+    columns = list(next(iter(new.values())).keys()) if new else []
+    with store.transaction() as cur:
+        for code, row in new.items():
+            if code not in stored:
+                cur.execute(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _c in columns)})",
+                            [row[c] for c in columns])
+                store.audit(cur, actor=user.name, action="add", table=table, record_key=code, after=row)
+                result.added.append(code)
+                continue
+            before, after = _diff(stored[code], row)
+            if not after:
+                continue
+            if "as_of" not in after:  # a changed figure is as of today unless the editor set the date
+                row["as_of"] = date.today()
+                before["as_of"], after["as_of"] = stored[code].get("as_of"), row["as_of"]
+            sets = ", ".join(f"{c} = ?" for c in after)
+            cur.execute(f"UPDATE {table} SET {sets} WHERE {key} = ?", [*after.values(), code])
+            store.audit(cur, actor=user.name, action="update", table=table, record_key=code, before=before,
+                        after=after)
+            result.updated.append(code)
+        for code in stored.keys() - new.keys():
+            cur.execute(f"DELETE FROM {table} WHERE {key} = ?", [code])
+            store.audit(cur, actor=user.name, action="delete", table=table, record_key=code, before=stored[code])
+            result.deleted.append(code)
+    return result
+
+
+def save_sectors(store: Store, user: User, rows: Iterable[Mapping[str, Any] | SectorRow]) -> SaveResult:
+    """Replace the sector table with the edited rows: validated, in one transaction, audited.
+
+    A sector that companies or incentive packages still use cannot be deleted.
+    """
+    require_editor(user, "edit sector priorities")
+    items = _validate(SectorRow, rows, "sector_code")
+    used = {code: n for code, n in store.fetch_all(
+        "SELECT sector_code, count(*) FROM companies WHERE sector_code IS NOT NULL GROUP BY 1")}
+    for sector_codes, excluded in store.fetch_all("SELECT sector_codes, excluded_sector_codes FROM incentive_packages"):
+        for code in [*sector_codes, *excluded]:
+            used.setdefault(code, 0)
+    protected = {code: _("is used by %(n)d companies or by incentive packages and cannot be deleted") % {"n": n}
+                 for code, n in used.items()}
+    # Table name and key are constants here, never user input.
+    return _save(store, user, "sectors", "sector_code", items, _stored(store.sectors(), "sector_code"), protected)
+
+
+def save_incentive_packages(store: Store, user: User,
+                            rows: Iterable[Mapping[str, Any] | IncentivePackage]) -> SaveResult:
+    """Replace the incentive packages with the edited rows: validated, sector codes checked, audited."""
+    require_editor(user, "edit incentive packages")
+    items = _validate(IncentivePackage, rows, "package_id")
+    sectors = {r[0] for r in store.fetch_all("SELECT sector_code FROM sectors")}
+    errors = [RowError(row=number, column=column, value=code, reason=_("is not a sector in the store"))
+              for number, item in enumerate(items, 1)
+              for column in ("sector_codes", "excluded_sector_codes")
+              for code in getattr(item, column) if code not in sectors]
+    if errors:
+        raise InvalidRows(errors)
+    return _save(store, user, "incentive_packages", "package_id", items,
+                 _stored(store.incentive_packages(), "package_id"), {})
+
+
+# -- reading the record ------------------------------------------------------------------------
+def audit_entries(store: Store, *, table: str | None = None, actor: str | None = None,
+                  source_file: str | None = None, limit: int = 1000) -> pd.DataFrame:
+    """The newest audit rows first, optionally for one table, person or file (parameterised filters)."""
+    where, params = [], []
+    for column, value in (("table_name", table), ("actor", actor), ("source_file", source_file)):
+        if value:
+            where.append(f"{column} = ?")  # column names are the constants above
+            params.append(value)
+    sql = (f"SELECT {', '.join(AUDIT_COLUMNS)} FROM audit_log {'WHERE ' + ' AND '.join(where) if where else ''} "
+           "ORDER BY audit_id DESC LIMIT ?")
+    return store.fetch_df(sql, [*params, int(limit)])
+
+
+def audit_facets(store: Store) -> dict[str, list[str]]:
+    """Distinct tables, people and files in the audit log, for the filters."""
+    return {column: [r[0] for r in store.fetch_all(
+        f"SELECT DISTINCT {column} FROM audit_log WHERE {column} IS NOT NULL ORDER BY 1")]
+        for column in ("table_name", "actor", "source_file")}
+
+
+def tracker_statuses(store: Store, company_id: int) -> pd.DataFrame:
+    """Every tracker's status for a company with its date: the row's own first, then the other trackers."""
+    return store.fetch_df(
+        "SELECT 'own' AS kind, tracker_grade AS tracker, status, status_date, source, as_of FROM companies "
+        "WHERE company_id = ? UNION ALL "
+        "SELECT 'other', tracker_grade, status, status_date, source, as_of FROM tracker_statuses "
+        "WHERE company_id = ? ORDER BY kind DESC, status_date DESC", [company_id, company_id])
+
+
+# -- exports and backup ------------------------------------------------------------------------
+def companies_export(store: Store) -> pd.DataFrame:
+    """Companies in the project's own export format, which `preview_import` reads back unchanged."""
+    frame = store.fetch_df(f"SELECT {', '.join(EXPORT_COMPANY_COLUMNS)} FROM companies ORDER BY company_id")
+    for column in ("status_date", "as_of"):
+        frame[column] = [None if pd.isna(v) else pd.Timestamp(v).date().isoformat() for v in frame[column]]
+    return frame
+
+
+def flat_lists(frame: pd.DataFrame) -> pd.DataFrame:
+    """List cells as 'a;b' text (the seed format) so CSV and Excel show them plainly."""
+    out = frame.copy()
+    for column in out.columns:
+        if column in LIST_COLUMNS:
+            out[column] = out[column].map(lambda v: ";".join(v) if isinstance(v, list | tuple) else v)
+    return out
+
+
+def store_tables(store: Store) -> dict[str, pd.DataFrame]:
+    """Every table of the store (companies in the export format), for the Excel export."""
+    tables = {"companies": companies_export(store)}
+    for table in TABLES:
+        if table != "companies":
+            # Table names come from the TABLES constant only.
+            tables[table] = flat_lists(store.fetch_df(f"SELECT * FROM {table}"))
+    return tables
+
+
+def companies_csv(store: Store) -> bytes:
+    """The companies table as CSV (UTF-8 with BOM, formula cells neutralised)."""
+    return to_csv_bytes(companies_export(store))
+
+
+def store_xlsx(store: Store) -> bytes:
+    """All tables as one Excel workbook, one sheet each, formula cells neutralised."""
+    return to_xlsx_bytes(store_tables(store))
+
+
+def backup_zip(store: Store) -> bytes:
+    """A full backup: DuckDB's EXPORT DATABASE (schema.sql, load.sql, one Parquet file per table) zipped.
+
+    Restore with `IMPORT DATABASE 'folder'` into an empty DuckDB file.
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "backup"
+        # The path is ours (a fresh temp folder), not user input; quotes are doubled all the same.
+        target = str(folder).replace("'", "''")
+        with store.cursor() as cur:
+            cur.execute(f"EXPORT DATABASE '{target}' (FORMAT parquet)").fetchall()
+        manifest = {"made_at": datetime.now().isoformat(timespec="seconds"), "data_version": store.data_version(),
+                    "tables": {t: {"rows": n, "sha256": digest} for t, (n, digest) in store.table_checksums().items()}}
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for path in sorted(folder.rglob("*")):
+                if path.is_file():
+                    archive.write(path, path.relative_to(folder).as_posix())
+            archive.writestr("manifest.json", json.dumps(manifest, indent=1))
+        return buffer.getvalue()

@@ -1,0 +1,145 @@
+"""Data page: import company lists (preview, then apply), edit sectors and incentive rules, audit log, exports."""
+
+from datetime import date
+
+import streamlit as st
+
+from lib import steward, ui
+from lib.auth import PermissionDenied
+from lib.i18n import _, fmt_number
+from lib.importer import FORMAT_LABELS, ImportRefused, ImportRejected, apply_import, preview_frames, preview_import
+
+ui.route_through_app()  # first: run inside app.py's navigation (see lib/ui.py)
+
+store = ui.get_store()
+user = ui.current_user()
+st.title(_("Data"))
+st.caption(_("Refresh the company list from the public trackers or the agency's spreadsheets, edit sector "
+             "priorities and incentive rules, and see who changed what. Every change is checked first, written "
+             "all at once or not at all, and recorded in the audit log."))
+if not user.can_edit:
+    st.info(_("You are signed in as a viewer: you can look at and export the data, but not change it."))
+
+
+def show_errors(errors: list, caption: str, key: str) -> None:
+    """Rejected rows as a table (row, column, value, reason); text cells render as text, never markup."""
+    st.error(caption)
+    st.dataframe([{"row": e.row, "column": e.column, "value": e.value, "reason": e.reason} for e in errors],
+                 hide_index=True, key=key, column_config={"row": _("Row"), "column": _("Column"), "value": _("Value"),
+                                                 "reason": _("Problem")})
+
+
+tab_import, tab_sectors, tab_packages, tab_audit, tab_export = st.tabs(
+    [_("Import companies"), _("Sector priorities"), _("Incentive packages"), _("Audit log"), _("Export and backup")])
+
+with tab_import:
+    uploaded = st.file_uploader(_("Company list: CSV or Excel (.xlsx), up to 50 MB"),
+                                type=["csv", "tsv", "txt", "xlsx"], key="import_file", max_upload_size=50,
+                                help=_("Yale CELI list, KSE Institute #LeaveRussia tracker, this app's own export, "
+                                       "or a spreadsheet with the same column names. Encoding and separator are "
+                                       "detected."))
+    if (done := st.session_state.pop("import_done", None)) is not None:
+        st.success(_("Imported %(file)s: %(added)d added, %(updated)d updated, %(statuses)d tracker statuses "
+                     "recorded.") % {"file": done.source_file, "added": done.added, "updated": done.updated,
+                                     "statuses": done.tracker_statuses})
+    if uploaded is not None:
+        cache_key = (uploaded.file_id, store.data_version())
+        preview = None
+        try:
+            if st.session_state.get("import_preview_key") != cache_key:
+                st.session_state["import_preview"] = preview_import(store, uploaded.getvalue(), uploaded.name)
+                st.session_state["import_preview_key"] = cache_key
+            preview = st.session_state["import_preview"]
+        except ImportRefused as exc:
+            st.error(str(exc))
+        if preview is not None:
+            frames = preview_frames(preview)
+            st.caption(_("Recognised as: %(format)s · encoding %(encoding)s · separator %(sep)s · %(rows)s rows")
+                       % {"format": _(FORMAT_LABELS[preview.file_format]), "encoding": preview.encoding or "xlsx",
+                          "sep": {",": _("comma"), ";": _("semicolon"), "\t": _("tab")}.get(preview.delimiter, "—"),
+                          "rows": fmt_number(preview.rows_read)})
+            cols = st.columns(5)
+            for col, label, value in zip(cols, [_("To add"), _("To update"), _("Tracker statuses"), _("Unchanged"),
+                                                _("Rejected rows")],
+                                         [len(preview.adds), len(preview.updates), len(preview.tracker_statuses),
+                                          preview.unchanged, preview.rejected_rows], strict=True):
+                col.metric(label, fmt_number(value))
+            if preview.unknown_columns:
+                st.warning(_("These columns are not imported: %(columns)s")
+                           % {"columns": ", ".join(preview.unknown_columns)})
+            for column, reason in preview.ignored_columns.items():
+                st.caption(_("Column %(column)s is left out: %(reason)s") % {"column": column, "reason": _(reason)})
+            for warning in preview.warnings:
+                st.caption(warning)
+            if preview.errors:
+                show_errors(preview.errors, _("%(n)s rows are rejected:") % {"n": fmt_number(preview.rejected_rows)},
+                            "import_rejected")
+            if not frames["adds"].empty:
+                with st.expander(_("Companies to add (%(n)s)") % {"n": fmt_number(len(frames["adds"]))}):
+                    st.dataframe(frames["adds"], hide_index=True, key="import_adds")
+            if not frames["changes"].empty:
+                with st.expander(_("Changes, field by field (%(n)s)") % {"n": fmt_number(len(frames["changes"]))},
+                                 expanded=True):
+                    st.dataframe(frames["changes"], hide_index=True, key="import_changes")
+            if not frames["statuses"].empty:
+                with st.expander(_("Statuses from %(tracker)s kept next to the stored status (%(n)s disagree)")
+                                 % {"tracker": _(FORMAT_LABELS[preview.file_format]),
+                                    "n": fmt_number(int(frames["statuses"]["disagree"].sum()))}):
+                    st.dataframe(frames["statuses"], hide_index=True, key="import_statuses")
+            skip = preview.errors and st.checkbox(_("Skip the rejected rows and import the rest"), key="import_skip")
+            if not preview.has_changes:
+                st.info(_("Nothing to import: the store already holds everything in this file."))
+            elif st.button(_("Apply the import"), type="primary", key="import_apply",
+                           disabled=not user.can_edit or bool(preview.errors and not skip)):
+                try:
+                    st.session_state["import_done"] = apply_import(store, user, preview, skip_rejected=bool(skip))
+                    st.rerun()
+                except (ImportRejected, PermissionDenied) as exc:
+                    st.error(str(exc))
+
+for tab, frame, save, what in (
+    (tab_sectors, store.sectors(), steward.save_sectors, "sectors"),
+    (tab_packages, steward.flat_lists(store.incentive_packages()), steward.save_incentive_packages, "packages"),
+):
+    with tab:
+        st.caption(_("Edit cells, add or delete rows, then save. Lists of sector codes are separated by ';'. "
+                     "A changed row gets today's as-of date unless you set one."))
+        edited = st.data_editor(frame, key=f"edit_{what}", num_rows="dynamic", hide_index=True,
+                                disabled=not user.can_edit, width="stretch")
+        if st.button(_("Save changes"), key=f"save_{what}", disabled=not user.can_edit, type="primary"):
+            try:
+                result = save(store, user, edited.to_dict("records"))
+                st.success(_("Saved: %(added)d added, %(updated)d changed, %(deleted)d deleted.")
+                           % {"added": len(result.added), "updated": len(result.updated),
+                              "deleted": len(result.deleted)})
+            except steward.InvalidRows as exc:
+                show_errors(exc.errors, _("Nothing was saved; fix these rows first:"), f"errors_{what}")
+            except PermissionDenied as exc:
+                st.error(str(exc))
+
+with tab_audit:
+    facets = steward.audit_facets(store)
+    left, middle, right = st.columns(3)
+    table = left.selectbox(_("Table"), facets["table_name"], index=None, placeholder=_("All tables"), key="audit_table")
+    actor = middle.selectbox(_("Who"), facets["actor"], index=None, placeholder=_("Everyone"), key="audit_actor")
+    source = right.selectbox(_("Source file"), facets["source_file"], index=None, placeholder=_("All files"),
+                             key="audit_file")
+    log = steward.audit_entries(store, table=table, actor=actor, source_file=source)
+    st.caption(_("Newest first; the last %(n)s entries.") % {"n": fmt_number(len(log))})
+    st.dataframe(log, hide_index=True, key="audit_log", column_config={
+        "audit_id": _("No."), "changed_at": st.column_config.DatetimeColumn(_("When"), format="YYYY-MM-DD HH:mm:ss"),
+        "actor": _("Who"), "action": _("Action"), "table_name": _("Table"), "record_key": _("Record"),
+        "before": _("Before"), "after": _("After"), "source_file": _("Source file")})
+
+with tab_export:
+    st.caption(_("Exports are safe to open in Excel: cells that start with = + - @ are written as text."))
+    today = date.today().isoformat()
+    st.download_button(_("Companies (CSV)"), data=lambda: steward.companies_csv(store), on_click="ignore",
+                       file_name=f"relocation_radar_companies_{today}.csv", mime="text/csv")
+    st.download_button(_("All tables (Excel .xlsx)"), data=lambda: steward.store_xlsx(store), on_click="ignore",
+                       file_name=f"relocation_radar_{today}.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    st.download_button(_("Full backup (DuckDB export, Parquet, zip)"), data=lambda: steward.backup_zip(store),
+                       on_click="ignore", file_name=f"relocation_radar_backup_{today}.zip", mime="application/zip",
+                       help=_("Restore with IMPORT DATABASE into an empty DuckDB file; manifest.json lists row "
+                              "counts and checksums."))

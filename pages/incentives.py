@@ -1,0 +1,143 @@
+"""Incentives page: Kazakhstan's packages with their rules and sources, the assumptions, and who qualifies."""
+
+import streamlit as st
+
+from lib import incentives as inc
+from lib import ui
+from lib.i18n import _, fmt_number, translate
+
+try:  # the outreach shortlist (issue 5) may not be installed yet
+    from lib.shortlist import shortlist_frame
+except ImportError:  # pragma: no cover - depends on which issues are merged
+    shortlist_frame = None
+
+ui.route_through_app()  # first: run inside app.py's navigation (see lib/ui.py)
+
+BIND = ui.BIND
+SESSION = "session"  # assumptions keep their values on other pages, where they feed the incentive fit
+packages = ui.get_packages()
+default = inc.Assumptions()
+zones = inc.zones_by_location(packages)
+
+st.title(_("Incentive packages"))
+st.caption(_("What Kazakhstan can offer a relocating company: each instrument's rules, what it gives, the period "
+             "it applies to and its source. The assumptions below also set the incentive fit used in the ranking."))
+
+st.subheader(_("Assumptions"))
+left, middle, right = st.columns(3)
+left.number_input(_("Investment, USD million"), min_value=0.0, max_value=100_000.0, value=default.investment_usd_m,
+                  step=5.0, key="inc_invest", bind=BIND, persist_state=SESSION,
+                  help=_("Compared with each package's minimum in MCI, converted at the regime year's MCI."))
+left.number_input(_("Exchange rate, KZT per USD"), min_value=1.0, max_value=10_000.0, value=default.kzt_per_usd,
+                  step=5.0, key="inc_fx", bind=BIND, persist_state=SESSION)
+middle.radio(_("Regime"), list(inc.REGIMES), captions=[_(label) for label in inc.REGIME_LABELS.values()],
+             key="inc_regime", bind=BIND, persist_state=SESSION,
+             help=_("On 1 January 2026 priority and special investment projects were replaced by new contract "
+                    "forms and a new Tax Code took effect (VAT 16%)."))
+middle.toggle(_("Expands an existing Kazakh entity"), key="inc_existing", bind=BIND, persist_state=SESSION,
+              help=_("Off: the company sets up a new legal entity, which some instruments require."))
+# Options are city names, not formatted labels: a bound widget writes what it shows into the URL.
+site = right.selectbox(_("Location"), inc.locations(packages), index=None, key="inc_site", bind=BIND,
+                       persist_state=SESSION, placeholder=_("Not decided: any site"),
+                       help=_("Zone-bound packages (SEZ, AIFC) need a site in their city."))
+if site in zones:
+    right.caption(_("In %(city)s: %(zones)s") % {"city": site, "zones": "; ".join(zones[site])})
+with st.expander(_("Valuation assumptions")):
+    cols = st.columns(3)
+    cols[0].slider(_("Horizon, years"), 1, 30, default.horizon_years, key="inc_years", bind=BIND,
+                   persist_state=SESSION)
+    cols[0].number_input(_("Discount rate, %"), 0.0, 50.0, default.discount_rate_pct, 1.0, key="inc_discount",
+                         bind=BIND, persist_state=SESSION)
+    cols[0].number_input(_("Annual taxable profit, % of investment"), 0.0, 100.0, default.profit_pct_of_investment,
+                         1.0, key="inc_profit", bind=BIND, persist_state=SESSION)
+    cols[1].number_input(_("Corporate income tax rate, %"), 0.0, 100.0, default.cit_rate_pct, 1.0, key="inc_cit",
+                         bind=BIND, persist_state=SESSION)
+    cols[1].number_input(_("Property tax rate, %"), 0.0, 10.0, default.property_tax_rate_pct, 0.1,
+                         key="inc_property", bind=BIND, persist_state=SESSION)
+    cols[1].number_input(_("Land tax rate, % of investment"), 0.0, 10.0, default.land_tax_rate_pct, 0.05,
+                         key="inc_land", bind=BIND, persist_state=SESSION)
+    cols[2].number_input(_("Imported equipment, % of investment"), 0.0, 100.0, default.equipment_share_pct, 5.0,
+                         key="inc_equipment", bind=BIND, persist_state=SESSION)
+    cols[2].number_input(_("Customs duty on equipment, %"), 0.0, 100.0, default.customs_duty_pct, 1.0,
+                         key="inc_duty", bind=BIND, persist_state=SESSION, help=_("Import VAT follows the regime."))
+    cols[2].number_input(_("In-kind grant obtained, % of the maximum"), 0.0, 100.0, default.grant_take_up_pct, 5.0,
+                         key="inc_grant", bind=BIND, persist_state=SESSION)
+
+assumptions = ui.current_assumptions()
+for note in st.session_state.get("assumption_notes", []):
+    st.warning(note)
+st.caption(" · ".join(f"{label}: {value}" for label, value in inc.assumption_lines(assumptions)))
+
+matrix_tab, packages_tab = st.tabs([_("Who qualifies"), _("Packages and sources")])
+
+with matrix_tab:
+    universe = ui.get_universe()
+    sources = ["top"] + (["shortlist"] if shortlist_frame is not None else [])
+    source = st.radio(_("Companies"), sources, key="inc_companies", horizontal=True,
+                      format_func=lambda s: _("Top of the current ranking") if s == "top" else _("Shortlist"))
+    if source == "shortlist":
+        ids = list(shortlist_frame(ui.get_store())["company_id"])
+    else:
+        top_n = st.number_input(_("How many of the top companies"), 1, 200, 20, 5, key="inc_top")
+        ids = list(ui.current_ranking().table["company_id"].head(int(top_n)))
+    show_all = st.toggle(_("Include packages not in force on the regime date"), key="inc_all_periods")
+    shown_packages = packages if show_all else inc.in_force(packages, assumptions.regime_date)
+    if not ids:
+        st.info(_("No companies to check: the shortlist is empty or no company matches the filters."))
+    else:
+        companies = universe.companies.set_index("company_id").loc[ids].reset_index()
+        matrix = inc.eligibility_matrix(companies, shown_packages, assumptions, ui.get_store().mci_table())
+        package_ids = [p.package_id for p in shown_packages]
+        cells = matrix.assign(**{pid: matrix[pid].map(inc.OUTCOME_SYMBOLS) for pid in package_ids})
+        st.dataframe(cells, hide_index=True, key="inc_matrix", on_select="rerun", selection_mode="single-row",
+                     column_order=["name", "eligible_count", "best_value_pct", *package_ids],
+                     column_config={
+                         "name": st.column_config.TextColumn(_("Company"), pinned=True),
+                         "eligible_count": st.column_config.NumberColumn(_("Eligible packages")),
+                         "best_value_pct": st.column_config.NumberColumn(
+                             _("Best value, % of investment"), format="%.1f",
+                             help=_("Present value of the best eligible package under the assumptions above.")),
+                         **{p.package_id: st.column_config.TextColumn(translate(p.name), width="small",
+                                                                      help=translate(p.name))
+                            for p in shown_packages}})
+        st.caption(_("✓ eligible · ? cannot tell yet (a fact such as the sector is missing) · ✗ not eligible. "
+                     "Select a row to see the reason for every rule on the company's profile."))
+        picked = st.session_state.get("inc_matrix", {}).get("selection", {}).get("rows", [])
+        if picked and st.button(_("Open the profile of the selected company"), type="primary"):
+            st.session_state["company"] = int(matrix.iloc[picked[0]]["company_id"])
+            st.switch_page("pages/company.py")
+
+with packages_tab:
+    frame = inc.packages_frame(packages, assumptions)
+    uncertain = int(frame["uncertain"].sum())
+    st.warning(_("%(n)s of %(total)s packages contain figures that sources disagree on or could not confirm "
+                 "(marked ⚠). Check them on adilet.zan.kz before quoting them to an investor.")
+               % {"n": fmt_number(uncertain), "total": fmt_number(len(frame))})
+    frame["name"] = [("⚠ " if u else "") + translate(n) for u, n in zip(frame["uncertain"], frame["name"], strict=True)]
+    st.dataframe(frame, hide_index=True, column_order=[
+        "name", "type", "in_force", "valid_from", "valid_to", "rules", "benefits", "value_pct", "uncertainty_note",
+        "other_benefits", "legal_basis", "source", "as_of"], column_config={
+        "name": st.column_config.TextColumn(_("Package"), pinned=True),
+        "type": _("Instrument"),
+        "in_force": st.column_config.CheckboxColumn(_("In force on the regime date")),
+        "valid_from": st.column_config.DateColumn(_("Valid from")),
+        "valid_to": st.column_config.DateColumn(_("Valid to")),
+        "rules": _("Eligibility rules"),
+        "benefits": _("What it gives"),
+        "value_pct": st.column_config.NumberColumn(_("Value, % of investment"), format="%.1f",
+                                                   help=_("Present value for an eligible company.")),
+        "uncertainty_note": _("Uncertainty"),
+        "other_benefits": _("Details"),
+        "legal_basis": _("Legal basis"),
+        "source": _("Sources"),
+        "as_of": st.column_config.DateColumn(_("As of"))})
+    st.caption(_("Every figure is a fact from the sources listed, as of the date shown. Values are estimates "
+                 "under the assumptions above, not offers: the final terms are negotiated with the Government."))
+    with st.expander(_("How the value is estimated")):
+        st.markdown(_(
+            "Value, as % of the investment, in present value over the horizon: corporate income tax rate × annual "
+            "profit × discounted exemption years, plus property and land tax rates × discounted exemption years "
+            "(the whole investment taken as the tax base), plus imported equipment × (customs duty + import VAT) "
+            "and the in-kind grant × the share obtained, both up front. Stability clauses and unquantified "
+            "benefits add nothing. The incentive fit criterion divides each company's best eligible value by the "
+            "best value of any company."))

@@ -1,0 +1,186 @@
+"""Outreach page: the shortlist as a team's working list: stage, owner, next step, notes, exports."""
+
+import streamlit as st
+
+from lib import shortlist as sl
+from lib import ui
+from lib.auth import PermissionDenied
+from lib.briefing import briefing_filename, briefing_html
+from lib.charts import pipeline_sector_chart, pipeline_stage_chart
+from lib.i18n import _, fmt_date, fmt_number, get_language, ngettext, set_language, translate
+
+ui.route_through_app()  # first: run inside app.py's navigation (see lib/ui.py)
+
+FORM = {"stage": "of_stage", "contact_status": "of_contact", "owner": "of_owner", "next_step": "of_next",
+        "due_date": "of_due"}  # entry field -> widget key
+
+
+def load_form(entry: sl.ShortlistEntry) -> None:
+    """Fill the edit form from an entry and remember which version the edit is based on."""
+    for field, key in FORM.items():
+        st.session_state[key] = getattr(entry, field) or ("" if field in ("owner", "next_step") else None)
+    st.session_state["of_base"] = (entry.company_id, entry.version)
+
+
+def form_state() -> set[str]:
+    """Entry fields whose widget state is still in the session."""
+    return {field for field, key in FORM.items() if key in st.session_state}
+
+
+def save(company_id: int) -> None:
+    """Form callback (runs before the page): save the edit against the version the form was loaded from."""
+    base_version = st.session_state["of_base"][1]
+    changes = {field: st.session_state[key] for field, key in FORM.items()}
+    note = st.session_state.get("of_note", "").strip()
+    try:
+        entry = sl.update_entry(ui.get_store(), ui.current_user(), company_id, changes, base_version)
+        if note:
+            sl.add_note(ui.get_store(), ui.current_user(), company_id, note)
+            st.session_state["of_note"] = ""
+    except sl.StaleEntryError as exc:
+        st.session_state["of_error"] = (exc, changes)
+        return
+    except (PermissionDenied, sl.EntryNotFound, ValueError) as exc:
+        st.session_state["of_error"] = (exc, None)
+        return
+    load_form(entry)
+    st.session_state["of_flash"] = _("Saved (version %(v)d).") % {"v": entry.version}
+
+
+def act(action, company_id: int, done: str, *args) -> None:
+    """Button callback for remove / restore; the outcome is shown on the page."""
+    try:
+        action(ui.get_store(), ui.current_user(), company_id, *args)
+        st.session_state["of_flash"] = done
+    except (PermissionDenied, sl.EntryNotFound, sl.StaleEntryError) as exc:
+        st.session_state["of_error"] = (exc, None)
+    st.session_state.pop("confirm_remove", None)
+
+
+def deferred(build, *args):
+    """Build a download only when it is clicked; that runs in another thread, so carry the language along."""
+    language = get_language()
+
+    def run():
+        set_language(language)
+        return build(*args)
+    return run
+
+
+store = ui.get_store()
+can_edit = ui.current_user().can_edit  # the lib functions check again, server side
+st.title(_("Outreach pipeline"))
+if not can_edit:
+    st.info(_("You can read the shortlist; sign in as an editor to change it."))
+if flash := st.session_state.pop("of_flash", None):
+    st.success(flash)
+everything = sl.shortlist_frame(store, include_removed=True)
+frame = everything[~everything["removed"]]
+if frame.empty:
+    st.info(_("No company is on the shortlist yet. Select rows in the ranked table and press "
+              "\"Add selected to the shortlist\"."))
+    st.page_link("pages/rank.py", label=_("Go to the ranked candidates"), icon=":material/leaderboard:")
+
+left, right = st.columns(2)
+stages = left.multiselect(_("Stage"), sl.STAGES, format_func=_, key="of_f_stage", placeholder=_("All stages"))
+owners = right.multiselect(_("Owner"), sl.owners(frame), key="of_f_owner", placeholder=_("All owners"),
+                           format_func=lambda o: o or _("Unassigned"))
+shown = sl.filter_frame(frame, stages, owners)
+cols = st.columns(4)
+cols[0].metric(_("On the shortlist"), fmt_number(len(shown)))
+cols[1].metric(_("Open"), fmt_number((~shown["stage"].isin(sl.CLOSED_STAGES)).sum()))
+cols[2].metric(_("Overdue next steps"), fmt_number(shown["overdue"].sum()))
+cols[3].metric(_("Committed"), fmt_number((shown["stage"] == "Committed").sum()))
+if not shown.empty:
+    chart_left, chart_right = st.columns(2)
+    chart_left.altair_chart(pipeline_stage_chart(shown), width="stretch")
+    chart_right.altair_chart(pipeline_sector_chart(shown), width="stretch")
+
+table = shown.assign(stage=shown["stage"].map(translate), contact_status=shown["contact_status"].map(translate),
+                     sector_name=shown["sector_name"].map(translate), owner=shown["owner"].fillna(_("Unassigned")))
+st.dataframe(
+    table.style.apply(lambda r: ["background-color: #fde2e1" if r["overdue"] else ""] * len(r), axis=1),
+    hide_index=True, key="of_table",
+    column_order=["overdue", "name", "sector_name", "stage", "contact_status", "owner", "next_step", "due_date",
+                  "score_at_add", "rank_at_add", "notes"],
+    column_config={
+        "overdue": st.column_config.CheckboxColumn(_("Overdue"), help=_("Next step due before today")),
+        "name": _("Company"), "sector_name": _("Sector"), "stage": _("Stage"), "contact_status": _("Contact status"),
+        "owner": _("Owner"), "next_step": _("Next step"),
+        "due_date": st.column_config.DateColumn(_("Due date")),
+        "score_at_add": st.column_config.NumberColumn(_("Score when shortlisted"), format="%.3f"),
+        "rank_at_add": st.column_config.NumberColumn(_("Rank when shortlisted")),
+        "notes": st.column_config.NumberColumn(_("Notes")),
+    })
+down_left, down_right, _gap = st.columns([1, 1, 4])
+down_left.download_button(_("Download .xlsx"), deferred(sl.shortlist_xlsx, shown), file_name="shortlist.xlsx",
+                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                          icon=":material/download:", key="of_xlsx")
+down_right.download_button(_("Download CSV"), deferred(sl.shortlist_csv, shown), file_name="shortlist.csv",
+                           mime="text/csv", icon=":material/download:", key="of_csv")
+st.caption(ngettext("The downloads hold the %(n)s row shown above.", "The downloads hold the %(n)s rows shown above.",
+                    len(shown)) % {"n": fmt_number(len(shown))})
+
+if not shown.empty:
+    st.subheader(_("Work on a company"))
+    names = dict(zip(shown["company_id"], shown["name"], strict=True))
+    if st.session_state.get("of_company") not in names:
+        st.session_state.pop("of_company", None)  # removed or filtered out since
+    company_id = st.selectbox(_("Company"), list(names), format_func=names.__getitem__, key="of_company")
+    entry = sl.get_entry(store, company_id)
+    # Reload when another company is picked, or when Streamlit dropped the form's state (page switch).
+    if st.session_state.get("of_base", (None,))[0] != company_id or not FORM.keys() <= form_state():
+        load_form(entry)
+    if failure := st.session_state.pop("of_error", None):
+        exc, attempted = failure
+        st.error(str(exc))
+        if attempted is not None:
+            st.dataframe(sl.compare_frame(exc.latest, attempted), hide_index=True, key="of_compare")
+            st.button(_("Load the latest version"), key="of_reload", on_click=load_form, args=(exc.latest,),
+                      type="primary")
+    elif entry.version != st.session_state["of_base"][1]:
+        st.warning(_("Someone saved a newer version of this entry (version %(v)d) since you opened it.")
+                   % {"v": entry.version})
+        st.button(_("Load the latest version"), key="of_reload", on_click=load_form, args=(entry,))
+
+    with st.form("of_form"):
+        a, b = st.columns(2)
+        a.selectbox(_("Stage"), sl.STAGES, format_func=_, key=FORM["stage"])
+        b.selectbox(_("Contact status"), sl.CONTACT_STATUSES, format_func=_, key=FORM["contact_status"])
+        a.text_input(_("Owner"), key=FORM["owner"], max_chars=120)
+        b.date_input(_("Due date"), key=FORM["due_date"], value=None, format="DD.MM.YYYY")
+        st.text_input(_("Next step"), key=FORM["next_step"], max_chars=500)
+        st.text_area(_("Add a note"), key="of_note", max_chars=4000, height=80,
+                     help=_("Notes are kept with their author and time; they are never overwritten."))
+        st.form_submit_button(_("Save"), type="primary", on_click=save, args=(company_id,), key="of_save",
+                              disabled=not can_edit)
+
+    st.download_button(_("Download the briefing (HTML, printable)"), icon=":material/description:", key="of_brief",
+                       data=deferred(briefing_html, store, ui.get_universe(), company_id, *ui.current_view()),
+                       file_name=briefing_filename(names[company_id]), mime="text/html")
+    history = sl.history_frame(store, company_id)
+    with st.expander(_("Notes and history (%(n)d)") % {"n": len(history)}):
+        st.dataframe(history, hide_index=True, key="of_history", column_config={
+            "changed_at": st.column_config.DatetimeColumn(_("When"), format="DD.MM.YYYY HH:mm"),
+            "actor": _("Who"), "action": _("What"), "details": _("Details")})
+    if st.session_state.get("confirm_remove") == company_id:
+        st.warning(_("Remove %(name)s from the shortlist? Its notes and history are kept, and it can be restored "
+                     "below.") % {"name": names[company_id]})
+        yes, no, _gap = st.columns([1, 1, 3])
+        yes.button(_("Yes, remove"), key="of_remove_yes", type="primary", on_click=act,
+                   args=(sl.remove_entry, company_id, _("%(name)s was removed; restore it below if that was a "
+                                                       "mistake.") % {"name": names[company_id]}, entry.version))
+        no.button(_("Cancel"), key="of_remove_no", on_click=st.session_state.pop, args=("confirm_remove",))
+    else:
+        st.button(_("Remove from the shortlist"), key="of_remove", icon=":material/delete:", disabled=not can_edit,
+                  on_click=st.session_state.__setitem__, args=("confirm_remove", company_id))
+
+removed = everything[everything["removed"]]
+if not removed.empty:
+    with st.expander(_("Removed from the shortlist (%(n)d)") % {"n": len(removed)}):
+        gone = {r["company_id"]: _("%(name)s — removed %(date)s by %(who)s") % {
+            "name": r["name"], "who": r["removed_by"], "date": fmt_date(r["removed_at"].date())}
+            for r in removed.to_dict("records")}
+        pick = st.selectbox(_("Company"), list(gone), key="of_removed", format_func=gone.__getitem__)
+        st.button(_("Restore to the shortlist"), key="of_restore", on_click=act, disabled=not can_edit,
+                  args=(sl.restore_entry, pick, _("Back on the shortlist.")))

@@ -1,0 +1,97 @@
+"""The Data page in AppTest: upload -> preview -> apply, refusals, viewers, the sector editor, the audit log."""
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from lib.auth import User
+from lib.store import open_store
+from tests.conftest import APP, ROOT
+
+FIXTURES = ROOT / "tests" / "fixtures" / "imports"
+
+
+@pytest.fixture
+def page(app_db):
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.run()
+    at.switch_page("pages/data.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def upload(at: AppTest, name: str) -> AppTest:
+    at.file_uploader(key="import_file").set_value((name, (FIXTURES / name).read_bytes(), "text/csv"))
+    return at.run()
+
+
+def table_with(at: AppTest, column: str):
+    """The first table on the page that has this column (AppTest finds plain tables by position only)."""
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_upload_preview_apply_then_nothing_left(page, app_db):
+    upload(page, "yale_celi.csv")
+    assert not page.exception, [e.value for e in page.exception]
+    assert metrics(page) == {"To add": "2", "To update": "1", "Tracker statuses": "0", "Unchanged": "3",
+                             "Rejected rows": "0"}
+    changes = table_with(page, "field")
+    assert list(changes[["name", "field", "before", "after"]].itertuples(index=False, name=None)) == [
+        ("Aarsleff", "status", "Withdrawal", "Scaling back")]
+    page.button(key="import_apply").click().run()
+    assert not page.exception, [e.value for e in page.exception]
+    assert any("Imported yale_celi.csv: 2 added, 1 updated" in s.value for s in page.success)
+    assert any("Nothing to import" in i.value for i in page.info)
+    store = open_store(app_db)  # the app's own store (same process): the import went through its connection
+    assert store.fetch_one("SELECT status FROM companies WHERE name = 'Aarsleff'")[0] == "Scaling back"
+
+
+def test_rejected_rows_block_apply_until_skipped(page):
+    upload(page, "bad_status.csv")
+    assert any("1 rows are rejected" in e.value for e in page.error)
+    table = table_with(page, "reason")
+    assert list(table.iloc[0]) == [3, "status", "Maybe", "is not one of Withdrawal, Suspension, Scaling back, "
+                                                         "Buying time, Digging in"]
+
+    upload(page, "duplicates.csv")  # one good new company, two conflicting STIHL rows
+    assert page.button(key="import_apply").disabled
+    page.checkbox(key="import_skip").check().run()
+    page.button(key="import_apply").click().run()
+    assert any("1 added, 0 updated" in s.value for s in page.success)
+
+
+def test_broken_file_shows_the_reason(page):
+    upload(page, "image_renamed.csv")
+    assert [e.value for e in page.error] == [
+        "image_renamed.csv is a binary file, not a CSV or Excel table. Upload a .csv or .xlsx file."]
+
+
+def test_viewer_sees_data_but_cannot_apply_or_save(page):
+    page.session_state["user"] = User(name="Deputy minister", role="viewer")
+    upload(page, "yale_celi.csv")
+    assert any("signed in as a viewer" in i.value for i in page.info)
+    assert page.button(key="import_apply").disabled
+    assert page.button(key="save_sectors").disabled
+
+
+def test_sector_editor_refuses_invalid_priority(page, app_db):
+    store = open_store(app_db)
+    before = store.table_checksums()
+    page.session_state["edit_sectors"] = {"edited_rows": {0: {"kz_priority": 9}}, "added_rows": [],
+                                          "deleted_rows": []}
+    page.run()
+    page.button(key="save_sectors").click().run()
+    assert not page.exception, [e.value for e in page.exception]
+    assert any("Nothing was saved" in e.value for e in page.error)
+    assert store.table_checksums() == before
+
+    page.session_state["edit_sectors"] = {"edited_rows": {0: {"kz_priority": 1}}, "added_rows": [],
+                                          "deleted_rows": []}
+    page.run()
+    page.button(key="save_sectors").click().run()
+    assert any("Saved: 0 added, 1 changed, 0 deleted." in s.value for s in page.success)
+    log = table_with(page, "audit_id")
+    assert log.iloc[0]["action"] == "update" and log.iloc[0]["table_name"] == "sectors"

@@ -1,0 +1,93 @@
+"""Real Chromium: tune weights and a filter, take the URL, open it in a fresh browser context, same top 10."""
+
+import time
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from tests.e2e.helpers import top_names, wait_for_app, wait_idle
+
+pytestmark = pytest.mark.e2e
+
+
+def press_slider(page, label: str, key: str) -> None:
+    slider = page.get_by_role("slider", name=label)
+    slider.focus()
+    slider.press(key)
+    wait_idle(page)
+
+
+def settled_top(page, expected: list[str], timeout_s: float = 20.0) -> list[str]:
+    """The sender's top names once its last rerun has drawn them: polls until they equal `expected`.
+
+    Returns the last names read, so a link that lost part of the view fails with the difference shown.
+    """
+    deadline = time.monotonic() + timeout_s
+    names = top_names(page, len(expected))
+    while names != expected and time.monotonic() < deadline:
+        time.sleep(0.05)
+        names = top_names(page, len(expected))
+    return names
+
+
+def open_in_new_context(browser, url: str):
+    """A colleague's browser: no cookies, no session, nothing shared with the sender."""
+    context = browser.new_context(viewport={"width": 1600, "height": 1200})
+    page = context.new_page()
+    page.goto(url)
+    wait_for_app(page)
+    return context, page
+
+
+def test_link_reproduces_the_top_ten_in_a_fresh_browser(server, page, browser):
+    page.goto(server)
+    wait_for_app(page)
+    default_top = top_names(page)
+
+    press_slider(page, "Exit firmness", "Home")
+    press_slider(page, "Sector priority", "Home")
+    for _step in range(6):
+        press_slider(page, "Production intensity", "ArrowRight")
+    page.get_by_text("Exclude high compliance risk").click()
+    # The address bar changes as soon as the widget does; the table follows after the rerun.
+    page.wait_for_function("() => location.search.includes('no_high_risk=true')")
+    wait_idle(page)
+    link = page.url
+    query = parse_qs(urlsplit(link).query)
+    assert query["w_exit_firmness"] == ["0"] and query["no_high_risk"] == ["true"]
+    assert int(query["w_production_intensity"][0]) > 10  # moved up from its default
+
+    context, colleague = open_in_new_context(browser, link)
+    try:
+        colleague_top = top_names(colleague)  # a fresh page after one complete run: settled
+        # The colleague's address bar keeps every parameter, so their own link is as good as the sender's.
+        assert parse_qs(urlsplit(colleague.url).query) == query
+    finally:
+        context.close()
+    assert colleague_top != default_top and all(colleague_top)
+    assert settled_top(page, colleague_top) == colleague_top
+
+    # The "Share this view" box gives the same view as a full address.
+    page.get_by_text("Share this view").click()
+    link = page.locator('[data-testid="stSidebar"] [data-testid="stCode"] code').first.text_content().strip()
+    assert link.startswith(server)
+    context, colleague = open_in_new_context(browser, link)
+    try:
+        assert top_names(colleague) == colleague_top
+    finally:
+        context.close()
+
+
+def test_hostile_link_shows_a_note_and_the_default_ranking(server, page, browser):
+    page.goto(server)
+    wait_for_app(page)
+    default_top = top_names(page)
+    context, colleague = open_in_new_context(
+        browser, f"{server}/?w_exit_firmness=%3Cscript%3Ealert(1)%3C/script%3E&method=electre&{'x' * 5000}=1")
+    try:
+        note = colleague.locator('[data-testid="stAlert"]').filter(has_text="could not be used")
+        assert note.count() == 1
+        assert "<script>" not in note.inner_html()
+        assert top_names(colleague) == default_top
+    finally:
+        context.close()

@@ -1,0 +1,128 @@
+"""The one-page briefing: facts with sources, a score that adds up, eligible incentives, outreach, escaping."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import date
+
+import pytest
+
+from lib import shortlist as sl
+from lib.auth import User
+from lib.briefing import briefing_filename, briefing_html
+from lib.incentives import Assumptions, eligibility_for_sector
+from lib.models import Filters, ScoringSettings
+from lib.radar import load_universe
+from lib.scoring import rank_companies
+
+ANN = User(name="Ann", role="editor")
+TODAY = date(2026, 11, 25)
+
+
+def company_with_facts(store) -> int:
+    """A candidate that has per-company facts (revenue, employees...) in the seed."""
+    return int(store.fetch_one("SELECT f.company_id FROM company_facts f JOIN companies c USING (company_id) "
+                               "WHERE c.is_candidate AND c.sector_code IS NOT NULL "
+                               "GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1")[0])
+
+
+def cells(page: str) -> list[str]:
+    """Every table cell's text, unescaped."""
+    return [html.unescape(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", page, flags=re.S)]
+
+
+def test_facts_come_with_their_sources(store, universe):
+    company = company_with_facts(store)
+    page = briefing_html(store, universe, company, today=TODAY)
+    facts = store.company_facts(company)
+    texts = cells(page)
+    for source in facts["source"]:
+        assert source in texts
+    status_source = store.company(company)["source"]
+    assert status_source in texts
+
+
+def test_score_breakdown_adds_up_to_the_ranked_score(store, universe):
+    company = company_with_facts(store)
+    settings = ScoringSettings(weights={"company_scale": 60, "sector_priority": 40, "exit_firmness": 0})
+    page = briefing_html(store, universe, company, settings=settings, today=TODAY)
+    table = rank_companies(universe.companies, universe.values, settings).table
+    row = table[table["company_id"] == company].iloc[0]
+    assert f"score {row['score']:.3f}, rank {row['rank']:,} of {len(table):,}" in page
+    texts = cells(page)
+    total = texts[texts.index("Total") + 2]
+    assert float(total) == pytest.approx(row["score"], abs=5e-4)
+    # The zero-weighted criterion is listed with 0% so the reader sees it was switched off.
+    assert texts[texts.index("Exit firmness") + 1] == "0.0%"
+
+
+def test_eligible_incentives_are_the_engines(store, universe):
+    company = company_with_facts(store)
+    sector_code = store.company(company)["sector_code"]
+    sectors = store.sectors()
+    sector = sectors[sectors["sector_code"] == sector_code].iloc[0].to_dict()
+    results = eligibility_for_sector(sector, store.incentive_packages(), Assumptions(), store.mci_table())
+    eligible = [r.name for r in results if r.eligible]
+    not_eligible = [r.name for r in results if r.outcome == "not_eligible"]
+    assert eligible, "the seed should give this sector at least one package"
+    page = html.unescape(briefing_html(store, universe, company, today=TODAY))
+    section = page[page.index("Incentives it qualifies for"):page.index("Outreach")]
+    for name in eligible:
+        assert name in section
+    for name in not_eligible:
+        assert name not in section
+
+
+def test_markup_in_names_and_notes_is_escaped(store):
+    company = company_with_facts(store)
+    hostile = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+    with store.transaction() as cur:
+        cur.execute("UPDATE companies SET name = ? WHERE company_id = ?", ["Acme " + hostile, company])
+    sl.add_to_shortlist(store, ANN, [{"company_id": company, "score": 0.5, "rank": 2}],
+                        (ScoringSettings(), Filters()))
+    sl.update_entry(store, ANN, company, {"next_step": hostile, "owner": "<b>Ann</b>"}, 1)
+    sl.add_note(store, ANN, company, "Said: " + hostile)
+    page = briefing_html(store, load_universe(store), company, today=TODAY)
+    assert "<script" not in page and "<img" not in page and "<b>" not in page
+    assert html.escape("Acme " + hostile) in page
+    assert page.count(html.escape(hostile)) >= 4  # title, heading, next step, note (and history)
+
+
+def test_outreach_shows_stage_history_and_overdue(store, universe):
+    company = company_with_facts(store)
+    sl.add_to_shortlist(store, ANN, [{"company_id": company, "score": 0.61, "rank": 7}],
+                        (ScoringSettings(method="topsis"), Filters()))
+    sl.update_entry(store, ANN, company, {"stage": "Meeting held", "due_date": date(2026, 11, 1),
+                                          "next_step": "Send SEZ terms"}, 1)
+    sl.add_note(store, ANN, company, "Met the regional director")
+    page = html.unescape(briefing_html(store, universe, company, today=TODAY))
+    outreach = page[page.index("Outreach so far"):]
+    assert "Meeting held" in outreach and "Send SEZ terms" in outreach
+    assert "Met the regional director" in outreach and "Stage: Identified → Meeting held" in outreach
+    assert re.search(r'<tr class="overdue">[^\n]*1 Nov 2026 — overdue', outreach)
+    assert "score 0.610, rank 7 (TOPSIS" in page
+    later = html.unescape(briefing_html(store, universe, company, today=date(2026, 10, 1)))
+    assert "overdue" not in later[later.index("Outreach so far"):]
+
+
+def test_a_company_not_shortlisted_still_gets_a_briefing(store, universe):
+    company = int(universe.companies["company_id"].iloc[0])
+    page = briefing_html(store, universe, company, today=TODAY)
+    assert page.startswith("<!DOCTYPE html>") and "Not on the shortlist yet." in page
+    assert "@page" in page  # printable
+
+
+def test_an_unknown_company_is_refused(store, universe):
+    with pytest.raises(LookupError):
+        briefing_html(store, universe, 999999)
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("Nestlé S.A.", "briefing-nestle-s-a.html"),
+    ('=HYPERLINK("http://x")', "briefing-hyperlink-http-x.html"),
+    ("../../etc/passwd", "briefing-etc-passwd.html"),
+    ("Сбербанк", "briefing-company.html"),
+])
+def test_briefing_file_names_are_safe(name, expected):
+    assert briefing_filename(name) == expected

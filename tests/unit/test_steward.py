@@ -1,0 +1,145 @@
+"""Sector and incentive edits (validated, audited, all or nothing), the audit log, exports and backups."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from datetime import date
+
+import duckdb
+import pytest
+from openpyxl import load_workbook
+
+from lib import steward
+from lib.auth import PermissionDenied, User
+from lib.steward import InvalidRows, save_incentive_packages, save_sectors
+
+EDITOR = User(name="Aigerim (data steward)", role="editor")
+VIEWER = User(name="Deputy minister", role="viewer")
+
+
+def sectors(store) -> list[dict]:
+    return store.sectors().to_dict("records")
+
+
+def packages(store) -> list[dict]:
+    return store.incentive_packages().to_dict("records")
+
+
+def test_saving_unchanged_rows_changes_nothing(store):
+    before = store.table_checksums()
+    assert save_sectors(store, EDITOR, sectors(store)).changed == 0
+    assert save_incentive_packages(store, EDITOR, packages(store)).changed == 0
+    assert store.table_checksums() == before
+
+
+def test_sector_priority_change_is_written_and_audited(store):
+    rows = sectors(store)
+    code, old = rows[0]["sector_code"], rows[0]["kz_priority"]
+    rows[0]["kz_priority"] = (old + 2) % 6
+    result = save_sectors(store, EDITOR, rows)
+    assert result.updated == [code]
+    assert store.fetch_one("SELECT kz_priority, as_of FROM sectors WHERE sector_code = ?", [code]) == (
+        (old + 2) % 6, date.today())
+    actor, action, key, before, after = store.fetch_one(
+        "SELECT actor, action, record_key, before, after FROM audit_log ORDER BY audit_id DESC LIMIT 1")
+    assert (actor, action, key) == (EDITOR.name, "update", code)
+    assert json.loads(before)["kz_priority"] == old and json.loads(after)["kz_priority"] == (old + 2) % 6
+
+
+def test_invalid_sector_rows_are_all_reported_and_nothing_is_written(store):
+    rows = sectors(store)
+    rows[0]["kz_priority"] = (rows[0]["kz_priority"] + 1) % 6  # a valid change that must not land either
+    rows[2]["kz_priority"] = 9
+    rows[3]["activity_type"] = "magic"
+    rows[4]["sector_code"] = rows[5]["sector_code"]
+    before = store.table_checksums()
+    with pytest.raises(InvalidRows) as invalid:
+        save_sectors(store, EDITOR, rows)
+    texts = [e.text() for e in invalid.value.errors]
+    assert texts[0] == 'row 3, column kz_priority: "9" is invalid: input should be less than or equal to 5'
+    assert texts[1].startswith('row 4, column activity_type: "magic" is invalid: input should be')
+    assert texts[2] == f'row 6, column sector_code: "{rows[5]["sector_code"]}" is already used in row 5'
+    assert store.table_checksums() == before
+
+
+def test_a_sector_in_use_cannot_be_deleted_but_a_new_unused_one_can(store):
+    rows = sectors(store)
+    used = rows[0]["sector_code"]
+    with pytest.raises(InvalidRows, match=f'"{used}" is used by'):
+        save_sectors(store, EDITOR, rows[1:])
+    extra = dict(rows[0], sector_code="AGR", name="Agriculture processing", kz_priority=4)
+    assert save_sectors(store, EDITOR, [*rows, extra]).added == ["AGR"]
+    assert save_sectors(store, EDITOR, rows).deleted == ["AGR"]
+    log = store.fetch_all("SELECT action, record_key FROM audit_log WHERE table_name = 'sectors' ORDER BY audit_id")
+    assert log == [("add", "AGR"), ("delete", "AGR")]
+
+
+def test_viewers_cannot_save(store):
+    with pytest.raises(PermissionDenied, match="cannot edit sector priorities"):
+        save_sectors(store, VIEWER, sectors(store))
+    with pytest.raises(PermissionDenied, match="cannot edit incentive packages"):
+        save_incentive_packages(store, VIEWER, packages(store))
+
+
+def test_incentive_rules_edit_with_list_cells_as_text(store):
+    rows = steward.flat_lists(store.incentive_packages()).to_dict("records")  # as the table editor shows them
+    package = rows[0]["package_id"]
+    rows[0]["sector_codes"] = "IND; MAT"
+    assert save_incentive_packages(store, EDITOR, rows).updated == [package]
+    stored = store.fetch_one("SELECT sector_codes FROM incentive_packages WHERE package_id = ?", [package])[0]
+    assert stored == ["IND", "MAT"]
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"sector_codes": ["IND", "XXX"]}, 'row 1, column sector_codes: "XXX" is not a sector in the store'),
+    ({"valid_from": date(2026, 1, 1), "valid_to": date(2025, 1, 1)},
+     "row 1: is invalid: value error, valid_to 2025-01-01 is before valid_from 2026-01-01"),
+    ({"package_id": "Bad Id!"}, 'row 1, column package_id: "Bad Id!" is invalid: string should match pattern'),
+    ({"in_kind_grant_pct": 130}, 'row 1, column in_kind_grant_pct: "130" is invalid: input should be less than'),
+])
+def test_invalid_incentive_rules_are_refused(store, change, message):
+    rows = packages(store)
+    rows[0].update(change)
+    before = store.table_checksums()
+    with pytest.raises(InvalidRows) as invalid:
+        save_incentive_packages(store, EDITOR, rows)
+    assert invalid.value.errors[0].text().startswith(message)
+    assert store.table_checksums() == before
+
+
+def test_audit_entries_filter_by_table_and_person(store):
+    rows = sectors(store)
+    rows[1]["priority_reason"] = "Revised after the 2026 industrial policy review."
+    save_sectors(store, EDITOR, rows)
+    entries = steward.audit_entries(store, table="sectors", actor=EDITOR.name)
+    assert list(entries["record_key"]) == [rows[1]["sector_code"]]
+    assert steward.audit_entries(store, table="sectors", actor="nobody").empty
+    facets = steward.audit_facets(store)
+    assert EDITOR.name in facets["actor"] and "sectors" in facets["table_name"]
+
+
+def test_xlsx_export_has_every_table(store):
+    book = load_workbook(io.BytesIO(steward.store_xlsx(store)))
+    assert {"companies", "sectors", "incentive_packages", "audit_log", "tracker_statuses"} <= set(book.sheetnames)
+    assert book["companies"].max_row == store.fetch_one("SELECT count(*) FROM companies")[0] + 1
+
+
+def test_backup_restores_to_identical_tables(store, tmp_path):
+    rows = sectors(store)
+    rows[0]["priority_reason"] = "=cmd|' /C calc'!A0 stays text"
+    save_sectors(store, EDITOR, rows)
+    archive = zipfile.ZipFile(io.BytesIO(steward.backup_zip(store)))
+    assert {"schema.sql", "load.sql", "manifest.json", "companies.parquet"} <= set(archive.namelist())
+    folder = tmp_path / "restore"
+    archive.extractall(folder)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    with duckdb.connect(str(tmp_path / "restored.duckdb")) as con:
+        con.execute(f"IMPORT DATABASE '{folder}'")
+        for table, expected in manifest["tables"].items():
+            assert con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0] == expected["rows"], table
+        reason = con.execute("SELECT priority_reason FROM sectors WHERE sector_code = ?",
+                             [rows[0]["sector_code"]]).fetchall()[0][0]
+    assert reason == rows[0]["priority_reason"]
+    assert manifest["tables"] == {t: {"rows": n, "sha256": d} for t, (n, d) in store.table_checksums().items()}

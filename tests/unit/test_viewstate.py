@@ -1,0 +1,163 @@
+"""Reading a link's query parameters into a view, and writing a view back as a link."""
+
+from urllib.parse import parse_qs
+
+import pytest
+
+from lib.criteria import CRITERIA, DEFAULT_WEIGHTS
+from lib.i18n import set_language
+from lib.viewstate import (
+    VIEW_KEYS,
+    LinkNote,
+    ViewState,
+    Vocabulary,
+    describe,
+    parse_query,
+    to_query,
+    widget_values,
+)
+
+VOCAB = Vocabulary(sectors={"ITC": "IT and services", "AUT": "Automotive parts"},
+                   countries=("Germany", "United States", "Japan"),
+                   companies={7: "Siemens", 8: "Bosch"})
+
+
+@pytest.fixture(autouse=True)
+def english():
+    set_language("en")
+    yield
+    set_language("en")
+
+
+def parse(params: dict):
+    return parse_query({k: v if isinstance(v, list) else [v] for k, v in params.items()}, VOCAB)
+
+
+def test_no_parameters_is_the_default_view_without_notes():
+    parsed = parse({})
+    assert parsed.view == ViewState() and parsed.notes == [] and parsed.present == set()
+
+
+@pytest.mark.parametrize(
+    ("params", "problem", "param"),
+    [
+        ({"w_exit_firmness": "abc"}, "not_a_number", "w_exit_firmness"),
+        ({"w_exit_firmness": "nan"}, "not_a_number", "w_exit_firmness"),
+        ({"w_exit_firmness": "inf"}, "not_a_number", "w_exit_firmness"),
+        ({"w_exit_firmness": "0x10"}, "not_a_number", "w_exit_firmness"),
+        ({"w_company_scale": "150"}, "out_of_range", "w_company_scale"),
+        ({"w_company_scale": "-5"}, "out_of_range", "w_company_scale"),
+        ({"w_company_scale": ["10", "20"]}, "repeated", "w_company_scale"),
+        ({"method": "electre"}, "unknown_choice", "method"),
+        ({"method": "<script>alert(1)</script>"}, "unknown_choice", "method"),
+        ({"m_incentive_fit": "sometimes"}, "unknown_choice", "m_incentive_fit"),
+        ({"min_rev": "1e12"}, "out_of_range", "min_rev"),
+        ({"min_rev": "lots"}, "not_a_number", "min_rev"),
+        ({"no_high_risk": "maybe"}, "not_yes_no", "no_high_risk"),
+        ({"sector": "Nonsense"}, "unknown_choice", "sector"),
+        ({"status": ["Withdrawal"] * 6}, "too_many", "status"),
+        ({"company": "No Such Company"}, "unknown_choice", "company"),
+        ({"lang": "xx"}, "unknown_choice", "lang"),
+        ({"method": "w" * 10_000}, "too_long", "method"),
+        ({"country": "x" * 10_000}, "too_long", "country"),
+    ],
+)
+def test_bad_values_fall_back_to_the_default_with_a_note(params, problem, param):
+    parsed = parse(params)
+    assert parsed.view == ViewState()
+    assert parsed.notes == [LinkNote(param=param, problem=problem)]
+    assert param not in parsed.present
+
+
+def test_a_bad_value_does_not_spoil_the_good_ones():
+    parsed = parse({"w_exit_firmness": "abc", "w_company_scale": "60", "method": "TOPSIS"})
+    assert parsed.view.weights["company_scale"] == 60
+    assert parsed.view.weights["exit_firmness"] == DEFAULT_WEIGHTS["exit_firmness"]
+    assert parsed.view.method == "topsis"
+    assert [n.param for n in parsed.notes] == ["w_exit_firmness"]
+
+
+def test_numbers_are_read_as_the_slider_reads_them():
+    parsed = parse({"w_exit_firmness": " 37.5 ", "w_company_scale": "1e1", "min_rev": "1500.7"})
+    assert parsed.view.weights["exit_firmness"] == 37
+    assert parsed.view.weights["company_scale"] == 10
+    assert parsed.view.min_revenue_usd_m == 1500
+    assert not parsed.notes
+
+
+def test_lists_keep_known_values_and_note_the_rest():
+    parsed = parse({"sector": ["ITC", "Mining on Mars"], "country": ["Germany", "Atlantis", "Germany"]})
+    assert parsed.view.sectors == ["ITC"]
+    assert parsed.view.countries == ["Germany"]  # duplicates collapse
+    assert {(n.param, n.problem) for n in parsed.notes} == {("sector", "some_unknown_choices"),
+                                                            ("country", "some_unknown_choices")}
+
+
+@pytest.mark.parametrize(("given", "expected"), [
+    ({"method": "topsis"}, "topsis"), ({"method": "TOPSIS"}, "topsis"), ({"method": "Weighted sum"}, "wsm"),
+])
+def test_method_by_id_or_label(given, expected):
+    assert parse(given).view.method == expected
+
+
+def test_labels_in_another_language_are_accepted():
+    set_language("ru")
+    russian = to_query(ViewState(statuses=["Withdrawal"], method="topsis", missing={"incentive_fit": "worst"},
+                                 sectors=["AUT"], countries=["Germany"], lang="ru"), VOCAB)
+    set_language("en")
+    parsed = parse_query(parse_qs(russian), VOCAB)
+    assert not parsed.notes
+    assert parsed.view.statuses == ["Withdrawal"] and parsed.view.sectors == ["AUT"]
+    assert parsed.view.countries == ["Germany"] and parsed.view.missing["incentive_fit"] == "worst"
+    assert parsed.view.lang == "ru"
+
+
+def test_unknown_parameters_are_named_safely_and_capped():
+    parsed = parse({"<script>x</script>": "1", "utm_source": "mail", **{f"junk{i}": "1" for i in range(10)}})
+    names = [n.param for n in parsed.notes if n.problem == "unknown_parameter"]
+    assert "scriptxscript" in names and "utm_source" in names
+    assert all("<" not in n and len(n) <= 31 for n in names)
+    assert len(names) == 5
+    more = [n for n in parsed.notes if n.problem == "more_unknown"]
+    assert more and more[0].count == 7
+    assert parsed.view == ViewState()
+
+
+def test_streamlit_and_incentive_parameters_are_not_unknown():
+    assert parse({"embed": "true", "inc_invest": "50"}).notes == []
+
+
+def test_round_trip_reproduces_the_view():
+    view = ViewState(method="topsis", weights={**DEFAULT_WEIGHTS, "exit_firmness": 55, "company_scale": 0},
+                     missing={"regional_presence": "neutral"}, sectors=["ITC", "AUT"],
+                     countries=["United States"], statuses=["Withdrawal", "Suspension"], min_revenue_usd_m=2000,
+                     exclude_high_risk=True, company=8)
+    parsed = parse_query(parse_qs(to_query(view, VOCAB)), VOCAB)
+    assert parsed.notes == []
+    assert parsed.view == view
+    assert parsed.present == set(VIEW_KEYS) - {f"w_{c.id}" for c in CRITERIA
+                                               if c.id not in ("exit_firmness", "company_scale")} \
+        - {f"m_{c.id}" for c in CRITERIA if c.id != "regional_presence"}
+
+
+def test_default_view_writes_only_the_language():
+    assert to_query(ViewState(), VOCAB) == "lang=en"
+
+
+def test_widget_values_cover_every_view_key():
+    assert set(widget_values(ViewState())) == set(VIEW_KEYS)
+
+
+def test_all_zero_weights_score_with_the_defaults():
+    view = parse({f"w_{c.id}": "0" for c in CRITERIA}).view
+    assert sum(view.weights.values()) == 0
+    assert view.settings().weights == DEFAULT_WEIGHTS
+
+
+def test_every_note_reads_as_a_sentence_without_the_raw_value():
+    hostile = "<script>alert(1)</script>"
+    parsed = parse({"method": hostile, "w_exit_firmness": "150", "sector": [hostile, "ITC"], "zzz": hostile})
+    texts = [describe(n) for n in parsed.notes]
+    assert len(texts) == 4
+    assert all(hostile not in t and "alert" not in t for t in texts)
+    assert any("Exit firmness" in t and "20" in t for t in texts)
