@@ -15,6 +15,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from lib.i18n import _
+
 Role = Literal["viewer", "editor"]
 
 
@@ -36,7 +38,8 @@ class User(BaseModel):
 def require_editor(user: User, action: str) -> None:
     """Refuse a write for anyone but an editor, naming the action."""
     if not user.can_edit:
-        raise PermissionDenied(f"{user.name} is a viewer and cannot {action}; sign in as an editor.")
+        raise PermissionDenied(_("%(user)s is a viewer and cannot %(action)s; sign in as an editor.")
+                               % {"user": user.name, "action": action})
 
 
 # -- sign-in ------------------------------------------------------------------------------------

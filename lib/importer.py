@@ -712,7 +712,7 @@ def _fact_text(field: str, value: Any) -> str:
 
 def apply_import(store: Store, user: User, preview: ImportPreview, *, skip_rejected: bool = False) -> ImportResult:
     """Write a preview in one transaction, with an audit row per changed record. All or nothing."""
-    require_editor(user, "import data")
+    require_editor(user, _("import data"))
     if preview.errors and not skip_rejected:
         raise ImportRejected(_("%(n)d rows of %(file)s were rejected; fix them and upload again, or choose to skip "
                                "the rejected rows.") % {"n": preview.rejected_rows, "file": preview.filename})

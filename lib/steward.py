@@ -144,7 +144,7 @@ def save_sectors(store: Store, user: User, rows: Iterable[Mapping[str, Any] | Se
 
     A sector that companies or incentive packages still use cannot be deleted.
     """
-    require_editor(user, "edit sector priorities")
+    require_editor(user, _("edit sector priorities"))
     items = _validate(SectorRow, rows, "sector_code")
     used = {code: n for code, n in store.fetch_all(
         "SELECT sector_code, count(*) FROM companies WHERE sector_code IS NOT NULL GROUP BY 1")}
@@ -160,7 +160,7 @@ def save_sectors(store: Store, user: User, rows: Iterable[Mapping[str, Any] | Se
 def save_incentive_packages(store: Store, user: User,
                             rows: Iterable[Mapping[str, Any] | IncentivePackage]) -> SaveResult:
     """Replace the incentive packages with the edited rows: validated, sector codes checked, audited."""
-    require_editor(user, "edit incentive packages")
+    require_editor(user, _("edit incentive packages"))
     items = _validate(IncentivePackage, rows, "package_id")
     sectors = {r[0] for r in store.fetch_all("SELECT sector_code FROM sectors")}
     errors = [RowError(row=number, column=column, value=code, reason=_("is not a sector in the store"))

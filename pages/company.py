@@ -11,6 +11,7 @@ from lib.explain import what_if, what_if_text
 from lib.i18n import _, fmt_country, fmt_date, fmt_number, fmt_percent, ngettext, sort_by_name, translate
 from lib.profile import FACT_LABELS, score_breakdown
 from lib.scoring import criteria_matrix, rank_companies
+from lib.steward import tracker_statuses
 
 ui.route_through_app()  # first: run inside app.py's navigation (see lib/ui.py)
 
@@ -33,7 +34,14 @@ cols = st.columns(4)
 cols[0].metric(_("HQ country"), fmt_country(company["hq_country"]))
 cols[1].metric(_("Sector"), translate(company["sector_name"]))
 cols[2].metric(_("Russia status"), translate(company["status"]), help=company["tracker_grade"])
-cols[3].metric(_("Status as of"), fmt_date(pd.Timestamp(company["status_date"]).date()))
+status_date = company["status_date"]
+cols[3].metric(_("Status as of"), "—" if pd.isna(status_date) else fmt_date(pd.Timestamp(status_date).date()))
+trackers = tracker_statuses(ui.get_store(), int(company_id))
+if trackers["status"].nunique() > 1:  # DESIGN.md: where the trackers disagree, show both with dates
+    st.warning(_("The trackers disagree on this company's Russia status: %(list)s") % {"list": "; ".join(
+        f"{row.tracker or '—'}: {translate(row.status)} "
+        f"({'—' if pd.isna(row.status_date) else fmt_date(pd.Timestamp(row.status_date).date())})"
+        for row in trackers.itertuples())})
 if not company["is_candidate"]:
     st.warning(_("Not a relocation candidate: %(reason)s") % {"reason": translate(company["exclusion_reason"])})
 

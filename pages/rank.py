@@ -32,10 +32,11 @@ if ranking.excluded_missing:
                         "%(n)d companies were left out because of missing data.",
                         ranking.excluded_missing) % {"n": ranking.excluded_missing})
 
-shown = table.assign(
+# Only the shown columns go to the browser: the contribution columns would triple what it redraws.
+shown = table[["rank", "company_id", "name", "score"]].assign(
     sector=table["sector_code"].map(ui.sector_names()).map(translate),
-    status=table["status"].map(translate),
     hq_country=table["hq_country"].map(fmt_country),
+    status=table["status"].map(translate),
     completeness=table["completeness"] * 100,
 )
 selection = st.dataframe(
@@ -57,14 +58,17 @@ selection = st.dataframe(
                                                       help=_("Share of criteria backed by real data")),
     },
 )
-selected = [int(table.iloc[i]["company_id"]) for i in selection.selection.rows]
+rows = [i for i in selection.selection.rows if i < len(table)]  # a narrower filter can orphan a selection
+selected = [int(table.iloc[i]["company_id"]) for i in rows]
+if selected:  # say who is selected: the selection follows row positions, not companies
+    st.caption(_("Selected: %(names)s") % {"names": ", ".join(table.iloc[rows]["name"])})
 if selected and st.button(_("Open the profile of the selected company"), type="primary"):
     st.session_state["company"] = selected[0]
     st.switch_page("pages/company.py")
 if not selected:
     st.caption(_("Select a row to open the company's profile."))
 if selected and st.button(_("Add selected to the shortlist"), icon=":material/playlist_add:", key="add_to_shortlist"):
-    picked = table.iloc[selection.selection.rows][["company_id", "score", "rank"]].to_dict("records")
+    picked = table.iloc[rows][["company_id", "score", "rank"]].to_dict("records")
     try:  # the score, rank and current view are recorded with each entry
         added = add_to_shortlist(ui.get_store(), ui.current_user(), picked, ui.current_view())
     except PermissionDenied as exc:

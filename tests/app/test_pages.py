@@ -1,11 +1,21 @@
 """AppTest smoke tests: every page renders from app.py; sliders and selection drive the ranking."""
 
+import re
+from datetime import date
+from pathlib import Path
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from lib.store import Store, open_store
 from tests.conftest import APP
 
-PAGES = ["pages/rank.py", "pages/company.py", "pages/methodology.py"]
+# Every page registered in app.py, so a new page is smoke-tested without editing this list.
+PAGES = re.findall(r'st\.Page\(\s*"(pages/[a-z_]+\.py)"', Path(APP).read_text())
+
+
+def test_all_pages_are_registered():
+    assert len(PAGES) == len(list((Path(APP).parent / "pages").glob("*.py"))) >= 8
 
 
 @pytest.fixture
@@ -55,3 +65,18 @@ def test_company_page_shows_sources_and_breakdown(app):
     assert facts["source"].str.len().min() > 0
     score = float(app.metric[4].value)
     assert abs(breakdown["company"].sum() - score) < 1e-3
+
+
+def test_company_page_shows_both_trackers_when_they_disagree(app, app_db):
+    store = open_store(app_db)
+    company_id, status = store.fetch_one("SELECT company_id, status FROM companies WHERE name = '3M'")
+    other = "Digging in" if status != "Digging in" else "Withdrawal"
+    with store.transaction() as cur:
+        cur.execute("INSERT INTO tracker_statuses VALUES (?, 'KSE', ?, 'KSE continue', ?, ?, ?)",
+                    [company_id, other, date(2026, 8, 24), "https://leave-russia.org/3m", date(2026, 8, 24)])
+        Store.audit(cur, actor="test", action="insert", table="tracker_statuses", record_key=str(company_id))
+    app.session_state["company"] = company_id
+    app.switch_page("pages/company.py").run()
+    assert not app.exception
+    warning = " ".join(w.value for w in app.warning)
+    assert "disagree" in warning and other in warning and status in warning and "24 Aug 2026" in warning
