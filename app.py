@@ -7,6 +7,7 @@ from lib.i18n import _
 
 st.set_page_config(page_title="Relocation Radar", page_icon=":material/radar:", layout="wide")
 
+ui.start_run()
 # Language first: every label below, sidebar included, is drawn in it.
 ui.language_switch()
 

@@ -31,6 +31,21 @@ METHOD_LABELS = viewstate.METHOD_LABELS
 MISSING_LABELS = viewstate.MISSING_LABELS
 
 
+def start_run() -> None:
+    """Called first by app.py on every run: forget what the previous run memoised."""
+    st.session_state["_run_memo"] = {}
+
+
+def _once_per_run(key: str, compute):  # noqa: ANN001, ANN202 - a tiny generic helper
+    """compute() once per script run: the sidebar and the page ask for the same things several times."""
+    memo = st.session_state.get("_run_memo")
+    if memo is None:
+        return compute()
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
+
 def route_through_app() -> None:
     """Call first on every page: make sure the page runs inside app.py's navigation.
 
@@ -67,8 +82,9 @@ def get_universe(assumptions: Assumptions | None = None) -> Universe:
     Without an argument the incentive assumptions set on the Incentives page are used, so the
     `incentive fit` criterion of every page follows what the user set there.
     """
+    if assumptions is None:
+        return _once_per_run("universe", lambda: get_universe(current_assumptions()))
     store = get_store()
-    assumptions = assumptions or current_assumptions()
     return _universe(str(store.path), store.data_version(), assumptions.model_dump_json())
 
 
@@ -84,6 +100,11 @@ def get_packages() -> list[IncentivePackage]:
 
 
 def current_assumptions() -> Assumptions:
+    """The incentive assumptions of this session (computed once per run; see _current_assumptions)."""
+    return _once_per_run("assumptions", _current_assumptions)
+
+
+def _current_assumptions() -> Assumptions:
     """The incentive assumptions of this session: the Incentives page's widgets, else the link's parameters.
 
     The widgets keep their values across pages (persist_state="session") and in the URL, so a shared
@@ -180,8 +201,10 @@ def scoring_sidebar() -> tuple[ScoringSettings, Filters]:
     chosen_sectors = side.multiselect(_("Sector"), sorted(names, key=lambda s: name_key(_(names[s]))),
                                       format_func=lambda s: _(names[s]),
                                       key="sector", bind=BIND, placeholder=_("All sectors"))
-    countries = sorted(universe.companies["hq_country"].dropna().unique(), key=lambda c: name_key(fmt_country(c)))
-    chosen_countries = side.multiselect(_("HQ country"), countries, format_func=fmt_country, key="country", bind=BIND,
+    country_names = {c: fmt_country(c) for c in universe.companies["hq_country"].dropna().unique()}
+    countries = sorted(country_names, key=lambda c: name_key(country_names[c]))
+    chosen_countries = side.multiselect(_("HQ country"), countries, format_func=country_names.__getitem__,
+                                        key="country", bind=BIND,
                                         placeholder=_("All countries"))
     chosen_statuses = side.multiselect(_("Russia status"), STATUSES, format_func=_, key="status",
                                        bind=BIND, placeholder=_("All statuses"))
@@ -229,8 +252,11 @@ def current_ranking() -> Ranking:
 
 def sector_names() -> dict[str, str]:
     """Sector code -> English name (translate with _ when showing)."""
-    companies = get_universe().companies.dropna(subset=["sector_code"]).drop_duplicates("sector_code")
-    return dict(zip(companies["sector_code"], companies["sector_name"], strict=True))
+    def compute() -> dict[str, str]:
+        companies = get_universe().companies.dropna(subset=["sector_code"]).drop_duplicates("sector_code")
+        return dict(zip(companies["sector_code"], companies["sector_name"], strict=True))
+
+    return _once_per_run("sector_names", compute)
 
 
 # -- shared links --------------------------------------------------------------------------------

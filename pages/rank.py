@@ -32,11 +32,11 @@ if ranking.excluded_missing:
                         "%(n)d companies were left out because of missing data.",
                         ranking.excluded_missing) % {"n": ranking.excluded_missing})
 
-# Only the shown columns go to the browser: the contribution columns would triple what it redraws.
-shown = table[["rank", "company_id", "name", "score"]].assign(
-    sector=table["sector_code"].map(ui.sector_names()).map(translate),
-    hq_country=table["hq_country"].map(fmt_country),
-    status=table["status"].map(translate),
+shown = table.assign(
+    # Translate each distinct value once, not once per row.
+    sector=table["sector_code"].map({code: translate(name) for code, name in ui.sector_names().items()}),
+    hq_country=table["hq_country"].map({c: fmt_country(c) for c in table["hq_country"].dropna().unique()}),
+    status=table["status"].map({s: translate(s) for s in table["status"].unique()}),
     completeness=table["completeness"] * 100,
 )
 selection = st.dataframe(

@@ -5,18 +5,14 @@ from streamlit.testing.v1 import AppTest
 
 from lib.auth import User
 from lib.store import open_store
-from tests.conftest import APP, ROOT
+from tests.conftest import ROOT
 
 FIXTURES = ROOT / "tests" / "fixtures" / "imports"
 
 
 @pytest.fixture
-def page(app_db):
-    at = AppTest.from_file(APP, default_timeout=90)
-    at.run()
-    at.switch_page("pages/data.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+def page(open_page):
+    return open_page("pages/data.py")
 
 
 def upload(at: AppTest, name: str) -> AppTest:

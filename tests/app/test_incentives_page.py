@@ -6,17 +6,13 @@ from streamlit.testing.v1 import AppTest
 from lib.auth import User
 from lib.incentives import parse_packages
 from lib.store import open_store
-from tests.conftest import APP
 
 PAGE = "pages/incentives.py"
 
 
 @pytest.fixture
-def app(app_db):
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    assert not at.exception
-    return at
+def app(open_page):
+    return open_page()
 
 
 def incentives(at: AppTest) -> AppTest:

@@ -5,7 +5,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from lib.store import Store, open_store
 from tests.conftest import APP
@@ -19,11 +18,8 @@ def test_all_pages_are_registered():
 
 
 @pytest.fixture
-def app(app_db):
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    assert not at.exception
-    return at
+def app(open_page):
+    return open_page()
 
 
 @pytest.mark.parametrize("page", PAGES)

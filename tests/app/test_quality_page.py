@@ -13,12 +13,8 @@ from tests.conftest import APP
 
 
 @pytest.fixture
-def quality(app_db):
-    at = AppTest.from_file(APP, default_timeout=90)
-    at.run()
-    at.switch_page("pages/quality.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+def quality(open_page):
+    return open_page("pages/quality.py")
 
 
 def sliders(at: AppTest) -> dict[str, int]:
