@@ -12,9 +12,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import duckdb
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -23,6 +22,9 @@ from lib.export import to_csv_bytes, to_xlsx_bytes
 from lib.i18n import N_, _, fmt_date, ngettext
 from lib.models import Filters, ScoringSettings
 from lib.store import Store
+
+if TYPE_CHECKING:  # only for type hints: lib/store.py is the module that talks to DuckDB
+    import duckdb
 
 Stage = Literal["Identified", "Contacted", "Meeting held", "Proposal sent", "Committed", "Declined"]
 # The outreach funnel in order; the last two close an entry (no next step can be overdue).
