@@ -17,8 +17,16 @@ import pandas as pd
 
 from lib import shortlist
 from lib.criteria import CRITERIA
-from lib.i18n import _, fmt_date, fmt_number, fmt_percent, get_language, translate
-from lib.incentives import Assumptions, assumption_lines, benefits_text, eligibility_for_sector, parse_packages
+from lib.i18n import _, fmt_date, fmt_number, fmt_percent, get_language, tracker_grade_text, translate
+from lib.incentives import (
+    Assumptions,
+    assumption_lines,
+    benefits_text,
+    eligibility_for_sector,
+    package_text,
+    parse_packages,
+    sector_name_map,
+)
 from lib.models import Filters, ScoringSettings
 from lib.profile import FACT_LABELS, score_breakdown
 from lib.radar import Universe
@@ -115,7 +123,7 @@ def _header(company: dict, today: date) -> str:
 
 def _facts(store: Store, company: dict) -> str:
     rows = [
-        (_("Russia status"), f"{translate(company.get('status'))} ({company.get('tracker_grade') or '—'})",
+        (_("Russia status"), f"{translate(company.get('status'))} ({tracker_grade_text(company.get('tracker_grade'))})",
          fmt_date(_day(company.get("status_date"))), company["source"]),
     ]
     if isinstance(company.get("sector_name"), str):
@@ -187,25 +195,27 @@ def _incentives(store: Store, company: dict, assumptions: Assumptions) -> str:
     match = sectors[sectors["sector_code"] == company.get("sector_code")]
     sector = match.iloc[0].to_dict() if not match.empty else None
     packages = {p.package_id: p for p in parse_packages(store.incentive_packages())}
-    results = eligibility_for_sector(sector, list(packages.values()), assumptions, store.mci_table())
+    results = eligibility_for_sector(sector, list(packages.values()), assumptions, store.mci_table(),
+                                     sector_name_map(sectors))
     eligible = [r for r in results if r.eligible]
     maybe = [r for r in results if r.outcome == "unknown"]
     rows = []
     for result in eligible[:MAX_PACKAGES]:
         package = packages[result.package_id]
-        name = result.name + (" *" if package.uncertain else "")
+        name = translate(result.name) + (" *" if package.uncertain else "")
         rows.append((name, benefits_text(package), fmt_percent((result.value_pct or 0) / 100, 1)
-                     if result.value_pct is not None else "—", package.legal_basis))
+                     if result.value_pct is not None else "—", package_text(package.legal_basis)))
     body = (_table([_("Package"), _("What it gives"), _("Estimated value, % of investment"), _("Legal basis")],
                    rows, numeric=(2,), small=(3,))
             if rows else _para(_("No incentive package is certain to apply under these assumptions."), "sub"))
     if any(packages[r.package_id].uncertain for r in eligible[:MAX_PACKAGES]):
         body += _para(_("* A figure in this package is uncertain in the sources; check it before quoting it."))
     if len(eligible) > MAX_PACKAGES:
-        body += _para(_("Also eligible: %(names)s.") % {"names": ", ".join(r.name for r in eligible[MAX_PACKAGES:])})
+        body += _para(_("Also eligible: %(names)s.")
+                      % {"names": ", ".join(translate(r.name) for r in eligible[MAX_PACKAGES:])})
     if maybe:
         body += _para(_("May also qualify, depending on facts not yet known: %(names)s.")
-                      % {"names": ", ".join(r.name for r in maybe)})
+                      % {"names": ", ".join(translate(r.name) for r in maybe)})
     assumed = "; ".join(f"{label}: {value}" for label, value in assumption_lines(assumptions)[:4])
     body += _para(_("Assumptions: %(list)s.") % {"list": assumed})
     return _section(_("Incentives it qualifies for"), body)

@@ -149,6 +149,25 @@ def translate(value: object) -> str:
     return _(str(value))
 
 
+_TRACKER_GRADE = re.compile(r"^Yale CELI grade ([A-F])$")
+_KSE_STATUS = re.compile(r"^KSE Institute status: (.+)$")
+
+
+def tracker_grade_text(value: object) -> str:
+    """A tracker's grade label as the importer stores it ("Yale CELI grade B") in the current language.
+
+    Other shapes (a label typed by hand) are shown as stored; an em dash when missing.
+    """
+    if value is None or value != value or not str(value).strip():
+        return "—"
+    text = str(value).strip()
+    if match := _TRACKER_GRADE.match(text):
+        return _("Yale CELI grade %(grade)s") % {"grade": match.group(1)}
+    if match := _KSE_STATUS.match(text):
+        return _("KSE Institute status: %(status)s") % {"status": translate(match.group(1))}
+    return text
+
+
 def N_(message: str) -> str:
     """Mark a constant for extraction without translating it now (translate with _ when shown)."""
     return message
@@ -316,7 +335,7 @@ def data_messages() -> list[tuple[str, str]]:
             texts = value.values() if isinstance(value, dict) else value if isinstance(value, tuple | list) else ()
             found += [(t, f"lib/{path.name}:{name}") for t in texts if isinstance(t, str) and t.strip()]
     found += _seed_column("sectors.csv", "name", "priority_reason")
-    found += _seed_column("incentive_packages.csv", "name")
+    found += _seed_column("incentive_packages.csv", "name", "other_benefits", "uncertainty_note", "legal_basis")
     found += _seed_column("companies.csv", "exclusion_reason")
     seen: dict[str, str] = {}
     for message, origin in found:

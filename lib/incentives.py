@@ -22,7 +22,7 @@ from typing import Any, Literal
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
-from lib.i18n import N_, _, fmt_date, fmt_number, fmt_percent, ngettext
+from lib.i18n import N_, _, fmt_date, fmt_number, fmt_percent, ngettext, translate
 from lib.models import IncentivePackage
 
 ANY_LOCATION = "any"
@@ -173,6 +173,22 @@ def _activity(activity: str) -> str:
     return _(ACTIVITY_LABELS.get(activity, activity))
 
 
+def sector_name_map(sectors: pd.DataFrame) -> dict[str, str]:
+    """Sector code -> English name from the sectors table, so reasons can name sectors (translated when shown)."""
+    return dict(zip(sectors["sector_code"], sectors["name"], strict=True))
+
+
+def _sector(code: str, names: Mapping[str, str] | None) -> str:
+    """A sector's name in the current language; its code when the name is not known."""
+    name = (names or {}).get(code)
+    return translate(name) if isinstance(name, str) and name.strip() else code
+
+
+def _sectors(codes: Iterable[str], names: Mapping[str, str] | None) -> str:
+    # Sector names contain commas, so a list of them is separated by semicolons.
+    return "; ".join(_sector(code, names) for code in codes)
+
+
 def _period_text(package: IncentivePackage) -> str:
     if package.valid_to is None:
         return _("from %(start)s, no end date") % {"start": fmt_date(package.valid_from)}
@@ -188,19 +204,20 @@ def _check_period(package: IncentivePackage, when: date) -> RuleCheck:
     return RuleCheck("period", True, _("In force on %(date)s (%(period)s).") % values)
 
 
-def _check_sector(package: IncentivePackage, code: str | None) -> RuleCheck:
+def _check_sector(package: IncentivePackage, code: str | None, names: Mapping[str, str] | None) -> RuleCheck:
     if code is None:
         return RuleCheck("sector", None, _("The company's sector is unknown."))
+    values = {"sector": _sector(code, names), "allowed": _sectors(package.sector_codes, names)}
     if code in package.excluded_sector_codes:
-        return RuleCheck("sector", False, _("Sector %(sector)s is excluded.") % {"sector": code})
+        return RuleCheck("sector", False, _("The package excludes the company's sector (%(sector)s).") % values)
     if package.sector_codes and code not in package.sector_codes:
-        return RuleCheck("sector", False, _("Sector %(sector)s is not one of %(allowed)s.")
-                         % {"sector": code, "allowed": _join(package.sector_codes)})
+        return RuleCheck("sector", False, _("The company's sector (%(sector)s) is not among the package's "
+                                            "sectors: %(allowed)s.") % values)
     if package.sector_codes:
-        return RuleCheck("sector", True, _("Sector %(sector)s is one of %(allowed)s.")
-                         % {"sector": code, "allowed": _join(package.sector_codes)})
-    return RuleCheck("sector", True, _("Open to every sector not excluded; %(sector)s is not excluded.")
-                     % {"sector": code})
+        return RuleCheck("sector", True, _("The company's sector (%(sector)s) is among the package's "
+                                           "sectors: %(allowed)s.") % values)
+    return RuleCheck("sector", True, _("Open to every sector not excluded; the company's sector (%(sector)s) "
+                                       "is not excluded.") % values)
 
 
 def _check_activity(package: IncentivePackage, activity: str | None) -> RuleCheck:
@@ -254,10 +271,12 @@ def _check_entity(new_entity: bool) -> RuleCheck:
 
 
 def check_package(sector: Mapping[str, Any] | None, package: IncentivePackage | Mapping[str, Any],
-                  assumptions: Assumptions, mci_kzt: int | None) -> Eligibility:
+                  assumptions: Assumptions, mci_kzt: int | None,
+                  sector_names: Mapping[str, str] | None = None) -> Eligibility:
     """Evaluate every rule of one package for a company in `sector` ({sector_code, activity_type} or None).
 
     `mci_kzt` is the MCI of the regime year in tenge; None when unknown (a threshold then cannot be decided).
+    `sector_names` (code -> English name, see sector_name_map) lets the reasons name sectors; codes otherwise.
     """
     pkg = package if isinstance(package, IncentivePackage) else parse_packages([package])[0]
     code = sector.get("sector_code") if sector else None
@@ -265,7 +284,7 @@ def check_package(sector: Mapping[str, Any] | None, package: IncentivePackage | 
     activity = sector.get("activity_type") if sector and code else None
     activity = activity if _is_set(activity) else None
 
-    checks = [_check_period(pkg, assumptions.regime_date), _check_sector(pkg, code)]
+    checks = [_check_period(pkg, assumptions.regime_date), _check_sector(pkg, code, sector_names)]
     if pkg.activity_types:
         checks.append(_check_activity(pkg, activity))
     if pkg.locations:
@@ -318,20 +337,21 @@ def estimate_value(package: IncentivePackage | Mapping[str, Any], a: Assumptions
 
 
 def evaluate(sector: Mapping[str, Any] | None, packages: Iterable[IncentivePackage], assumptions: Assumptions,
-             mci_table: Mapping[int, int]) -> list[Eligibility]:
+             mci_table: Mapping[int, int], sector_names: Mapping[str, str] | None = None) -> list[Eligibility]:
     """Every package checked for one sector: eligible first, then unknown, then not eligible; by value."""
     try:
         mci_kzt: int | None = mci_for(assumptions.regime_date.year, mci_table)
     except ValueError:  # a regime date before the first stored MCI year
         mci_kzt = None
-    results = [check_package(sector, pkg, assumptions, mci_kzt) for pkg in packages]
+    results = [check_package(sector, pkg, assumptions, mci_kzt, sector_names) for pkg in packages]
     return sorted(results, key=lambda e: (OUTCOMES.index(e.outcome), -(e.value_pct or 0.0), e.name))
 
 
 def eligibility_for_sector(sector: Mapping[str, Any] | None, packages: pd.DataFrame | list[IncentivePackage],
-                           assumptions: Assumptions, mci_table: Mapping[int, int]) -> list[Eligibility]:
+                           assumptions: Assumptions, mci_table: Mapping[int, int],
+                           sector_names: Mapping[str, str] | None = None) -> list[Eligibility]:
     """Every package (table rows or models) checked for one sector."""
-    return evaluate(sector, parse_packages(packages), assumptions, mci_table)
+    return evaluate(sector, parse_packages(packages), assumptions, mci_table, sector_names)
 
 
 def best_value_by_sector(sectors: pd.DataFrame, packages: pd.DataFrame | list[IncentivePackage],
@@ -386,19 +406,19 @@ def zones_by_location(packages: Iterable[IncentivePackage]) -> dict[str, list[st
     zones: dict[str, list[str]] = {}
     for p in packages:
         if len(p.locations) == 1:
-            zones.setdefault(p.locations[0], []).append(p.name)
+            zones.setdefault(p.locations[0], []).append(translate(p.name))
     return zones
 
 
-def rules_text(package: IncentivePackage) -> str:
-    """The package's eligibility rules in one line of words, for the packages table."""
+def rules_text(package: IncentivePackage, sector_names: Mapping[str, str] | None = None) -> str:
+    """The package's eligibility rules in one line of words, for the packages table (sectors by name if known)."""
     parts = [_("In force %(period)s") % {"period": _period_text(package)}]
     if package.sector_codes:
-        parts.append(_("sectors %(codes)s") % {"codes": _join(package.sector_codes)})
+        parts.append(_("sectors: %(sectors)s") % {"sectors": _sectors(package.sector_codes, sector_names)})
     else:
         parts.append(_("any sector"))
     if package.excluded_sector_codes:
-        parts.append(_("except %(codes)s") % {"codes": _join(package.excluded_sector_codes)})
+        parts.append(_("except: %(sectors)s") % {"sectors": _sectors(package.excluded_sector_codes, sector_names)})
     if package.activity_types:
         parts.append(_("activity %(types)s") % {"types": _join(_activity(t) for t in package.activity_types)})
     if package.locations:
@@ -407,7 +427,7 @@ def rules_text(package: IncentivePackage) -> str:
         parts.append(_("at least %(mci)s MCI") % {"mci": fmt_number(package.min_investment_mci)})
     if package.requires_new_entity:
         parts.append(_("new legal entity only"))
-    return "; ".join(parts)
+    return " · ".join(parts)  # not "; ": that separates the sector names
 
 
 def benefits_text(package: IncentivePackage) -> str:
@@ -519,11 +539,13 @@ def company_sector(company: Mapping[str, Any]) -> dict[str, Any] | None:
 
 
 def offer_for_company(company: Mapping[str, Any], packages: Iterable[IncentivePackage], assumptions: Assumptions,
-                      mci_table: Mapping[int, int]) -> tuple[list[Eligibility], int]:
+                      mci_table: Mapping[int, int],
+                      sector_names: Mapping[str, str] | None = None) -> tuple[list[Eligibility], int]:
     """Packages in force on the regime date checked for one company, and how many of other periods were left out."""
     models = list(packages)
     current = in_force(models, assumptions.regime_date)
-    return evaluate(company_sector(company), current, assumptions, mci_table), len(models) - len(current)
+    results = evaluate(company_sector(company), current, assumptions, mci_table, sector_names)
+    return results, len(models) - len(current)
 
 
 def checks_frame(result: Eligibility) -> pd.DataFrame:
@@ -543,8 +565,21 @@ def value_text(result: Eligibility) -> str:
     return _("About %(total)s of the investment (%(parts)s).") % {"total": _pct(result.value_pct), "parts": parts}
 
 
-def packages_frame(packages: Iterable[IncentivePackage], assumptions: Assumptions) -> pd.DataFrame:
-    """The packages with rules, benefits, value at the assumptions, period, uncertainty and sources, for display."""
+def package_text(text: str | None) -> str:
+    """A package's free text (details, uncertainty note, legal basis) in the current language; "" when empty.
+
+    The seed texts are in the catalogues (lib.i18n.data_messages); a text a steward edited shows as stored.
+    """
+    return translate(text.strip()) if text and text.strip() else ""
+
+
+def packages_frame(packages: Iterable[IncentivePackage], assumptions: Assumptions,
+                   sector_names: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """The packages with rules, benefits, value at the assumptions, period, uncertainty and sources, for display.
+
+    Texts a user reads (benefit details, uncertainty notes, legal basis) are in the current language; a text a
+    steward edited and nobody translated yet shows as stored. `name` stays the stored name (callers translate).
+    """
     rows = []
     for p in packages:
         value, _parts = estimate_value(p, assumptions)
@@ -552,17 +587,17 @@ def packages_frame(packages: Iterable[IncentivePackage], assumptions: Assumption
             "package_id": p.package_id, "name": p.name, "type": _(INSTRUMENT_LABELS[p.instrument_type]),
             "in_force": p.valid_from <= assumptions.regime_date
             and (p.valid_to is None or assumptions.regime_date <= p.valid_to),
-            "valid_from": p.valid_from, "valid_to": p.valid_to, "rules": rules_text(p),
-            "benefits": benefits_text(p), "other_benefits": p.other_benefits or "",
-            "value_pct": value, "uncertain": p.uncertain, "uncertainty_note": p.uncertainty_note or "",
-            "legal_basis": p.legal_basis, "source": p.source, "as_of": p.as_of,
+            "valid_from": p.valid_from, "valid_to": p.valid_to, "rules": rules_text(p, sector_names),
+            "benefits": benefits_text(p), "other_benefits": package_text(p.other_benefits),
+            "value_pct": value, "uncertain": p.uncertain, "uncertainty_note": package_text(p.uncertainty_note),
+            "legal_basis": package_text(p.legal_basis), "source": p.source, "as_of": p.as_of,
         })
     return pd.DataFrame(rows)
 
 
 def not_eligible_frame(results: Iterable[Eligibility]) -> pd.DataFrame:
     """The packages a company does not qualify for, each with the reasons of the rules it failed."""
-    rows = [{"package": r.name, "why_not": " ".join(c.reason for c in r.checks if c.passed is False)}
+    rows = [{"package": translate(r.name), "why_not": " ".join(c.reason for c in r.checks if c.passed is False)}
             for r in results if r.outcome == "not_eligible"]
     return pd.DataFrame(rows, columns=["package", "why_not"])
 

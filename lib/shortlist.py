@@ -221,6 +221,12 @@ def get_entry(store: Store, company_id: int) -> ShortlistEntry | None:
         return _entry(cur, company_id)
 
 
+def shortlisted_stages(store: Store) -> dict[int, str]:
+    """company_id -> stage for every company on the shortlist (not removed): cheap, for the rank table."""
+    return {int(cid): stage for cid, stage in
+            store.fetch_all("SELECT company_id, stage FROM shortlist WHERE NOT removed")}
+
+
 def shortlist_frame(store: Store, include_removed: bool = False, today: date | None = None) -> pd.DataFrame:
     """The shortlist joined with company facts, note counts and an `overdue` flag, in pipeline order."""
     frame = store.fetch_df(

@@ -8,7 +8,17 @@ from lib import ui
 from lib.charts import breakdown_chart
 from lib.criteria import CRITERIA
 from lib.explain import what_if, what_if_text
-from lib.i18n import _, fmt_country, fmt_date, fmt_number, fmt_percent, ngettext, sort_by_name, translate
+from lib.i18n import (
+    _,
+    fmt_country,
+    fmt_date,
+    fmt_number,
+    fmt_percent,
+    ngettext,
+    sort_by_name,
+    tracker_grade_text,
+    translate,
+)
 from lib.profile import FACT_LABELS, score_breakdown
 from lib.scoring import criteria_matrix, rank_companies
 from lib.steward import tracker_statuses
@@ -33,7 +43,7 @@ st.header(company["name"])
 cols = st.columns(4)
 cols[0].metric(_("HQ country"), fmt_country(company["hq_country"]))
 cols[1].metric(_("Sector"), translate(company["sector_name"]))
-cols[2].metric(_("Russia status"), translate(company["status"]), help=company["tracker_grade"])
+cols[2].metric(_("Russia status"), translate(company["status"]), help=tracker_grade_text(company["tracker_grade"]))
 status_date = company["status_date"]
 cols[3].metric(_("Status as of"), "—" if pd.isna(status_date) else fmt_date(pd.Timestamp(status_date).date()))
 trackers = tracker_statuses(ui.get_store(), int(company_id))
@@ -96,7 +106,8 @@ else:
 st.subheader(_("What Kazakhstan can offer"))
 assumptions = ui.current_assumptions()
 packages = {p.package_id: p for p in ui.get_packages()}
-offer, other_periods = inc.offer_for_company(company, packages.values(), assumptions, store.mci_table())
+offer, other_periods = inc.offer_for_company(company, packages.values(), assumptions, store.mci_table(),
+                                              inc.sector_name_map(store.sectors()))
 values = [e.value_pct for e in offer if e.eligible and e.value_pct is not None]
 cols = st.columns(2)
 cols[0].metric(_("Eligible packages"), fmt_number(sum(e.eligible for e in offer)))
@@ -109,9 +120,9 @@ for result in (e for e in offer if e.outcome != "not_eligible"):
         st.dataframe(inc.checks_frame(result), hide_index=True, column_config={
             "rule": _("Rule"), "result": _("Result"), "reason": _("Why")})
         st.markdown(inc.value_text(result))
-        st.caption(f"{inc.benefits_text(package)}. {package.other_benefits or ''}")
+        st.caption(f"{inc.benefits_text(package)}. {inc.package_text(package.other_benefits)}")
         if package.uncertain:
-            st.warning(_("Uncertain: %(note)s") % {"note": package.uncertainty_note or ""})
+            st.warning(_("Uncertain: %(note)s") % {"note": inc.package_text(package.uncertainty_note)})
         st.caption(_("Source: %(source)s (as of %(date)s)") % {"source": package.source,
                                                                "date": fmt_date(package.as_of)})
 refused = inc.not_eligible_frame(offer)

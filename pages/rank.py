@@ -6,7 +6,7 @@ from lib import ui
 from lib.auth import PermissionDenied
 from lib.charts import contribution_chart, score_chart
 from lib.i18n import _, fmt_country, fmt_number, fmt_percent, ngettext, translate
-from lib.shortlist import add_to_shortlist
+from lib.shortlist import add_to_shortlist, shortlisted_stages
 
 ui.route_through_app()  # first: run inside app.py's navigation (see lib/ui.py)
 
@@ -38,6 +38,8 @@ shown = table.assign(
     hq_country=table["hq_country"].map({c: fmt_country(c) for c in table["hq_country"].dropna().unique()}),
     status=table["status"].map({s: translate(s) for s in table["status"].unique()}),
     completeness=table["completeness"] * 100,
+    shortlist=table["company_id"].map({cid: translate(stage)
+                                       for cid, stage in shortlisted_stages(ui.get_store()).items()}),
 )
 selection = st.dataframe(
     shown,
@@ -45,7 +47,7 @@ selection = st.dataframe(
     hide_index=True,
     on_select="rerun",
     selection_mode="multi-row",
-    column_order=["rank", "name", "sector", "hq_country", "status", "score", "completeness"],
+    column_order=["rank", "name", "sector", "hq_country", "status", "score", "completeness", "shortlist"],
     column_config={
         "rank": st.column_config.NumberColumn(_("Rank"), width="small"),
         "name": st.column_config.TextColumn(_("Company")),
@@ -56,6 +58,8 @@ selection = st.dataframe(
                                                  help=_("0 to 1; higher is a better fit")),
         "completeness": st.column_config.NumberColumn(_("Data completeness, %"), format="%.0f",
                                                       help=_("Share of criteria backed by real data")),
+        "shortlist": st.column_config.TextColumn(_("Outreach stage"),
+                                                 help=_("Stage on the shortlist; empty when not shortlisted")),
     },
 )
 rows = [i for i in selection.selection.rows if i < len(table)]  # a narrower filter can orphan a selection

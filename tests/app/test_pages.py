@@ -76,3 +76,19 @@ def test_company_page_shows_both_trackers_when_they_disagree(app, app_db):
     assert not app.exception
     warning = " ".join(w.value for w in app.warning)
     assert "disagree" in warning and other in warning and status in warning and "24 Aug 2026" in warning
+
+
+def test_rank_table_shows_the_outreach_stage_of_shortlisted_companies(app, app_db):
+    from lib.auth import User
+    from lib.models import Filters, ScoringSettings
+    from lib.shortlist import add_to_shortlist
+
+    first = app.dataframe[0].value.iloc[0]
+    assert first["shortlist"] != first["shortlist"]  # NaN: nobody is shortlisted yet
+    add_to_shortlist(open_store(app_db), User(name="Aigerim", role="editor"),
+                     [{"company_id": int(first["company_id"]), "score": float(first["score"]), "rank": 1}],
+                     (ScoringSettings(), Filters()))
+    app.run()
+    table = app.dataframe[0].value
+    assert table.loc[table["company_id"] == first["company_id"], "shortlist"].tolist() == ["Identified"]
+    assert table["shortlist"].notna().sum() == 1

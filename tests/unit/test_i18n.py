@@ -88,6 +88,31 @@ def test_data_messages_read_constants_and_seed():
     assert any(origin.startswith("data/seed/incentive_packages.csv") for origin in messages.values())
 
 
+def test_incentive_package_texts_follow_the_language_and_keep_edited_text():
+    with (i18n.SEED_DIR / "incentive_packages.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    messages = dict(data_messages())
+    texts = {row[c].strip() for row in rows for c in ("other_benefits", "uncertainty_note", "legal_basis")
+             if row[c].strip()}
+    assert texts <= set(messages)
+    legal = next(row["legal_basis"] for row in rows if row["package_id"] == "investment_project_preferences")
+    for code in TRANSLATED_LANGUAGES:
+        set_language(code)
+        assert translate(legal) != legal and "375-V" in translate(legal)
+        # A steward's edit has no translation yet: it is shown as stored, not lost or blanked.
+        edited = legal + " (amended by a steward)"
+        assert translate(edited) == edited
+
+
+@pytest.mark.parametrize("code", TRANSLATED_LANGUAGES)
+def test_tracker_grade_label_is_translated_when_it_has_the_importer_shape(code):
+    set_language(code)
+    text = i18n.tracker_grade_text("Yale CELI grade B")
+    assert text != "Yale CELI grade B" and text.endswith("B")
+    assert i18n.tracker_grade_text("Graded by hand: B") == "Graded by hand: B"
+    assert i18n.tracker_grade_text(None) == "—"
+
+
 @pytest.mark.parametrize("code", TRANSLATED_LANGUAGES)
 def test_status_scale_and_instruments_use_official_terms(code):
     set_language(code)

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from lib import incentives as inc
+from lib.i18n import _, set_language
 from lib.incentives import Assumptions, check_package, estimate_value
 from lib.models import IncentivePackage
 from lib.radar import load_universe
@@ -77,6 +78,25 @@ def test_sector_rule(rules, sector, passed):
     result = check(package(**rules), sector=sector)
     assert rule(result, "sector").passed is passed
     assert result.outcome == {True: "eligible", False: "not_eligible", None: "unknown"}[passed]
+
+
+def test_sector_reasons_and_rules_name_sectors_in_the_current_language(store):
+    names = inc.sector_name_map(store.sectors())
+    pkg = package(sector_codes=["MAT", "HLT"], excluded_sector_codes=["ENE"])
+    try:
+        for code in ("en", "ru"):
+            set_language(code)
+            (result,) = inc.evaluate(IND, [pkg], Assumptions(), MCI, names)
+            reason, rules = rule(result, "sector").reason, inc.rules_text(pkg, names)
+            assert rule(result, "sector").passed is False
+            assert _(names["IND"]) in reason and _(names["MAT"]) in reason and _(names["HLT"]) in reason
+            assert _(names["ENE"]) in rules and _(names["MAT"]) in rules
+            assert not {"IND", "MAT", "HLT"} & set(reason.replace(";", " ").replace(".", " ").split())
+        assert _(names["IND"]) != names["IND"]  # Russian: the name is translated, not left in English
+    finally:
+        set_language("en")
+    # Without names (or for a code with no name) the code is shown rather than nothing.
+    assert "XYZ" in rule(check(pkg, sector={"sector_code": "XYZ", "activity_type": None}), "sector").reason
 
 
 @pytest.mark.parametrize(("activity", "passed"), [("manufacturing", True), ("services", False), (None, None)])
