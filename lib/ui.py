@@ -1,9 +1,12 @@
 """Streamlit glue: cached store and universe, the shared sidebar, and the current view.
 
-The only module in lib/ besides nothing else that imports streamlit; pages call these helpers.
+The only module in lib/ that imports streamlit; pages call these helpers.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
 
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
@@ -26,6 +29,7 @@ from lib.radar import Universe, load_universe
 from lib.scoring import Ranking, rank_companies
 from lib.store import Store, db_path, open_store
 
+T = TypeVar("T")
 BIND = "query-params"
 METHOD_LABELS = viewstate.METHOD_LABELS
 MISSING_LABELS = viewstate.MISSING_LABELS
@@ -36,7 +40,7 @@ def start_run() -> None:
     st.session_state["_run_memo"] = {}
 
 
-def _once_per_run(key: str, compute):  # noqa: ANN001, ANN202 - a tiny generic helper
+def _once_per_run(key: str, compute: Callable[[], T]) -> T:
     """compute() once per script run: the sidebar and the page ask for the same things several times."""
     memo = st.session_state.get("_run_memo")
     if memo is None:
