@@ -28,7 +28,7 @@ from lib.incentives import (
     sector_name_map,
 )
 from lib.models import Filters, ScoringSettings
-from lib.profile import FACT_LABELS, score_breakdown
+from lib.profile import FACT_LABELS, fact_value_text, score_breakdown
 from lib.radar import Universe
 from lib.scoring import rank_companies
 from lib.store import Store
@@ -134,7 +134,7 @@ def _facts(store: Store, company: dict) -> str:
     facts = store.company_facts(int(company["company_id"]))
     for fact in facts.to_dict("records"):
         label = FACT_LABELS.get(fact["fact"], fact["fact"])
-        rows.append((translate(label), _fact_value(fact["value"]), fact.get("period"), fact["source"]))
+        rows.append((translate(label), fact_value_text(fact["value"]), fact.get("period"), fact["source"]))
     body = _table([_("Fact"), _("Value"), _("As of / period"), _("Source")], rows, small=(2, 3))
     if facts.empty:
         body += _para(_("No size or Russia facts were found in public sources; the score uses the missing-data "
@@ -143,17 +143,6 @@ def _facts(store: Store, company: dict) -> str:
         reason = translate(company.get("exclusion_reason"))
         body += _para(_("Not a relocation candidate: %(reason)s") % {"reason": reason})
     return _section(_("Facts and sources"), body)
-
-
-def _fact_value(value: str) -> str:
-    """'true' as yes, '85000' as 85,000 in the reader's locale; other text unchanged."""
-    if value in ("true", "false"):
-        return _("yes") if value == "true" else _("no")
-    try:
-        number = float(value)
-    except ValueError:
-        return value
-    return fmt_number(number, 0 if number.is_integer() or abs(number) >= 100 else 1)
 
 
 def _score(universe: Universe, company_id: int, settings: ScoringSettings, filters: Filters,

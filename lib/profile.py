@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from lib.criteria import CRITERIA
+from lib.i18n import _, fmt_number
 from lib.scoring import Ranking
 
 FACT_LABELS = {
@@ -36,3 +37,14 @@ def score_breakdown(ranking: Ranking, company_id: int, top_n: int = 10) -> pd.Da
             "top_average": [float(top[f"c_{c.id}"].mean()) for c in CRITERIA],
         }
     )
+
+
+def fact_value_text(value: str) -> str:
+    """A stored fact for reading: 'true' as yes, '85000' as 85,000 in the reader's locale; other text unchanged."""
+    if value in ("true", "false"):
+        return _("yes") if value == "true" else _("no")
+    try:
+        number = float(value)
+    except ValueError:
+        return value
+    return fmt_number(number, 0 if number.is_integer() or abs(number) >= 100 else 1)

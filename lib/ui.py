@@ -21,6 +21,7 @@ from lib.incentives import (
     assumptions_from_params,
     locations,
     parse_packages,
+    sector_name_map,
     url_params,
     widget_values,
 )
@@ -255,12 +256,8 @@ def current_ranking() -> Ranking:
 
 
 def sector_names() -> dict[str, str]:
-    """Sector code -> English name (translate with _ when showing)."""
-    def compute() -> dict[str, str]:
-        companies = get_universe().companies.dropna(subset=["sector_code"]).drop_duplicates("sector_code")
-        return dict(zip(companies["sector_code"], companies["sector_name"], strict=True))
-
-    return _once_per_run("sector_names", compute)
+    """Sector code -> English name from the sectors table (translate when showing), read once per run."""
+    return _once_per_run("sector_names", lambda: sector_name_map(get_store().sectors()))
 
 
 # -- shared links --------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from lib.i18n import (
     tracker_grade_text,
     translate,
 )
-from lib.profile import FACT_LABELS, score_breakdown
+from lib.profile import FACT_LABELS, fact_value_text, score_breakdown
 from lib.scoring import criteria_matrix, rank_companies
 from lib.steward import tracker_statuses
 
@@ -61,7 +61,7 @@ if facts.empty:
               "missing-data policy for those criteria."))
 else:
     facts = facts.assign(fact=facts["fact"].map(lambda f: _(FACT_LABELS.get(f, f))),
-                         value=facts["value"].map(lambda v: {"true": _("yes"), "false": _("no")}.get(v, v)))
+                         value=facts["value"].map(fact_value_text))
     st.dataframe(facts, hide_index=True, column_config={
         "fact": _("Fact"), "value": _("Value"), "period": _("Period"),
         "source": _("Source"), "note": _("How it was matched")})
@@ -107,7 +107,7 @@ st.subheader(_("What Kazakhstan can offer"))
 assumptions = ui.current_assumptions()
 packages = {p.package_id: p for p in ui.get_packages()}
 offer, other_periods = inc.offer_for_company(company, packages.values(), assumptions, store.mci_table(),
-                                              inc.sector_name_map(store.sectors()))
+                                              ui.sector_names())
 values = [e.value_pct for e in offer if e.eligible and e.value_pct is not None]
 cols = st.columns(2)
 cols[0].metric(_("Eligible packages"), fmt_number(sum(e.eligible for e in offer)))

@@ -108,7 +108,7 @@ with matrix_tab:
             st.switch_page("pages/company.py")
 
 with packages_tab:
-    frame = inc.packages_frame(packages, assumptions, inc.sector_name_map(ui.get_store().sectors()))
+    frame = inc.packages_frame(packages, assumptions, ui.sector_names())
     uncertain = int(frame["uncertain"].sum())
     st.warning(_("%(n)s of %(total)s packages contain figures that sources disagree on or could not confirm "
                  "(marked ⚠). Check them on adilet.zan.kz before quoting them to an investor.")
