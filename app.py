@@ -8,6 +8,7 @@ from lib.i18n import _
 st.set_page_config(page_title="Relocation Radar", page_icon=":material/radar:", layout="wide")
 
 ui.start_run()
+title = st.sidebar.empty()  # the app's name above the language switch, written once the language is known
 # Language first: every label below, sidebar included, is drawn in it.
 ui.language_switch()
 
@@ -24,6 +25,6 @@ pages = [
             url_path="methodology"),
 ]
 page = st.navigation(pages)
-st.sidebar.title(_("Relocation Radar"))
+title.title(_("Relocation Radar"))
 ui.scoring_sidebar()
 page.run()

@@ -5,9 +5,11 @@ The only module in lib/ that imports streamlit; pages call these helpers.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from typing import TypeVar
 
+import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
@@ -253,6 +255,26 @@ def current_ranking() -> Ranking:
     universe = get_universe()
     settings, filters = current_view()
     return rank_companies(universe.companies, universe.values, settings, filters)
+
+
+def ranked_table_key(company_ids: pd.Series) -> str:
+    """The ranked table's widget key: a new one when the order changes under a selection.
+
+    The grid reports selected row *positions*; after a re-rank those positions hold other companies.
+    A fresh key gives a fresh, unselected grid then, so a selection never moves to another company.
+    Without a selection the key stays, because redrawing the grid from scratch costs the browser
+    about 150 ms on every slider move. The key is kept in session state for tests.
+    """
+    digest = hashlib.blake2b(company_ids.to_numpy(dtype="int64").tobytes(), digest_size=8).hexdigest()
+    generation = st.session_state.get("ranked_table_generation", 0)
+    key = f"ranked_table_{generation}"
+    previous = st.session_state.get("ranked_table_order")
+    selection = st.session_state.get(key) or {}
+    if previous is not None and previous != digest and (selection.get("selection") or {}).get("rows"):
+        generation += 1
+        key = f"ranked_table_{generation}"
+    st.session_state.update(ranked_table_order=digest, ranked_table_generation=generation, ranked_table_key=key)
+    return key
 
 
 def sector_names() -> dict[str, str]:

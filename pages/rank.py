@@ -43,7 +43,9 @@ shown = table.assign(
 )
 selection = st.dataframe(
     shown,
-    key="ranked_table",
+    # The grid's selection is by row position: a new order gets a fresh grid, so a selection made
+    # before a slider move can never point at another company.
+    key=ui.ranked_table_key(table["company_id"]),
     hide_index=True,
     on_select="rerun",
     selection_mode="multi-row",
@@ -51,7 +53,7 @@ selection = st.dataframe(
     column_config={
         "rank": st.column_config.NumberColumn(_("Rank"), width="small"),
         "name": st.column_config.TextColumn(_("Company")),
-        "sector": st.column_config.TextColumn(_("Sector")),
+        "sector": st.column_config.TextColumn(_("Sector"), width="medium"),
         "hq_country": st.column_config.TextColumn(_("HQ country")),
         "status": st.column_config.TextColumn(_("Russia status")),
         "score": st.column_config.ProgressColumn(_("Score"), min_value=0.0, max_value=1.0, format="%.3f",
@@ -62,9 +64,9 @@ selection = st.dataframe(
                                                  help=_("Stage on the shortlist; empty when not shortlisted")),
     },
 )
-rows = [i for i in selection.selection.rows if i < len(table)]  # a narrower filter can orphan a selection
+rows = [i for i in selection.selection.rows if i < len(table)]
 selected = [int(table.iloc[i]["company_id"]) for i in rows]
-if selected:  # say who is selected: the selection follows row positions, not companies
+if selected:
     st.caption(_("Selected: %(names)s") % {"names": ", ".join(table.iloc[rows]["name"])})
 if selected and st.button(_("Open the profile of the selected company"), type="primary"):
     st.session_state["company"] = selected[0]

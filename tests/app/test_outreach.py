@@ -38,7 +38,7 @@ def shortlisted(app_db) -> dict[int, sl.ShortlistEntry]:
 def add_rows(at: AppTest, rows: list[int]) -> list[int]:
     """Select rows of the ranked table (the way the grid reports a selection) and press Add."""
     table = at.dataframe[0].value
-    at.session_state["ranked_table"] = {"selection": {"rows": rows, "columns": [], "cells": []}}
+    at.session_state[at.session_state["ranked_table_key"]] = {"selection": {"rows": rows, "columns": [], "cells": []}}
     at.run()
     at.button(key="add_to_shortlist").click().run()
     assert not at.exception, [e.value for e in at.exception]

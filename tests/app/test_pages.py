@@ -42,6 +42,19 @@ def test_rank_page_shows_table_and_reacts_to_weights(app):
     assert top_after != top_before
 
 
+def test_a_selection_never_moves_to_another_company_when_the_order_changes(app):
+    """The grid reports selected row positions; after a re-rank those positions hold other companies."""
+    first = app.dataframe[0].value.iloc[0]["name"]
+    app.session_state[app.session_state["ranked_table_key"]] = {"selection": {"rows": [0], "columns": [],
+                                                                              "cells": []}}
+    app.run()
+    assert any(c.value == f"Selected: {first}" for c in app.caption)
+    app.slider(key="w_company_scale").set_value(100).run()  # a new order (checked by the test above)
+    assert app.dataframe[0].value.iloc[0]["name"] != first
+    assert not any(c.value.startswith("Selected:") for c in app.caption)
+    assert any(c.value == "Select a row to open the company's profile." for c in app.caption)
+
+
 def test_filters_narrow_the_table(app):
     app.multiselect(key="sector").set_value(["ITC"]).run()
     table = app.dataframe[0].value
