@@ -53,15 +53,18 @@ def score_chart(ranked: pd.DataFrame, top_n: int = 15) -> alt.Chart:
 
 
 def breakdown_chart(breakdown: pd.DataFrame) -> alt.Chart:
-    """One company's contribution per criterion next to the top-10 average."""
+    """One company's contribution per criterion next to the top-10 average (`who` holds the two labels)."""
+    who = [_("This company"), _("Top-10 average")]
     return (
         alt.Chart(breakdown, title=_("Contribution per criterion"))
         .mark_bar()
         .encode(
             y=alt.Y("criterion:N", sort=None, title=None),
             x=alt.X("contribution:Q", title=_("Contribution to the score")),
-            color=alt.Color("who:N", title=None),
-            yOffset="who:N",
+            # Fixed order and colours: sorted by label, the two would swap colours between languages.
+            color=alt.Color("who:N", title=None, sort=who,
+                            scale=alt.Scale(domain=who, range=["#0068c9", "#83c9ff"])),
+            yOffset=alt.YOffset("who:N", sort=who),
             tooltip=[alt.Tooltip("criterion:N", title=_("Criterion")), "who:N",
                      alt.Tooltip("contribution:Q", title=_("Contribution"), format=".3f")],
         )

@@ -196,6 +196,18 @@ def fmt_number(value: float | None, digits: int = 0) -> str:
     return format_decimal(value, format=pattern, locale=_locale())
 
 
+def grid_number_format(digits: int) -> dict[str, object]:
+    """column_config arguments (format, step) for a table column of numbers with `digits` decimals.
+
+    Streamlit's grid formats numbers in the browser, where printf patterns always write "0.892".
+    In Russian and Kazakh the grid's "localized" format is used instead: it follows the browser's
+    locale, so a Russian- or Kazakh-locale browser shows "0,892" and "1 234,5".
+    """
+    if get_language() == "en":
+        return {"format": f"%.{digits}f"}
+    return {"format": "localized", "step": 10 ** -digits}
+
+
 def fmt_percent(share: float | None, digits: int = 0) -> str:
     """A share in [0,1] as a percentage in the current locale (12% in English, 12 % in Russian)."""
     if share is None or share != share:

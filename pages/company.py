@@ -14,6 +14,7 @@ from lib.i18n import (
     fmt_date,
     fmt_number,
     fmt_percent,
+    grid_number_format,
     ngettext,
     sort_by_name,
     tracker_grade_text,
@@ -42,7 +43,8 @@ facts = store.company_facts(int(company_id))
 st.header(company["name"])
 cols = st.columns(4)
 cols[0].metric(_("HQ country"), fmt_country(company["hq_country"]))
-cols[1].metric(_("Sector"), translate(company["sector_name"]))
+sector = translate(company["sector_name"])  # "Materials: chemicals, ...": the short part fits the metric
+cols[1].metric(_("Sector"), sector.split(":")[0], help=sector)
 cols[2].metric(_("Russia status"), translate(company["status"]), help=tracker_grade_text(company["tracker_grade"]))
 status_date = company["status_date"]
 cols[3].metric(_("Status as of"), "—" if pd.isna(status_date) else fmt_date(pd.Timestamp(status_date).date()))
@@ -89,9 +91,9 @@ else:
     shown = breakdown.assign(criterion=breakdown["criterion"].map(_), weight=breakdown["weight"] * 100)
     st.dataframe(shown.drop(columns="criterion_id"), hide_index=True, column_config={
         "criterion": _("Criterion"),
-        "weight": st.column_config.NumberColumn(_("Weight, %"), format="%.1f"),
-        "company": st.column_config.NumberColumn(_("Contribution"), format="%.3f"),
-        "top_average": st.column_config.NumberColumn(_("Top-10 average"), format="%.3f")})
+        "weight": st.column_config.NumberColumn(_("Weight, %"), **grid_number_format(1)),
+        "company": st.column_config.NumberColumn(_("Contribution"), **grid_number_format(3)),
+        "top_average": st.column_config.NumberColumn(_("Top-10 average"), **grid_number_format(3))})
 
 # What-if on the ranking the Rank page shows (current method, filters and candidates only).
 top_k = st.number_input(_("Top places that count (K)"), min_value=1, max_value=100, value=10, key="explain_k",

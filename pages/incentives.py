@@ -4,7 +4,7 @@ import streamlit as st
 
 from lib import incentives as inc
 from lib import ui
-from lib.i18n import _, fmt_number, translate
+from lib.i18n import _, fmt_number, grid_number_format, translate
 
 try:  # the outreach shortlist (issue 5) may not be installed yet
     from lib.shortlist import shortlist_frame
@@ -95,7 +95,7 @@ with matrix_tab:
                          "name": st.column_config.TextColumn(_("Company"), pinned=True),
                          "eligible_count": st.column_config.NumberColumn(_("Eligible packages")),
                          "best_value_pct": st.column_config.NumberColumn(
-                             _("Best value, % of investment"), format="%.1f",
+                             _("Best value, % of investment"), **grid_number_format(1),
                              help=_("Present value of the best eligible package under the assumptions above.")),
                          **{p.package_id: st.column_config.TextColumn(translate(p.name), width="small",
                                                                       help=translate(p.name))
@@ -124,7 +124,7 @@ with packages_tab:
         "valid_to": st.column_config.DateColumn(_("Valid to")),
         "rules": _("Eligibility rules"),
         "benefits": _("What it gives"),
-        "value_pct": st.column_config.NumberColumn(_("Value, % of investment"), format="%.1f",
+        "value_pct": st.column_config.NumberColumn(_("Value, % of investment"), **grid_number_format(1),
                                                    help=_("Present value for an eligible company.")),
         "uncertainty_note": _("Uncertainty"),
         "other_benefits": _("Details"),

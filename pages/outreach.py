@@ -7,7 +7,7 @@ from lib import ui
 from lib.auth import PermissionDenied
 from lib.briefing import briefing_filename, briefing_html
 from lib.charts import pipeline_sector_chart, pipeline_stage_chart
-from lib.i18n import _, fmt_date, fmt_number, get_language, ngettext, set_language, translate
+from lib.i18n import _, fmt_date, fmt_number, get_language, grid_number_format, ngettext, set_language, translate
 
 ui.route_through_app()  # first: run inside app.py's navigation (see lib/ui.py)
 
@@ -108,7 +108,7 @@ st.dataframe(
         "name": _("Company"), "sector_name": _("Sector"), "stage": _("Stage"), "contact_status": _("Contact status"),
         "owner": _("Owner"), "next_step": _("Next step"),
         "due_date": st.column_config.DateColumn(_("Due date")),
-        "score_at_add": st.column_config.NumberColumn(_("Score when shortlisted"), format="%.3f"),
+        "score_at_add": st.column_config.NumberColumn(_("Score when shortlisted"), **grid_number_format(3)),
         "rank_at_add": st.column_config.NumberColumn(_("Rank when shortlisted")),
         "notes": st.column_config.NumberColumn(_("Notes")),
     })

@@ -5,7 +5,7 @@ import streamlit as st
 from lib import ui
 from lib.auth import PermissionDenied
 from lib.charts import contribution_chart, score_chart
-from lib.i18n import _, fmt_country, fmt_number, fmt_percent, ngettext, translate
+from lib.i18n import _, fmt_country, fmt_number, fmt_percent, grid_number_format, ngettext, translate
 from lib.shortlist import add_to_shortlist, shortlisted_stages
 
 ui.route_through_app()  # first: run inside app.py's navigation (see lib/ui.py)
@@ -56,7 +56,7 @@ selection = st.dataframe(
         "sector": st.column_config.TextColumn(_("Sector"), width="medium"),
         "hq_country": st.column_config.TextColumn(_("HQ country")),
         "status": st.column_config.TextColumn(_("Russia status")),
-        "score": st.column_config.ProgressColumn(_("Score"), min_value=0.0, max_value=1.0, format="%.3f",
+        "score": st.column_config.ProgressColumn(_("Score"), min_value=0.0, max_value=1.0, **grid_number_format(3),
                                                  help=_("0 to 1; higher is a better fit")),
         "completeness": st.column_config.NumberColumn(_("Data completeness, %"), format="%.0f",
                                                       help=_("Share of criteria backed by real data")),

@@ -24,6 +24,7 @@ from lib.i18n import (
     fmt_money,
     fmt_number,
     fmt_percent,
+    grid_number_format,
     mo_is_stale,
     name_key,
     name_matches,
@@ -185,6 +186,13 @@ def test_numbers_dates_percentages_follow_the_language(code, number, day, percen
     assert fmt_date(date(2026, 11, 25)) == day
     assert fmt_percent(0.125, 1) == percent
     assert fmt_number(None) == fmt_date(None) == "—"
+
+
+def test_table_numbers_use_the_browsers_locale_outside_english():
+    set_language("en")
+    assert grid_number_format(3) == {"format": "%.3f"}
+    set_language("kk")
+    assert grid_number_format(1) == {"format": "localized", "step": 0.1}
 
 
 def test_money_in_usd_and_tenge():
