@@ -128,13 +128,14 @@ def _facts(store: Store, company: dict) -> str:
     ]
     if isinstance(company.get("sector_name"), str):
         rows.append((_("Kazakhstan's priority for the sector"), f"{company['kz_priority']} / 5",
-                     "", company.get("priority_reason")))
+                     "", translate(company.get("priority_reason"))))
     if isinstance(company.get("website"), str):
         rows.append((_("Website"), company["website"], "", ""))
     facts = store.company_facts(int(company["company_id"]))
     for fact in facts.to_dict("records"):
         label = FACT_LABELS.get(fact["fact"], fact["fact"])
-        rows.append((translate(label), fact_value_text(fact["value"]), fact.get("period"), fact["source"]))
+        period = translate(fact["period"]) if fact.get("period") else ""
+        rows.append((translate(label), fact_value_text(fact["value"]), period, fact["source"]))
     body = _table([_("Fact"), _("Value"), _("As of / period"), _("Source")], rows, small=(2, 3))
     if facts.empty:
         body += _para(_("No size or Russia facts were found in public sources; the score uses the missing-data "

@@ -349,6 +349,9 @@ def data_messages() -> list[tuple[str, str]]:
     found += _seed_column("sectors.csv", "name", "priority_reason")
     found += _seed_column("incentive_packages.csv", "name", "other_benefits", "uncertainty_note", "legal_basis")
     found += _seed_column("companies.csv", "exclusion_reason")
+    # Periods of the company facts: the worded ones ("FY2023 (Fortune Global 500 2024 list)"), not bare dates.
+    found += [(text, origin) for text, origin in _seed_column("company_facts.csv", "period")
+              if re.search(r"[A-Za-z]", text)]
     seen: dict[str, str] = {}
     for message, origin in found:
         seen.setdefault(message, origin)

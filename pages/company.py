@@ -63,7 +63,8 @@ if facts.empty:
               "missing-data policy for those criteria."))
 else:
     facts = facts.assign(fact=facts["fact"].map(lambda f: _(FACT_LABELS.get(f, f))),
-                         value=facts["value"].map(fact_value_text))
+                         value=facts["value"].map(fact_value_text),
+                         period=facts["period"].map(translate))
     st.dataframe(facts, hide_index=True, column_config={
         "fact": _("Fact"), "value": _("Value"), "period": _("Period"),
         "source": _("Source"), "note": _("How it was matched")})

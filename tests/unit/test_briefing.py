@@ -11,6 +11,7 @@ import pytest
 from lib import shortlist as sl
 from lib.auth import User
 from lib.briefing import briefing_filename, briefing_html
+from lib.i18n import _, set_language
 from lib.incentives import Assumptions, eligibility_for_sector
 from lib.models import Filters, ScoringSettings
 from lib.radar import load_universe
@@ -41,6 +42,21 @@ def test_facts_come_with_their_sources(store, universe):
         assert source in texts
     status_source = store.company(company)["source"]
     assert status_source in texts
+
+
+def test_in_russian_the_periods_and_priority_reason_are_russian(store, universe):
+    company = company_with_facts(store)
+    periods = [p for p in store.company_facts(company)["period"] if re.search(r"[A-Za-z]", p or "")]
+    reason = store.company(company)["priority_reason"]
+    assert periods and reason
+    set_language("ru")
+    try:
+        texts = cells(briefing_html(store, universe, company, today=TODAY))
+        for english in [*periods, reason]:
+            assert english not in texts
+            assert _(english) != english and _(english) in texts
+    finally:
+        set_language("en")
 
 
 def test_score_breakdown_adds_up_to_the_ranked_score(store, universe):
