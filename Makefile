@@ -5,16 +5,23 @@ BIN := $(VENV)/bin
 PORT ?= 8501
 export RADAR_DB ?= data/radar.duckdb
 
-.PHONY: run test bench lint setup store clean i18n
+.PHONY: run test bench lint setup setup-dev store clean i18n
 
-$(BIN)/.installed: requirements.txt requirements-dev.txt
+# The app's own requirements for `make run`; the test, benchmark and lint tools on top for the other targets.
+$(BIN)/.installed: requirements.txt
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11+ (or run make PYTHON=python3)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(BIN)/.installed-dev: $(BIN)/.installed requirements-dev.txt
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
 setup: $(BIN)/.installed
+
+setup-dev: $(BIN)/.installed-dev
 
 store: setup
 	$(BIN)/python -m lib build
@@ -22,10 +29,10 @@ store: setup
 run: store
 	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true
 
-test: setup
+test: setup-dev
 	$(BIN)/python -m pytest
 
-bench: store
+bench: setup-dev store
 	$(BIN)/python -m bench
 
 # Re-extract messages (code + data), merge them into lib/locales/{ru,kk}, compile, list what is untranslated.
@@ -33,7 +40,7 @@ bench: store
 i18n: setup
 	$(BIN)/python scripts/i18n.py update
 
-lint: setup
+lint: setup-dev
 	$(BIN)/ruff check .
 
 clean:
