@@ -30,7 +30,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-s
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
                  "--no-first-run"]
 Row = tuple[str, str, Timing | None, str]  # what, size, timing, target or note
-PARTS = ("scoring", "robustness", "apptest", "browser")
+PARTS = ("scoring", "robustness", "import", "apptest", "browser")
 
 
 def scoring_rows(universe_seed, sizes: list[int]) -> list[Row]:
@@ -72,6 +72,57 @@ def robustness_rows(universe_seed, n: int, samples: int) -> list[Row]:
                  measure(lambda: rank_robustness(seed_matrix, settings.weights, RobustnessSettings(samples=samples)),
                          5), "< 300 ms"))
     return rows
+
+
+KSE_STATUSES = ("withdrawal", "transfer", "suspended", "scalingback", "holdoff", "continue")
+KSE_INDUSTRIES = ("Industrials", "Consumer Staples", "Materials", "Information Technology", "Health Care")
+KSE_COUNTRIES = ("USA", "Germany", "Japan", "France", "Sweden", "Switzerland", "UK", "Italy")
+
+
+def kse_file(n: int) -> bytes:
+    """A KSE-shaped export of n new companies: UTF-8 with BOM, ";" separators, decimal commas."""
+    rng = np.random.default_rng(n)
+    lines = ["Company;Status;Industry;Country;Revenue(RF), mln.USD;Employees(RF)"]
+    for i in range(n):
+        revenue = f"{rng.lognormal(3, 1.5):.1f}".replace(".", ",") if i % 3 else ""
+        employees = str(int(rng.lognormal(6, 1.2))) if i % 4 else ""
+        lines.append(f"Bench Company {i:06d};{KSE_STATUSES[i % 6]};{KSE_INDUSTRIES[i % 5]};"
+                     f"{KSE_COUNTRIES[i % 8]};{revenue};{employees}")
+    return ("\ufeff" + "\n".join(lines) + "\n").encode("utf-8")
+
+
+def import_rows(workdir: Path, n: int) -> list[Row]:
+    """Preview (read, validate, diff) and apply (one transaction, audited) of an n-row file; then re-import it."""
+    from lib.auth import User
+    from lib.importer import apply_import, preview_import
+    from lib.store import SEED_DIR, open_store
+
+    data = kse_file(n)
+    store = open_store(workdir / f"import_{n}.duckdb", seed_dir=SEED_DIR)
+    user = User(name="bench", role="editor")
+    label = f"{n:,} rows, {len(data) / 1e6:.1f} MB"
+
+    def rate(timing: Timing) -> str:
+        return f"{n / (timing.median_ms / 1000):,.0f} rows/s"
+
+    start = time.perf_counter()
+    preview = preview_import(store, data, "kse_bench.csv")
+    first = summarise([(time.perf_counter() - start) * 1000])
+    assert len(preview.adds) == n and not preview.errors, "the benchmark file must import cleanly"
+    start = time.perf_counter()
+    result = apply_import(store, user, preview)
+    applied = summarise([(time.perf_counter() - start) * 1000])
+    assert result.added == n
+    both = summarise([first.median_ms + applied.median_ms])
+    start = time.perf_counter()
+    unchanged = preview_import(store, data, "kse_bench.csv")
+    again = summarise([(time.perf_counter() - start) * 1000])
+    close_all()
+    return [("Import preview: read, validate, diff (KSE CSV)", label, first, rate(first)),
+            ("Import apply: one transaction, audit log", label, applied, rate(applied)),
+            ("Import preview + apply", label, both, rate(both)),
+            ("Re-import of the same file (preview)", label, again,
+             f"{rate(again)}; {len(unchanged.adds)} adds, {len(unchanged.updates)} updates")]
 
 
 def _keep_navigation_in_apptest() -> None:
@@ -232,6 +283,9 @@ def main() -> int:
         if "robustness" in parts:
             print("robustness ...", file=sys.stderr, flush=True)
             rows += robustness_rows(seed, 1_000 if args.quick else 5_000, 1_000)
+        if "import" in parts:
+            print("import ...", file=sys.stderr, flush=True)
+            rows += import_rows(workdir, 10_000 if args.quick else 100_000)
         seed_db = workdir / "seed.duckdb"
         close_all()
         stores = [(seed_db, "seed data")]

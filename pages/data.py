@@ -47,7 +47,8 @@ with tab_import:
         preview = None
         try:
             if st.session_state.get("import_preview_key") != cache_key:
-                st.session_state["import_preview"] = preview_import(store, uploaded.getvalue(), uploaded.name)
+                with st.spinner(_("Reading and checking %(file)s…") % {"file": uploaded.name}, show_time=True):
+                    st.session_state["import_preview"] = preview_import(store, uploaded.getvalue(), uploaded.name)
                 st.session_state["import_preview_key"] = cache_key
             preview = st.session_state["import_preview"]
         except ImportRefused as exc:
@@ -92,7 +93,9 @@ with tab_import:
             elif st.button(_("Apply the import"), type="primary", key="import_apply",
                            disabled=not user.can_edit or bool(preview.errors and not skip)):
                 try:
-                    st.session_state["import_done"] = apply_import(store, user, preview, skip_rejected=bool(skip))
+                    with st.spinner(_("Writing the changes in one transaction…"), show_time=True):
+                        st.session_state["import_done"] = apply_import(store, user, preview,
+                                                                       skip_rejected=bool(skip))
                     st.rerun()
                 except (ImportRejected, PermissionDenied) as exc:
                     st.error(str(exc))
