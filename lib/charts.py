@@ -97,13 +97,14 @@ def pipeline_stage_chart(shortlist: pd.DataFrame) -> alt.Chart:
         alt.Chart(counts, title=_("Pipeline by stage"))
         .mark_bar()
         .encode(
-            x=alt.X("stage:N", sort=order, title=None, axis=alt.Axis(labelAngle=-30)),
-            y=alt.Y("companies:Q", title=_("Companies"), axis=alt.Axis(tickMinStep=1)),
+            # Horizontal, funnel order top to bottom: every stage's name stays readable in every language.
+            y=alt.Y("stage:N", sort=order, title=None, axis=alt.Axis(labelLimit=200)),
+            x=alt.X("companies:Q", title=_("Companies"), axis=alt.Axis(tickMinStep=1)),
             color=alt.Color("stage:N", sort=order, scale=_stage_scale(), legend=None),
             tooltip=[alt.Tooltip("stage:N", title=_("Stage")),
                      alt.Tooltip("companies:Q", title=_("Companies"))],
         )
-        .properties(height=240)
+        .properties(height=alt.Step(24))
     )
 
 
@@ -120,7 +121,9 @@ def pipeline_sector_chart(shortlist: pd.DataFrame) -> alt.Chart:
         .encode(
             y=alt.Y("short:N", sort="-x", title=None, axis=alt.Axis(labelLimit=200)),
             x=alt.X("sum(companies):Q", title=_("Companies"), axis=alt.Axis(tickMinStep=1)),
-            color=alt.Color("stage:N", sort=order, scale=_stage_scale(), title=_("Stage")),
+            # Legend below: in half a page width, long sector names and a side legend would squeeze the bars.
+            color=alt.Color("stage:N", sort=order, scale=_stage_scale(), title=_("Stage"),
+                            legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=240)),
             order=alt.Order("stage_order:Q"),
             tooltip=[alt.Tooltip("sector:N", title=_("Sector")), alt.Tooltip("stage:N", title=_("Stage")),
                      alt.Tooltip("companies:Q", title=_("Companies"))],

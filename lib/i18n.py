@@ -208,6 +208,12 @@ def grid_number_format(digits: int) -> dict[str, object]:
     return {"format": "localized", "step": 10 ** -digits}
 
 
+def grid_date_format(with_time: bool = False) -> str:
+    """A table column's date format (moment.js), matching fmt_date: 25 Nov 2026, or 25.11.2026 in ru and kk."""
+    pattern = "D MMM YYYY" if get_language() == "en" else "DD.MM.YYYY"
+    return pattern + (" HH:mm" if with_time else "")
+
+
 def fmt_percent(share: float | None, digits: int = 0) -> str:
     """A share in [0,1] as a percentage in the current locale (12% in English, 12 % in Russian)."""
     if share is None or share != share:

@@ -4,7 +4,7 @@ import streamlit as st
 
 from lib import incentives as inc
 from lib import ui
-from lib.i18n import _, fmt_number, grid_number_format, translate
+from lib.i18n import _, fmt_number, grid_date_format, grid_number_format, translate
 
 try:  # the outreach shortlist (issue 5) may not be installed yet
     from lib.shortlist import shortlist_frame
@@ -120,8 +120,8 @@ with packages_tab:
         "name": st.column_config.TextColumn(_("Package"), pinned=True),
         "type": _("Instrument"),
         "in_force": st.column_config.CheckboxColumn(_("In force on the regime date")),
-        "valid_from": st.column_config.DateColumn(_("Valid from")),
-        "valid_to": st.column_config.DateColumn(_("Valid to")),
+        "valid_from": st.column_config.DateColumn(_("Valid from"), format=grid_date_format()),
+        "valid_to": st.column_config.DateColumn(_("Valid to"), format=grid_date_format()),
         "rules": _("Eligibility rules"),
         "benefits": _("What it gives"),
         "value_pct": st.column_config.NumberColumn(_("Value, % of investment"), **grid_number_format(1),
@@ -130,7 +130,7 @@ with packages_tab:
         "other_benefits": _("Details"),
         "legal_basis": _("Legal basis"),
         "source": _("Sources"),
-        "as_of": st.column_config.DateColumn(_("As of"))})
+        "as_of": st.column_config.DateColumn(_("As of"), format=grid_date_format())})
     st.caption(_("Every figure is a fact from the sources listed, as of the date shown. Values are estimates "
                  "under the assumptions above, not offers: the final terms are negotiated with the Government."))
     with st.expander(_("How the value is estimated")):

@@ -7,7 +7,17 @@ from lib import ui
 from lib.auth import PermissionDenied
 from lib.briefing import briefing_filename, briefing_html
 from lib.charts import pipeline_sector_chart, pipeline_stage_chart
-from lib.i18n import _, fmt_date, fmt_number, get_language, grid_number_format, ngettext, set_language, translate
+from lib.i18n import (
+    _,
+    fmt_date,
+    fmt_number,
+    get_language,
+    grid_date_format,
+    grid_number_format,
+    ngettext,
+    set_language,
+    translate,
+)
 
 ui.route_through_app()  # first: run inside app.py's navigation (see lib/ui.py)
 
@@ -105,9 +115,10 @@ st.dataframe(
                   "score_at_add", "rank_at_add", "notes"],
     column_config={
         "overdue": st.column_config.CheckboxColumn(_("Overdue"), help=_("Next step due before today")),
-        "name": _("Company"), "sector_name": _("Sector"), "stage": _("Stage"), "contact_status": _("Contact status"),
+        "name": _("Company"), "sector_name": st.column_config.TextColumn(_("Sector"), width="medium"),
+        "stage": _("Stage"), "contact_status": _("Contact status"),
         "owner": _("Owner"), "next_step": _("Next step"),
-        "due_date": st.column_config.DateColumn(_("Due date")),
+        "due_date": st.column_config.DateColumn(_("Due date"), format=grid_date_format()),
         "score_at_add": st.column_config.NumberColumn(_("Score when shortlisted"), **grid_number_format(3)),
         "rank_at_add": st.column_config.NumberColumn(_("Rank when shortlisted")),
         "notes": st.column_config.NumberColumn(_("Notes")),
@@ -161,7 +172,7 @@ if not shown.empty:
     history = sl.history_frame(store, company_id)
     with st.expander(_("Notes and history (%(n)d)") % {"n": len(history)}):
         st.dataframe(history, hide_index=True, key="of_history", column_config={
-            "changed_at": st.column_config.DatetimeColumn(_("When"), format="DD.MM.YYYY HH:mm"),
+            "changed_at": st.column_config.DatetimeColumn(_("When"), format=grid_date_format(with_time=True)),
             "actor": _("Who"), "action": _("What"), "details": _("Details")})
     if st.session_state.get("confirm_remove") == company_id:
         st.warning(_("Remove %(name)s from the shortlist? Its notes and history are kept, and it can be restored "

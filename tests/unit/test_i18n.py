@@ -24,6 +24,7 @@ from lib.i18n import (
     fmt_money,
     fmt_number,
     fmt_percent,
+    grid_date_format,
     grid_number_format,
     mo_is_stale,
     name_key,
@@ -193,6 +194,13 @@ def test_table_numbers_use_the_browsers_locale_outside_english():
     assert grid_number_format(3) == {"format": "%.3f"}
     set_language("kk")
     assert grid_number_format(1) == {"format": "localized", "step": 0.1}
+
+
+def test_table_dates_match_the_texts_dates():
+    set_language("en")
+    assert grid_date_format() == "D MMM YYYY"  # 25 Nov 2026, as fmt_date
+    set_language("ru")
+    assert grid_date_format(with_time=True) == "DD.MM.YYYY HH:mm"
 
 
 def test_money_in_usd_and_tenge():
