@@ -5,7 +5,7 @@ import streamlit as st
 
 from lib import ui
 from lib.criteria import CRITERIA
-from lib.i18n import _, fmt_date
+from lib.i18n import _, fmt_date, fmt_number
 
 ui.route_through_app()  # first: run inside app.py's navigation (see lib/ui.py)
 
@@ -16,12 +16,13 @@ st.markdown(_(
     "higher is better. The weights you set in the sidebar are scaled to add up to 100%."
 ))
 st.subheader(_("Criteria"))
-st.dataframe(pd.DataFrame({
+# Static tables: a methodology is read, so every description is shown in full rather than cut at the cell edge.
+st.table(pd.DataFrame({
     _("Criterion"): [_(c.label) for c in CRITERIA],
     _("Direction"): [_("benefit") if c.direction == "benefit" else _("cost") for c in CRITERIA],
-    _("Default weight"): [c.default_weight for c in CRITERIA],
+    _("Default weight"): [fmt_number(c.default_weight) for c in CRITERIA],
     _("What it measures"): [_(c.description) for c in CRITERIA],
-}), hide_index=True)
+}), hide_index=True, border="horizontal")
 
 st.subheader(_("Methods"))
 st.markdown(_(
@@ -53,8 +54,9 @@ st.caption(_("The company data is derived from the Yale CELI list copy licensed 
              "shared with attribution, for non-commercial use, under the same licence."))
 sectors = ui.get_store().sectors()
 st.subheader(_("Sector priorities"))
-st.dataframe(sectors.assign(name=sectors["name"].map(_), priority_reason=sectors["priority_reason"].map(_),
-                            as_of=sectors["as_of"].map(lambda d: fmt_date(pd.Timestamp(d).date()))),
-             hide_index=True, column_order=["name", "isic", "kz_priority", "priority_reason", "source", "as_of"],
-             column_config={"name": _("Sector"), "isic": "ISIC", "kz_priority": _("Priority (0-5)"),
-                            "priority_reason": _("Why"), "source": _("Source"), "as_of": _("As of")})
+shown = sectors.sort_values(["kz_priority", "name"], ascending=[False, True])
+st.table(pd.DataFrame({
+    _("Sector"): shown["name"].map(_), "ISIC": shown["isic"], _("Priority (0-5)"): shown["kz_priority"].map(fmt_number),
+    _("Why"): shown["priority_reason"].map(_), _("Source"): shown["source"],
+    _("As of"): shown["as_of"].map(lambda d: fmt_date(pd.Timestamp(d).date())),
+}), hide_index=True, border="horizontal")

@@ -90,6 +90,8 @@ def visible_texts(at: AppTest) -> list[str]:
         texts += [getattr(proto, f) for f in TEXT_FIELDS if f in names and isinstance(getattr(proto, f), str)]
         if "options" in names:
             texts += [o for o in proto.options if isinstance(o, str)]
+        if type(node).__name__ == "Table":
+            texts += [str(c) for c in node.value.columns]
         if type(node).__name__ == "Dataframe":
             config = json.loads(proto.columns or "{}")
             shown = list(proto.column_order) or [str(c) for c in node.value.columns]

@@ -311,7 +311,7 @@ def test_pipeline_charts_count_every_stage_and_sector(store, listed):
     counts = dict(zip(data["stage"], data["companies"], strict=True))
     assert counts == {"Identified": 2, "Contacted": 0, "Meeting held": 0, "Proposal sent": 0, "Committed": 1,
                       "Declined": 0}
-    assert spec["encoding"]["x"]["sort"] == list(sl.STAGES)
+    assert spec["encoding"]["y"]["sort"] == list(sl.STAGES)
     spec = pipeline_sector_chart(frame).to_dict()
     data = pd.DataFrame(next(iter(spec["datasets"].values())))
     assert data["companies"].sum() == 3
