@@ -268,6 +268,30 @@ def fmt_country(name: str | None) -> str:
     return _locale().territories.get(code, name)
 
 
+# --- data inside Streamlit markdown ------------------------------------------------------------------
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$&])")
+
+
+def md_text(value: object) -> str:
+    """A data value (company or file name, user input) to put inside markdown, shown exactly as written.
+
+    Titles, captions, alerts and expander labels render Markdown: a company named "**X**" would turn bold,
+    "![x](http://...)" would load an image, ":material/home:" would become an icon. Every Markdown character
+    gets a backslash; colons become an HTML entity, which Streamlit's icon and colour directives do not
+    match but the Markdown renderer turns back into ":".
+    """
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(value)).replace(":", "&#58;")
+
+
+_URL = re.compile(r"(https?://[^\s<>()\[\]`*]+)")
+
+
+def md_source(value: object) -> str:
+    """A source as md_text, except that its web addresses stay clickable links."""
+    return "".join(part if _URL.fullmatch(part) else md_text(part) for part in _URL.split(str(value)))
+
+
 # --- sorting and searching names written in Latin or Cyrillic ----------------------------------------
 
 # Kazakh alphabet order; it contains the Russian one, so Russian names sort as in a Russian dictionary.

@@ -16,7 +16,7 @@ from streamlit.errors import StreamlitAPIException
 from lib import viewstate
 from lib.auth import AuthConfig, SignInLocked, User, sign_in
 from lib.criteria import CRITERIA, MISSING_POLICIES
-from lib.i18n import LANGUAGES, _, fmt_country, fmt_percent, name_key, resolve_language, set_language
+from lib.i18n import LANGUAGES, _, fmt_country, fmt_percent, md_text, name_key, resolve_language, set_language
 from lib.incentives import (
     ASSUMPTION_KEYS,
     Assumptions,
@@ -391,15 +391,15 @@ def account_panel() -> None:
     config, user = auth_config(), current_user()
     side = st.sidebar
     if not config.hosted:
-        side.caption(_("Local run without sign-in: you act as “%(name)s”, an editor.") % {"name": user.name})
+        side.caption(_("Local run without sign-in: you act as “%(name)s”, an editor.") % {"name": md_text(user.name)})
         return
     if user.can_edit or "user" in st.session_state:
-        side.caption(_("Signed in as %(name)s (%(role)s).") % {"name": user.name, "role": _(user.role)})
+        side.caption(_("Signed in as %(name)s (%(role)s).") % {"name": md_text(user.name), "role": _(user.role)})
         side.button(_("Sign out"), key="sign_out", on_click=_sign_out)
         return
     if config.oidc and st.user.is_logged_in:
         side.caption(_("Signed in as %(name)s, read-only: ask an administrator for editor rights.")
-                     % {"name": user.name})
+                     % {"name": md_text(user.name)})
         side.button(_("Sign out"), key="sign_out_oidc", on_click=st.logout)
         return
     side.caption(_("Read-only: you can change the view and share links. Editors sign in to change "

@@ -15,6 +15,8 @@ from lib.i18n import (
     fmt_number,
     fmt_percent,
     grid_number_format,
+    md_source,
+    md_text,
     ngettext,
     sort_by_name,
     tracker_grade_text,
@@ -40,7 +42,7 @@ if company_id is None:
 store = ui.get_store()
 company = store.company(int(company_id))
 facts = store.company_facts(int(company_id))
-st.header(company["name"])
+st.header(md_text(company["name"]))
 cols = st.columns(4)
 cols[0].metric(_("HQ country"), fmt_country(company["hq_country"]))
 sector = translate(company["sector_name"])  # "Materials: chemicals, ...": the short part fits the metric
@@ -51,11 +53,12 @@ cols[3].metric(_("Status as of"), "—" if pd.isna(status_date) else fmt_date(pd
 trackers = tracker_statuses(ui.get_store(), int(company_id))
 if trackers["status"].nunique() > 1:  # DESIGN.md: where the trackers disagree, show both with dates
     st.warning(_("The trackers disagree on this company's Russia status: %(list)s") % {"list": "; ".join(
-        f"{row.tracker or '—'}: {translate(row.status)} "
+        f"{md_text(row.tracker or '—')}: {translate(row.status)} "
         f"({'—' if pd.isna(row.status_date) else fmt_date(pd.Timestamp(row.status_date).date())})"
         for row in trackers.itertuples())})
 if not company["is_candidate"]:
-    st.warning(_("Not a relocation candidate: %(reason)s") % {"reason": translate(company["exclusion_reason"])})
+    st.warning(_("Not a relocation candidate: %(reason)s")
+               % {"reason": md_text(translate(company["exclusion_reason"]))})
 
 st.subheader(_("Facts and sources"))
 if facts.empty:
@@ -69,7 +72,7 @@ else:
         "fact": _("Fact"), "value": _("Value"), "period": _("Period"),
         "source": _("Source"), "note": _("How it was matched")})
 st.caption(_("Status source: %(source)s (as of %(date)s)")
-           % {"source": company["source"], "date": fmt_date(pd.Timestamp(company["as_of"]).date())})
+           % {"source": md_source(company["source"]), "date": fmt_date(pd.Timestamp(company["as_of"]).date())})
 
 st.subheader(_("Why it scores what it scores"))
 settings, filters = ui.current_view()
@@ -119,14 +122,14 @@ cols[1].metric(_("Best value, % of investment"), fmt_number(max(values, default=
 for result in (e for e in offer if e.outcome != "not_eligible"):
     package = packages[result.package_id]
     symbol, outcome = inc.OUTCOME_SYMBOLS[result.outcome], _(inc.OUTCOME_LABELS[result.outcome])
-    with st.expander(f"{symbol} {translate(result.name)} · {outcome}"):
+    with st.expander(f"{symbol} {md_text(translate(result.name))} · {outcome}"):
         st.dataframe(inc.checks_frame(result), hide_index=True, column_config={
             "rule": _("Rule"), "result": _("Result"), "reason": _("Why")})
         st.markdown(inc.value_text(result))
-        st.caption(f"{inc.benefits_text(package)}. {inc.package_text(package.other_benefits)}")
+        st.caption(md_text(f"{inc.benefits_text(package)}. {inc.package_text(package.other_benefits)}"))
         if package.uncertain:
-            st.warning(_("Uncertain: %(note)s") % {"note": inc.package_text(package.uncertainty_note)})
-        st.caption(_("Source: %(source)s (as of %(date)s)") % {"source": package.source,
+            st.warning(_("Uncertain: %(note)s") % {"note": md_text(inc.package_text(package.uncertainty_note))})
+        st.caption(_("Source: %(source)s (as of %(date)s)") % {"source": md_source(package.source),
                                                                "date": fmt_date(package.as_of)})
 refused = inc.not_eligible_frame(offer)
 if not refused.empty:

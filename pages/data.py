@@ -6,7 +6,7 @@ import streamlit as st
 
 from lib import steward, ui
 from lib.auth import PermissionDenied
-from lib.i18n import _, fmt_number
+from lib.i18n import _, fmt_number, md_text
 from lib.importer import FORMAT_LABELS, ImportRefused, ImportRejected, apply_import, preview_frames, preview_import
 
 ui.route_through_app()  # first: run inside app.py's navigation (see lib/ui.py)
@@ -40,19 +40,19 @@ with tab_import:
                                        "detected."))
     if (done := st.session_state.pop("import_done", None)) is not None:
         st.success(_("Imported %(file)s: %(added)d added, %(updated)d updated, %(statuses)d tracker statuses "
-                     "recorded.") % {"file": done.source_file, "added": done.added, "updated": done.updated,
+                     "recorded.") % {"file": md_text(done.source_file), "added": done.added, "updated": done.updated,
                                      "statuses": done.tracker_statuses})
     if uploaded is not None:
         cache_key = (uploaded.file_id, store.data_version())
         preview = None
         try:
             if st.session_state.get("import_preview_key") != cache_key:
-                with st.spinner(_("Reading and checking %(file)s…") % {"file": uploaded.name}, show_time=True):
+                with st.spinner(_("Reading and checking %(file)s…") % {"file": md_text(uploaded.name)}, show_time=True):
                     st.session_state["import_preview"] = preview_import(store, uploaded.getvalue(), uploaded.name)
                 st.session_state["import_preview_key"] = cache_key
             preview = st.session_state["import_preview"]
         except ImportRefused as exc:
-            st.error(str(exc))
+            st.error(md_text(exc))
         if preview is not None:
             frames = preview_frames(preview)
             st.caption(_("Recognised as: %(format)s · encoding %(encoding)s · separator %(sep)s · %(rows)s rows")
@@ -67,11 +67,12 @@ with tab_import:
                 col.metric(label, fmt_number(value))
             if preview.unknown_columns:
                 st.warning(_("These columns are not imported: %(columns)s")
-                           % {"columns": ", ".join(preview.unknown_columns)})
+                           % {"columns": md_text(", ".join(preview.unknown_columns))})
             for column, reason in preview.ignored_columns.items():
-                st.caption(_("Column %(column)s is left out: %(reason)s") % {"column": column, "reason": _(reason)})
+                st.caption(_("Column %(column)s is left out: %(reason)s")
+                           % {"column": md_text(column), "reason": _(reason)})
             for warning in preview.warnings:
-                st.caption(warning)
+                st.caption(md_text(warning))
             if preview.errors:
                 show_errors(preview.errors, _("%(n)s rows are rejected:") % {"n": fmt_number(preview.rejected_rows)},
                             "import_rejected")
@@ -98,7 +99,7 @@ with tab_import:
                                                                        skip_rejected=bool(skip))
                     st.rerun()
                 except (ImportRejected, PermissionDenied) as exc:
-                    st.error(str(exc))
+                    st.error(md_text(exc))
 
 for tab, frame, save, what in (
     (tab_sectors, store.sectors(), steward.save_sectors, "sectors"),

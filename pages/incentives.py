@@ -4,7 +4,7 @@ import streamlit as st
 
 from lib import incentives as inc
 from lib import ui
-from lib.i18n import _, fmt_number, grid_date_format, grid_number_format, translate
+from lib.i18n import _, fmt_number, grid_date_format, grid_number_format, md_text, translate
 
 try:  # the outreach shortlist (issue 5) may not be installed yet
     from lib.shortlist import shortlist_frame
@@ -41,7 +41,7 @@ site = right.selectbox(_("Location"), inc.locations(packages), index=None, key="
                        persist_state=SESSION, placeholder=_("Not decided: any site"),
                        help=_("Zone-bound packages (SEZ, AIFC) need a site in their city."))
 if site in zones:
-    right.caption(_("In %(city)s: %(zones)s") % {"city": site, "zones": "; ".join(zones[site])})
+    right.caption(_("In %(city)s: %(zones)s") % {"city": md_text(site), "zones": md_text("; ".join(zones[site]))})
 with st.expander(_("Valuation assumptions")):
     cols = st.columns(3)
     cols[0].slider(_("Horizon, years"), 1, 30, default.horizon_years, key="inc_years", bind=BIND,

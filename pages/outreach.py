@@ -14,6 +14,7 @@ from lib.i18n import (
     get_language,
     grid_date_format,
     grid_number_format,
+    md_text,
     ngettext,
     set_language,
     translate,
@@ -176,11 +177,12 @@ if not shown.empty:
             "actor": _("Who"), "action": _("What"), "details": _("Details")})
     if st.session_state.get("confirm_remove") == company_id:
         st.warning(_("Remove %(name)s from the shortlist? Its notes and history are kept, and it can be restored "
-                     "below.") % {"name": names[company_id]})
+                     "below.") % {"name": md_text(names[company_id])})
         yes, no, _gap = st.columns([1, 1, 3])
+        removed_text = _("%(name)s was removed; restore it below if that was a mistake.") % {
+            "name": md_text(names[company_id])}
         yes.button(_("Yes, remove"), key="of_remove_yes", type="primary", on_click=act,
-                   args=(sl.remove_entry, company_id, _("%(name)s was removed; restore it below if that was a "
-                                                       "mistake.") % {"name": names[company_id]}, entry.version))
+                   args=(sl.remove_entry, company_id, removed_text, entry.version))
         no.button(_("Cancel"), key="of_remove_no", on_click=st.session_state.pop, args=("confirm_remove",))
     else:
         st.button(_("Remove from the shortlist"), key="of_remove", icon=":material/delete:", disabled=not can_edit,

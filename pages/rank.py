@@ -5,7 +5,17 @@ import streamlit as st
 from lib import ui
 from lib.auth import PermissionDenied
 from lib.charts import contribution_chart, score_chart
-from lib.i18n import _, fmt_country, fmt_number, fmt_percent, grid_number_format, ngettext, translate
+from lib.i18n import (
+    _,
+    fmt_country,
+    fmt_number,
+    fmt_percent,
+    grid_number_format,
+    md_text,
+    name_matches,
+    ngettext,
+    translate,
+)
 from lib.shortlist import add_to_shortlist, shortlisted_stages
 
 ui.route_through_app()  # first: run inside app.py's navigation (see lib/ui.py)
@@ -31,6 +41,21 @@ if ranking.excluded_missing:
     st.caption(ngettext("%(n)d company was left out because of missing data.",
                         "%(n)d companies were left out because of missing data.",
                         ranking.excluded_missing) % {"n": ranking.excluded_missing})
+
+query = st.text_input(_("Find a company"), key="rank_search", max_chars=100,
+                      placeholder=_("Part of the name, e.g. siemens or nestle"),
+                      help=_("Narrows the table to matching names; ranks stay those of the whole ranking. Case and "
+                             "accents are ignored, in Latin and Cyrillic names."))
+if query.strip():
+    matching = table[name_matches(table["name"], query)]
+    st.caption(ngettext("%(n)d of %(total)s companies matches “%(query)s”.",
+                        "%(n)d of %(total)s companies match “%(query)s”.", len(matching))
+               % {"n": len(matching), "total": fmt_number(len(table)), "query": md_text(query.strip())})
+    if matching.empty:
+        st.info(_("No company name contains “%(query)s”. Check the spelling, or clear the search to see every "
+                  "company.") % {"query": md_text(query.strip())})
+        st.stop()
+    table = matching
 
 shown = table.assign(
     # Translate each distinct value once, not once per row.
@@ -67,7 +92,7 @@ selection = st.dataframe(
 rows = [i for i in selection.selection.rows if i < len(table)]
 selected = [int(table.iloc[i]["company_id"]) for i in rows]
 if selected:
-    st.caption(_("Selected: %(names)s") % {"names": ", ".join(table.iloc[rows]["name"])})
+    st.caption(_("Selected: %(names)s") % {"names": ", ".join(map(md_text, table.iloc[rows]["name"]))})
 if selected and st.button(_("Open the profile of the selected company"), type="primary"):
     st.session_state["company"] = selected[0]
     st.switch_page("pages/company.py")

@@ -6,7 +6,7 @@ from pydantic import ValidationError
 from lib import ui
 from lib.auth import PermissionDenied
 from lib.charts import rank_shift_chart
-from lib.i18n import _, fmt_date, fmt_number
+from lib.i18n import _, fmt_date, fmt_number, md_text
 from lib.scenarios import ScenarioExists, compare_views, delete_scenario, list_scenarios, save_scenario, scenarios_frame
 from lib.viewstate import ViewState
 
@@ -43,7 +43,7 @@ if submitted:
     except ValidationError:
         st.error(_("Give the scenario a name of 1 to 80 characters."))
     else:
-        st.success(_("Saved “%(name)s”.") % {"name": saved.name})
+        st.success(_("Saved “%(name)s”.") % {"name": md_text(saved.name)})
         scenarios[saved.scenario_id] = saved
 
 st.subheader(_("Saved scenarios"))

@@ -55,6 +55,22 @@ def test_a_selection_never_moves_to_another_company_when_the_order_changes(app):
     assert any(c.value == "Select a row to open the company's profile." for c in app.caption)
 
 
+def test_search_narrows_the_table_and_keeps_the_ranks(app):
+    full = app.dataframe[0].value
+    app.text_input(key="rank_search").input("SIEMENS").run()
+    found = app.dataframe[0].value
+    assert 0 < len(found) < len(full)
+    assert all("siemens" in name.casefold() for name in found["name"])
+    ranks = dict(zip(full["company_id"], full["rank"], strict=True))
+    assert all(ranks[cid] == rank for cid, rank in zip(found["company_id"], found["rank"], strict=True))
+    assert any(c.value.startswith(f"{len(found)} of ") for c in app.caption)
+    app.text_input(key="rank_search").input("**no such company**").run()
+    assert not app.exception
+    assert any("\\*\\*no such company\\*\\*" in i.value for i in app.info)  # the query is shown as typed
+    app.text_input(key="rank_search").input("").run()
+    assert len(app.dataframe[0].value) == len(full)
+
+
 def test_filters_narrow_the_table(app):
     app.multiselect(key="sector").set_value(["ITC"]).run()
     table = app.dataframe[0].value

@@ -6,6 +6,7 @@ import csv
 import gettext
 import io
 import os
+import re
 import shutil
 from datetime import date
 
@@ -26,6 +27,8 @@ from lib.i18n import (
     fmt_percent,
     grid_date_format,
     grid_number_format,
+    md_source,
+    md_text,
     mo_is_stale,
     name_key,
     name_matches,
@@ -201,6 +204,23 @@ def test_table_dates_match_the_texts_dates():
     assert grid_date_format() == "D MMM YYYY"  # 25 Nov 2026, as fmt_date
     set_language("ru")
     assert grid_date_format(with_time=True) == "DD.MM.YYYY HH:mm"
+
+
+@pytest.mark.parametrize("text", ["**Bold**", "![x](http://e.x/i.png)", ":material/home:", ":red[x]", "<b>x</b>",
+                                  "R&amp;D", "`code`", "# Heading", "1. item", "a_b_c", "$x$", "~~x~~"])
+def test_markdown_in_data_is_neutralised(text):
+    escaped = md_text(text)
+    # Every Markdown character is backslash-escaped and no colon is left for Streamlit's directives.
+    assert ":" not in escaped
+    assert not re.search(r"(?<!\\)[*_`\[\]()<>#!$~]", escaped.replace("&#58;", ""))
+    assert re.sub(r"\\(.)", r"\1", escaped).replace("&#58;", ":") == text
+
+
+def test_sources_keep_their_links_clickable():
+    source = "**copy** of https://som.yale.edu/story/2022/list (as of 2025)"
+    shown = md_source(source)
+    assert "https://som.yale.edu/story/2022/list" in shown
+    assert shown.startswith("\\*\\*copy\\*\\*") and shown.endswith("\\(as of 2025\\)")
 
 
 def test_money_in_usd_and_tenge():
