@@ -8,6 +8,7 @@ Tests never open data/*.duckdb.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -66,3 +67,8 @@ def app_db(tmp_path, monkeypatch):
     st.cache_data.clear()
     st.cache_resource.clear()
     store_module.close_all()
+
+
+def shown(markdown: str) -> str:
+    """What a user reads of a Markdown text written with lib.i18n.md_text (escapes and colon entities undone)."""
+    return re.sub(r"\\(.)", r"\1", markdown).replace("&#58;", ":")

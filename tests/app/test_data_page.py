@@ -5,7 +5,7 @@ from streamlit.testing.v1 import AppTest
 
 from lib.auth import User
 from lib.store import open_store
-from tests.conftest import ROOT
+from tests.conftest import ROOT, shown
 
 FIXTURES = ROOT / "tests" / "fixtures" / "imports"
 
@@ -39,7 +39,7 @@ def test_upload_preview_apply_then_nothing_left(page, app_db):
         ("Aarsleff", "status", "Withdrawal", "Scaling back")]
     page.button(key="import_apply").click().run()
     assert not page.exception, [e.value for e in page.exception]
-    assert any("Imported yale_celi.csv: 2 added, 1 updated" in s.value for s in page.success)
+    assert any("Imported yale_celi.csv: 2 added, 1 updated" in shown(s.value) for s in page.success)
     assert any("Nothing to import" in i.value for i in page.info)
     store = open_store(app_db)  # the app's own store (same process): the import went through its connection
     assert store.fetch_one("SELECT status FROM companies WHERE name = 'Aarsleff'")[0] == "Scaling back"
@@ -61,7 +61,7 @@ def test_rejected_rows_block_apply_until_skipped(page):
 
 def test_broken_file_shows_the_reason(page):
     upload(page, "image_renamed.csv")
-    assert [e.value for e in page.error] == [
+    assert [shown(e.value) for e in page.error] == [
         "image_renamed.csv is a binary file, not a CSV or Excel table. Upload a .csv or .xlsx file."]
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from lib.store import Store, open_store
-from tests.conftest import APP
+from tests.conftest import APP, shown
 
 # Every page registered in app.py, so a new page is smoke-tested without editing this list.
 PAGES = re.findall(r'st\.Page\(\s*"(pages/[a-z_]+\.py)"', Path(APP).read_text())
@@ -66,7 +66,7 @@ def test_search_narrows_the_table_and_keeps_the_ranks(app):
     assert any(c.value.startswith(f"{len(found)} of ") for c in app.caption)
     app.text_input(key="rank_search").input("**no such company**").run()
     assert not app.exception
-    assert any("\\*\\*no such company\\*\\*" in i.value for i in app.info)  # the query is shown as typed
+    assert any("“**no such company**”" in shown(i.value) for i in app.info)  # shown as typed, not bold
     app.text_input(key="rank_search").input("").run()
     assert len(app.dataframe[0].value) == len(full)
 
