@@ -3,7 +3,8 @@
 Accepted: the Yale CELI list export (name, action, industry, country, yaleGrade), the KSE Institute
 #LeaveRussia tracker (company, status, industry, country, Russian revenue/employees), the project's own
 companies export, and agency spreadsheets using the store's column names. CSV in UTF-8, UTF-8 with BOM,
-UTF-16 (Excel "Unicode text") or Windows-1251 with `,` `;` or tab separators, and .xlsx.
+UTF-16 (Excel "Unicode text") or Windows-1251 with `,` `;` or tab separators, and .xlsx (read by
+lib/tablefile.py).
 
 Rules that keep data safe:
 - Companies are matched on `company_key` (normalised name + HQ country); a row without a country
@@ -21,7 +22,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import html
-import io
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -36,8 +36,10 @@ from lib.auth import User, require_editor
 from lib.i18n import _
 from lib.models import GRADE_STATUS, STATUSES, CompanyRow, company_key
 from lib.store import SEED_DIR, Store, to_json
+from lib.tablefile import ImportRefused, RawTable, read_table
 
-MAX_BYTES = 50 * 1024 * 1024
+__all__ = ["ImportRefused", "ImportRejected", "RawTable", "apply_import", "preview_import", "read_table"]
+
 INDUSTRY_MAP_FILE = SEED_DIR / "industry_sector_map.csv"
 FileFormat = Literal["yale", "kse", "radar", "spreadsheet"]
 FORMAT_LABELS: dict[str, str] = {
@@ -102,23 +104,8 @@ ARROW_TYPES = {
 }
 
 
-class ImportRefused(ValueError):
-    """The whole file is refused: too big, binary, empty, unreadable, or without the required columns."""
-
-
 class ImportRejected(ValueError):
     """Apply was refused (rejected rows, a stale preview); nothing was written."""
-
-
-@dataclass
-class RawTable:
-    """A file's cells as text, with each row's number as the user sees it in a spreadsheet."""
-
-    columns: list[str]
-    rows: list[tuple[int, list[str]]]
-    encoding: str | None = None
-    delimiter: str | None = None
-    sheet: str | None = None
 
 
 class RowError(BaseModel):
@@ -223,114 +210,6 @@ class ImportResult(BaseModel):
     skipped_rows: int
     audit_rows: int
     source_file: str
-
-
-# -- reading -----------------------------------------------------------------------------------
-def _size_mb(n: int) -> str:
-    return f"{n / 1024 / 1024:.1f}"
-
-
-def _decode(data: bytes, filename: str) -> tuple[str, str]:
-    """Text and encoding: UTF-16 with BOM, UTF-8 (BOM or not), else Windows-1251 if it looks like words."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "utf-16"
-    if b"\x00" in data:
-        raise ImportRefused(_("%(file)s is a binary file, not a CSV or Excel table. Upload a .csv or .xlsx file.")
-                            % {"file": filename})
-    try:
-        text = data.decode("utf-8")
-        return text.removeprefix("\ufeff"), "utf-8-sig" if text.startswith("\ufeff") else "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        text = data.decode("cp1251")
-    except UnicodeDecodeError:
-        text = None
-    # Latin-1 text read as cp1251 turns "Nestlé" into "Nestlй": Latin and Cyrillic mixed inside one word.
-    if text is None or re.search(r"[A-Za-z][\u0400-\u04ff]|[\u0400-\u04ff][A-Za-z]", text):
-        raise ImportRefused(_("%(file)s is not in a supported encoding (UTF-8, UTF-16 or Windows-1251). "
-                              "Save it as \"CSV UTF-8\" and upload it again.") % {"file": filename})
-    return text, "cp1251"
-
-
-def _delimiter(text: str) -> str:
-    """`,` `;` or tab: csv.Sniffer on a sample, checked against the header line."""
-    header = next((line for line in text.splitlines() if line.strip()), "")
-    counts = {d: header.count(d) for d in (",", ";", "\t")}
-    try:
-        sniffed = csv.Sniffer().sniff(text[:65536].rsplit("\n", 1)[0] or text[:65536], delimiters=",;\t").delimiter
-    except csv.Error:
-        sniffed = None
-    if sniffed and counts.get(sniffed):
-        return sniffed
-    return max(counts, key=counts.__getitem__) if max(counts.values()) else ","
-
-
-def _cell_text(value: Any) -> str:
-    """An Excel cell as the text a user typed: dates as ISO, whole numbers without '.0'."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _read_xlsx(data: bytes, filename: str) -> RawTable:
-    from openpyxl import load_workbook
-
-    try:
-        # data_only=False: a formula arrives as its text and is stored as text, never evaluated.
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except Exception as exc:  # openpyxl raises many types for a damaged file
-        raise ImportRefused(_("%(file)s could not be read as an Excel workbook (%(reason)s).")
-                            % {"file": filename, "reason": type(exc).__name__}) from None
-    sheet = book.worksheets[0]
-    rows = [(i, [_cell_text(v) for v in values]) for i, values in enumerate(sheet.iter_rows(values_only=True), 1)]
-    book.close()
-    rows = [(i, cells) for i, cells in rows if any(c.strip() for c in cells)]
-    if not rows:
-        raise ImportRefused(_("%(file)s is empty.") % {"file": filename})
-    (_first, header), body = rows[0], rows[1:]
-    while header and not header[-1].strip():
-        header = header[:-1]
-    return RawTable([h.strip() for h in header], body, sheet=sheet.title)
-
-
-def read_table(data: bytes, filename: str) -> RawTable:
-    """The file's header and rows as text; refuses (ImportRefused) what cannot be a table."""
-    if len(data) > MAX_BYTES:
-        raise ImportRefused(_("%(file)s is %(size)s MB; the limit is %(limit)s MB. Split the file or remove "
-                              "columns that are not imported.")
-                            % {"file": filename, "size": _size_mb(len(data)), "limit": _size_mb(MAX_BYTES)})
-    if not data.strip():
-        raise ImportRefused(_("%(file)s is empty.") % {"file": filename})
-    suffix = Path(filename).suffix.lower()
-    if data.startswith(b"PK\x03\x04") or suffix in (".xlsx", ".xlsm"):
-        return _read_xlsx(data, filename)
-    if suffix == ".xls" or data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise ImportRefused(_("%(file)s is an old Excel (.xls) workbook. Save it as .xlsx or CSV UTF-8.")
-                            % {"file": filename})
-    text, encoding = _decode(data, filename)
-    delimiter = _delimiter(text)
-    records = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header: list[str] | None = None
-    rows: list[tuple[int, list[str]]] = []
-    # A spreadsheet shows one record per row (even with line breaks inside a cell): count records.
-    for number, cells in enumerate(records, 1):
-        if not any(c.strip() for c in cells):
-            continue
-        if header is None:
-            header = [c.strip() for c in cells]
-            header_row = number
-            continue
-        rows.append((number - header_row + 1, cells))
-    if header is None:
-        raise ImportRefused(_("%(file)s is empty.") % {"file": filename})
-    return RawTable(header, rows, encoding=encoding, delimiter=delimiter)
 
 
 # -- mapping and validation --------------------------------------------------------------------
