@@ -20,9 +20,9 @@ from pydantic import BaseModel, ValidationError
 
 from lib.auth import User, require_editor
 from lib.export import to_csv_bytes, to_xlsx_bytes
-from lib.i18n import _
+from lib.i18n import N_, _
 from lib.importer import RowError, _plain, pydantic_reason
-from lib.models import CompanyRow, IncentivePackage, SectorRow
+from lib.models import STATUSES, CompanyRow, IncentivePackage, SectorRow
 from lib.store import LIST_COLUMNS, TABLES, Store
 
 EXPORT_COMPANY_COLUMNS = ["company_id", *(f for f in CompanyRow.model_fields if f != "company_id")]
@@ -229,6 +229,45 @@ def store_tables(store: Store) -> dict[str, pd.DataFrame]:
             # Table names come from the TABLES constant only.
             tables[table] = flat_lists(store.fetch_df(f"SELECT * FROM {table}"))
     return tables
+
+
+# What to write in each column of the import template (the importer's own spreadsheet format).
+TEMPLATE_LABELS: dict[str, str] = {
+    "name": N_("Required. The company's name as published."),
+    "hq_country": N_("Country of the headquarters in English (Germany, United States...). With the name, it "
+                     "identifies the company: a row with a stored name and country updates that company."),
+    "industry": N_("The industry as a tracker writes it; used to find the sector when sector_code is empty."),
+    "sector_code": N_("One of the sector codes listed below, or empty."),
+    "status": N_("Required. One of: Withdrawal, Suspension, Scaling back, Buying time, Digging in."),
+    "tracker_grade": N_("Optional: the tracker's own grade, e.g. Yale CELI grade B."),
+    "status_date": N_("Date of the status: YYYY-MM-DD or DD.MM.YYYY. Today when empty."),
+    "revenue_worldwide_usd_m": N_("Worldwide revenue, USD million. 1234.5 and 1 234,5 both work."),
+    "employees_worldwide": N_("Employees worldwide, a whole number."),
+    "russia_revenue_usd_m": N_("Revenue in Russia, USD million."),
+    "russia_employees": N_("Employees in Russia, a whole number."),
+    "russia_production": N_("Own production in Russia: yes or no (да/нет, иә/жоқ)."),
+    "kazakhstan_presence": N_("An entity, plant or office in Kazakhstan: yes or no."),
+    "website": N_("The company's website."),
+    "is_candidate": N_("yes, or no for a company that is not a relocation candidate (then give the reason)."),
+    "exclusion_reason": N_("Why the company is not a candidate."),
+    "source": N_("Where the row's facts come from (web address or document). The file name when empty."),
+    "as_of": N_("Date of the source: YYYY-MM-DD or DD.MM.YYYY. Today when empty."),
+}
+
+
+def import_template_xlsx(store: Store) -> bytes:
+    """An empty company list to fill in and import: the column names the importer reads, and how to fill them.
+
+    Sheet 1 is the table (header only); sheet 2 says what each column takes, sheet 3 lists the sector codes
+    and statuses. Empty cells never erase stored values, so a partial row only adds what it gives.
+    """
+    columns = [c for c in EXPORT_COMPANY_COLUMNS if c != "company_id"]
+    guide = pd.DataFrame({_("Column"): columns, _("What to write"): [_(TEMPLATE_LABELS[c]) for c in columns]})
+    sectors = store.sectors()
+    codes = pd.DataFrame({"sector_code": sectors["sector_code"], _("Sector"): sectors["name"].map(_)})
+    statuses = pd.DataFrame({"status": list(STATUSES), _("Meaning"): [_(s) for s in STATUSES]})
+    return to_xlsx_bytes({_("Companies"): pd.DataFrame(columns=columns), _("How to fill"): guide,
+                          _("Sector codes"): codes, _("Statuses"): statuses})
 
 
 def companies_csv(store: Store) -> bytes:

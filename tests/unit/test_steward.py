@@ -143,3 +143,25 @@ def test_backup_restores_to_identical_tables(store, tmp_path):
                              [rows[0]["sector_code"]]).fetchall()[0][0]
     assert reason == rows[0]["priority_reason"]
     assert manifest["tables"] == {t: {"rows": n, "sha256": d} for t, (n, d) in store.table_checksums().items()}
+
+
+def test_import_template_filled_in_imports_cleanly(store):
+    from lib.importer import apply_import, preview_import
+
+    book = load_workbook(io.BytesIO(steward.import_template_xlsx(store)))
+    table, guide, codes = book.worksheets[0], book.worksheets[1], book.worksheets[2]
+    header = [c.value for c in table[1]]
+    assert header[:2] == ["name", "hq_country"] and "status" in header and table.max_row == 1  # no sample row
+    assert [row[0] for row in guide.iter_rows(min_row=2, values_only=True)] == header  # every column explained
+    assert {row[0] for row in codes.iter_rows(min_row=2, values_only=True)} == set(store.sectors()["sector_code"])
+    row = {"name": "Template Test GmbH", "hq_country": "Germany", "sector_code": "IND", "status": "Suspension",
+           "employees_worldwide": 1200, "russia_production": "да", "status_date": "01.03.2024"}
+    table.append([row.get(column) for column in header])
+    filled = io.BytesIO()
+    book.save(filled)
+    preview = preview_import(store, filled.getvalue(), "filled_template.xlsx")
+    assert not preview.errors and not preview.unknown_columns and len(preview.adds) == 1
+    added = preview.adds[0].company
+    assert (added.sector_code, added.status, added.employees_worldwide, added.russia_production,
+            added.status_date) == ("IND", "Suspension", 1200, True, date(2024, 3, 1))
+    assert apply_import(store, EDITOR, preview).added == 1
