@@ -16,7 +16,17 @@ from streamlit.errors import StreamlitAPIException
 from lib import viewstate
 from lib.auth import AuthConfig, SignInLocked, User, sign_in
 from lib.criteria import CRITERIA, MISSING_POLICIES
-from lib.i18n import LANGUAGES, _, fmt_country, fmt_percent, md_text, name_key, resolve_language, set_language
+from lib.i18n import (
+    LANGUAGES,
+    _,
+    fmt_country,
+    fmt_percent,
+    get_language,
+    md_text,
+    name_key,
+    resolve_language,
+    set_language,
+)
 from lib.incentives import (
     ASSUMPTION_KEYS,
     Assumptions,
@@ -255,6 +265,16 @@ def current_ranking() -> Ranking:
     universe = get_universe()
     settings, filters = current_view()
     return rank_companies(universe.companies, universe.values, settings, filters)
+
+
+def in_this_language(build: Callable[..., T], *args: object) -> Callable[[], T]:
+    """A download's builder, run only when clicked: in another thread, so it carries this run's language."""
+    language = get_language()
+
+    def run() -> T:
+        set_language(language)
+        return build(*args)
+    return run
 
 
 def ranked_table_key(company_ids: pd.Series) -> str:

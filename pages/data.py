@@ -38,7 +38,8 @@ with tab_import:
                                 help=_("Yale CELI list, KSE Institute #LeaveRussia tracker, this app's own export, "
                                        "or a spreadsheet with the same column names. Encoding and separator are "
                                        "detected."))
-    st.download_button(_("Empty template to fill in (.xlsx)"), data=lambda: steward.import_template_xlsx(store),
+    st.download_button(_("Empty template to fill in (.xlsx)"),
+                       data=ui.in_this_language(steward.import_template_xlsx, store),
                        on_click="ignore", file_name="relocation_radar_import_template.xlsx", icon=":material/download:",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        help=_("The columns this page reads, a sheet on how to fill each one, and the sector codes. "

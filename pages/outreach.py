@@ -11,12 +11,10 @@ from lib.i18n import (
     _,
     fmt_date,
     fmt_number,
-    get_language,
     grid_date_format,
     grid_number_format,
     md_text,
     ngettext,
-    set_language,
     translate,
 )
 
@@ -68,16 +66,6 @@ def act(action, company_id: int, done: str, *args) -> None:
     st.session_state.pop("confirm_remove", None)
 
 
-def deferred(build, *args):
-    """Build a download only when it is clicked; that runs in another thread, so carry the language along."""
-    language = get_language()
-
-    def run():
-        set_language(language)
-        return build(*args)
-    return run
-
-
 store = ui.get_store()
 can_edit = ui.current_user().can_edit  # the lib functions check again, server side
 st.title(_("Outreach pipeline"))
@@ -125,10 +113,12 @@ st.dataframe(
         "notes": st.column_config.NumberColumn(_("Notes")),
     })
 down_left, down_right, _gap = st.columns([1, 1, 4])
-down_left.download_button(_("Download .xlsx"), deferred(sl.shortlist_xlsx, shown), file_name="shortlist.xlsx",
+down_left.download_button(_("Download .xlsx"), ui.in_this_language(sl.shortlist_xlsx, shown),
+                          file_name="shortlist.xlsx",
                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                           icon=":material/download:", key="of_xlsx")
-down_right.download_button(_("Download CSV"), deferred(sl.shortlist_csv, shown), file_name="shortlist.csv",
+down_right.download_button(_("Download CSV"), ui.in_this_language(sl.shortlist_csv, shown),
+                           file_name="shortlist.csv",
                            mime="text/csv", icon=":material/download:", key="of_csv")
 st.caption(ngettext("The downloads hold the %(n)s row shown above.", "The downloads hold the %(n)s rows shown above.",
                     len(shown)) % {"n": fmt_number(len(shown))})
@@ -145,7 +135,7 @@ if not shown.empty:
         load_form(entry)
     if failure := st.session_state.pop("of_error", None):
         exc, attempted = failure
-        st.error(str(exc))
+        st.error(md_text(exc))
         if attempted is not None:
             st.dataframe(sl.compare_frame(exc.latest, attempted), hide_index=True, key="of_compare")
             st.button(_("Load the latest version"), key="of_reload", on_click=load_form, args=(exc.latest,),
@@ -168,7 +158,8 @@ if not shown.empty:
                               disabled=not can_edit)
 
     st.download_button(_("Download the briefing (HTML, printable)"), icon=":material/description:", key="of_brief",
-                       data=deferred(briefing_html, store, ui.get_universe(), company_id, *ui.current_view()),
+                       data=ui.in_this_language(briefing_html, store, ui.get_universe(), company_id,
+                                                *ui.current_view()),
                        file_name=briefing_filename(names[company_id]), mime="text/html")
     history = sl.history_frame(store, company_id)
     with st.expander(_("Notes and history (%(n)d)") % {"n": len(history)}):
