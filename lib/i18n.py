@@ -19,10 +19,12 @@ import re
 import tempfile
 import threading
 import unicodedata
-from contextvars import ContextVar
+from collections.abc import Callable, Mapping
+from contextvars import ContextVar, copy_context
 from datetime import date
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from babel import Locale
@@ -268,6 +270,19 @@ def fmt_country(name: str | None) -> str:
     return _locale().territories.get(code, name)
 
 
+def any_language_lookup(options: Mapping[Any, str], show: Callable[[str], str] = _) -> dict[str, Any]:
+    """Lookup from every accepted spelling (the id, and the label in each language) to the option id."""
+    lookup: dict[str, Any] = {str(option).casefold(): option for option in options}
+    for code in LANGUAGES:
+        def labels(code: str = code) -> list[str]:
+            set_language(code)
+            return [show(english) for english in options.values()]
+        # One copied context per language: the run's own language is never touched.
+        for option, label in zip(options, copy_context().run(labels), strict=True):
+            lookup.setdefault(label.casefold(), option)
+    return lookup
+
+
 # --- data inside Streamlit markdown ------------------------------------------------------------------
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$&])")
@@ -379,6 +394,9 @@ def data_messages() -> list[tuple[str, str]]:
     found += _seed_column("sectors.csv", "name", "priority_reason")
     found += _seed_column("incentive_packages.csv", "name", "other_benefits", "uncertainty_note", "legal_basis")
     found += _seed_column("companies.csv", "exclusion_reason")
+    # Cities of the location rules ("Astana;Almaty"): written in Cyrillic in Russian and Kazakh.
+    found += [(city.strip(), origin) for text, origin in _seed_column("incentive_packages.csv", "locations")
+              for city in text.split(";") if city.strip()]
     # Periods of the company facts: the worded ones ("FY2023 (Fortune Global 500 2024 list)"), not bare dates.
     found += [(text, origin) for text, origin in _seed_column("company_facts.csv", "period")
               if re.search(r"[A-Za-z]", text)]

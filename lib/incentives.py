@@ -22,7 +22,7 @@ from typing import Any, Literal
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
-from lib.i18n import N_, _, fmt_date, fmt_number, fmt_percent, ngettext, translate
+from lib.i18n import N_, _, any_language_lookup, fmt_date, fmt_number, fmt_percent, ngettext, translate
 from lib.models import IncentivePackage
 
 ANY_LOCATION = "any"
@@ -231,13 +231,18 @@ def _check_activity(package: IncentivePackage, activity: str | None) -> RuleChec
     return RuleCheck("activity", ok, message % {"activity": _activity(activity), "allowed": allowed})
 
 
+def _cities(cities: Iterable[str]) -> str:
+    """City names (stored in English) in the current language, e.g. "Астана, Алматы"."""
+    return _join(translate(city) for city in cities)
+
+
 def _check_location(package: IncentivePackage, location: str) -> RuleCheck:
-    allowed = _join(package.locations)
+    allowed = _cities(package.locations)
     if location == ANY_LOCATION:
         return RuleCheck("location", True, _("Assumes the project is sited in %(allowed)s.") % {"allowed": allowed})
     ok = location in package.locations
     message = _("%(location)s is in %(allowed)s.") if ok else _("%(location)s is not in %(allowed)s.")
-    return RuleCheck("location", ok, message % {"location": location, "allowed": allowed})
+    return RuleCheck("location", ok, message % {"location": translate(location), "allowed": allowed})
 
 
 def _check_investment(package: IncentivePackage, a: Assumptions, mci_kzt: int | None) -> RuleCheck:
@@ -422,7 +427,7 @@ def rules_text(package: IncentivePackage, sector_names: Mapping[str, str] | None
     if package.activity_types:
         parts.append(_("activity %(types)s") % {"types": _join(_activity(t) for t in package.activity_types)})
     if package.locations:
-        parts.append(_("sited in %(places)s") % {"places": _join(package.locations)})
+        parts.append(_("sited in %(places)s") % {"places": _cities(package.locations)})
     if package.min_investment_mci is not None:
         parts.append(_("at least %(mci)s MCI") % {"mci": fmt_number(package.min_investment_mci)})
     if package.requires_new_entity:
@@ -457,7 +462,7 @@ def assumption_lines(a: Assumptions) -> list[tuple[str, str]]:
     """Every assumption behind an estimate as (label, value) pairs, to print next to the result."""
     investment = (_("not set") if a.investment_usd_m is None
                   else _("USD %(m)s m") % {"m": fmt_number(a.investment_usd_m, 1)})
-    location = _("not decided (any site)") if a.location == ANY_LOCATION else a.location
+    location = _("not decided (any site)") if a.location == ANY_LOCATION else translate(a.location)
     return [
         (_("Investment"), investment),
         (_("Exchange rate"), _("%(rate)s KZT per USD") % {"rate": fmt_number(a.kzt_per_usd, 1)}),
@@ -501,7 +506,9 @@ def assumptions_from_params(params: Mapping[str, Any],
     """
     notes: list[str] = []
     values: dict[str, Any] = {}
-    allowed_sites = None if known_locations is None else {ANY_LOCATION, *known_locations}
+    # A city may come as stored (Astana) or as a label in any language (Астана): a bound widget writes its label.
+    sites = None if known_locations is None else any_language_lookup({c: c for c in known_locations}) | {
+        ANY_LOCATION: ANY_LOCATION}
     for key, name in ASSUMPTION_KEYS.items():
         raw = params.get(key)
         if raw is None or raw == "":
@@ -511,8 +518,8 @@ def assumptions_from_params(params: Mapping[str, Any],
             value = REGIMES.get(str(raw))
         elif name == "new_entity":
             value = {"false": True, "true": False}.get(str(raw).lower())  # the widget asks "existing?"
-        elif name == "location" and allowed_sites is not None and raw not in allowed_sites:
-            value = None
+        elif name == "location" and sites is not None:
+            value = sites.get(str(raw).strip().casefold())
         try:
             if value is None:
                 raise ValueError(raw)

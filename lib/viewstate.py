@@ -22,7 +22,16 @@ from urllib.parse import urlencode
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from lib.criteria import CRITERIA, CRITERIA_BY_ID, DEFAULT_MISSING, DEFAULT_WEIGHTS, MissingPolicy
-from lib.i18n import DEFAULT_LANGUAGE, LANGUAGES, _, fmt_country, fmt_number, ngettext, set_language
+from lib.i18n import (
+    DEFAULT_LANGUAGE,
+    LANGUAGES,
+    _,
+    any_language_lookup,
+    fmt_country,
+    fmt_number,
+    ngettext,
+    set_language,
+)
 from lib.incentives import ASSUMPTION_KEYS
 from lib.models import STATUSES, Filters, Method, RussiaStatus, ScoringSettings
 
@@ -143,19 +152,6 @@ def _in_language(code: str, show: Callable[[str], str], text: str) -> str:
     return copy_context().run(run)
 
 
-def _any_language(options: Mapping[Any, str], show: Callable[[str], str] = _) -> dict[str, Any]:
-    """Lookup from every accepted spelling (the id, and the label in each language) to the option id."""
-    lookup: dict[str, Any] = {str(option).casefold(): option for option in options}
-    for code in LANGUAGES:
-        def labels(code: str = code) -> list[str]:
-            set_language(code)
-            return [show(english) for english in options.values()]
-        # One copied context per language: the run's own language is never touched.
-        for option, label in zip(options, copy_context().run(labels), strict=True):
-            lookup.setdefault(label.casefold(), option)
-    return lookup
-
-
 def _safe_name(key: str) -> str:
     """A parameter name fit to show: letters, digits and _.- only, at most 30 characters."""
     clean = re.sub(r"[^A-Za-z0-9_.\-]", "", key)
@@ -185,12 +181,12 @@ def parse_query(raw: Mapping[str, Iterable[str]], vocab: Vocabulary) -> ParsedLi
         notes.append(LinkNote(param=key, problem=problem))
 
     choices = {
-        "lang": _any_language({code: name for code, name in LANGUAGES.items()}),
-        "method": _any_language(METHOD_LABELS),
-        "missing": _any_language(MISSING_LABELS),
-        "sector": _any_language(vocab.sectors),
-        "country": _any_language({c: c for c in vocab.countries}, fmt_country),
-        "status": _any_language({s: s for s in STATUSES}),
+        "lang": any_language_lookup({code: name for code, name in LANGUAGES.items()}),
+        "method": any_language_lookup(METHOD_LABELS),
+        "missing": any_language_lookup(MISSING_LABELS),
+        "sector": any_language_lookup(vocab.sectors),
+        "country": any_language_lookup({c: c for c in vocab.countries}, fmt_country),
+        "status": any_language_lookup({s: s for s in STATUSES}),
         "company": {**{name.casefold(): cid for cid, name in vocab.companies.items()},
                     **{str(cid): cid for cid in vocab.companies}},
     }

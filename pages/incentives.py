@@ -36,12 +36,14 @@ middle.radio(_("Regime"), list(inc.REGIMES), captions=[_(label) for label in inc
                     "forms and a new Tax Code took effect (VAT 16%)."))
 middle.toggle(_("Expands an existing Kazakh entity"), key="inc_existing", bind=BIND, persist_state=SESSION,
               help=_("Off: the company sets up a new legal entity, which some instruments require."))
-# Options are city names, not formatted labels: a bound widget writes what it shows into the URL.
+# A bound widget writes the shown label into the URL (Астана); links accept the city in any language.
 site = right.selectbox(_("Location"), inc.locations(packages), index=None, key="inc_site", bind=BIND,
+                       format_func=translate,
                        persist_state=SESSION, placeholder=_("Not decided: any site"),
                        help=_("Zone-bound packages (SEZ, AIFC) need a site in their city."))
 if site in zones:
-    right.caption(_("In %(city)s: %(zones)s") % {"city": md_text(site), "zones": md_text("; ".join(zones[site]))})
+    right.caption(_("In %(city)s: %(zones)s")
+                  % {"city": md_text(translate(site)), "zones": md_text("; ".join(zones[site]))})
 with st.expander(_("Valuation assumptions")):
     cols = st.columns(3)
     cols[0].slider(_("Horizon, years"), 1, 30, default.horizon_years, key="inc_years", bind=BIND,
@@ -65,7 +67,7 @@ with st.expander(_("Valuation assumptions")):
 
 assumptions = ui.current_assumptions()
 for note in st.session_state.get("assumption_notes", []):
-    st.warning(note)
+    st.warning(md_text(note))  # it quotes what the link said
 st.caption(" · ".join(f"{label}: {value}" for label, value in inc.assumption_lines(assumptions)))
 
 matrix_tab, packages_tab = st.tabs([_("Who qualifies"), _("Packages and sources")])

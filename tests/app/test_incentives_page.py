@@ -6,6 +6,7 @@ from streamlit.testing.v1 import AppTest
 from lib.auth import User
 from lib.incentives import parse_packages
 from lib.store import open_store
+from tests.conftest import APP
 
 PAGE = "pages/incentives.py"
 
@@ -140,3 +141,26 @@ def test_location_and_entity_rules_follow_the_inputs(app):
     assert (matrix["priority_project_expansion"] == "✓").any()
     assert (matrix["sez_saryarka"] == "✗").all()  # Saryarka is in Karaganda
     assert any("In Pavlodar" in c.value for c in app.caption)
+
+
+def test_cities_follow_the_language_and_a_link_names_them_in_any_language(app_db):
+    from lib.i18n import set_language
+
+    at = AppTest.from_file(str(APP), default_timeout=90)
+    at.query_params["lang"] = "kk"
+    at.query_params["inc_site"] = "Павлодар"  # as a Kazakh page's bound widget writes it
+    at.run()
+    set_language("kk")  # AppTest formats options with our _ in the test thread
+    try:
+        incentives(at)
+        site = at.selectbox(key="inc_site")
+        assert site.value == "Pavlodar" and "Павлодар" in site.options and "Қарағанды" in site.options
+        assert any("Павлодар" in c.value for c in at.caption)
+    finally:
+        set_language("en")
+    english = AppTest.from_file(str(APP), default_timeout=90)
+    english.query_params["inc_site"] = "Павлодар"  # the same link opened in English
+    english.run()
+    incentives(english)
+    assert english.selectbox(key="inc_site").value == "Pavlodar"
+    assert not any("could not be used" in w.value or "Ignored" in w.value for w in english.warning)

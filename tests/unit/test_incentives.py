@@ -263,6 +263,22 @@ def test_assumptions_from_url_strings():
     assert inc.regime_of(a) == "2016-2025"
 
 
+@pytest.mark.parametrize("written", ["Pavlodar", "Павлодар", " ПАВЛОДАР ", "pavlodar"])
+def test_a_link_names_the_city_in_any_language(written):
+    a, notes = inc.assumptions_from_params({"inc_site": written}, ["Pavlodar", "Karaganda"])
+    assert (a.location, notes) == ("Pavlodar", [])
+
+
+def test_rule_reasons_name_cities_in_the_language(store):
+    set_language("kk")
+    try:
+        package = next(p for p in inc.parse_packages(store.incentive_packages()) if p.locations == ["Karaganda"])
+        check = inc._check_location(package, "Pavlodar")
+        assert not check.passed and "Павлодар" in check.reason and "Қарағанды" in check.reason
+    finally:
+        set_language("en")
+
+
 @pytest.mark.parametrize(("key", "value"), [
     ("inc_invest", "-5"), ("inc_invest", "lots"), ("inc_regime", "1999"), ("inc_existing", "maybe"),
     ("inc_site", "Mars"), ("inc_years", "1000"), ("inc_fx", "0"),
