@@ -231,6 +231,23 @@ def store_tables(store: Store) -> dict[str, pd.DataFrame]:
     return tables
 
 
+# Column headers of the sector and incentive-package editors; the stored column name is the header's tooltip.
+EDITOR_LABELS: dict[str, str] = {
+    "sector_code": N_("Sector code"), "name": N_("Name"), "isic": "ISIC", "kz_priority": N_("Priority (0-5)"),
+    "priority_reason": N_("Why"), "activity_type": N_("Activity type"), "dual_use": N_("Dual use"),
+    "package_id": N_("Package code"), "instrument_type": N_("Instrument"), "legal_basis": N_("Legal basis"),
+    "valid_from": N_("Valid from"), "valid_to": N_("Valid to"), "sector_codes": N_("Sector codes"),
+    "excluded_sector_codes": N_("Excluded sector codes"), "activity_types": N_("Activity types"),
+    "locations": N_("Cities"), "min_investment_mci": N_("Minimum investment, MCI"),
+    "requires_new_entity": N_("New legal entity only"), "cit_exemption_years": N_("CIT exemption, years"),
+    "property_tax_years": N_("Property tax exemption, years"), "land_tax_years": N_("Land tax exemption, years"),
+    "customs_vat_exemption": N_("Customs duty and import VAT exemption"),
+    "in_kind_grant_pct": N_("In-kind grant, % of investment"), "stability_years": N_("Stability clause, years"),
+    "other_benefits": N_("Details"), "uncertain": N_("Uncertain"), "uncertainty_note": N_("Uncertainty"),
+    "source": N_("Source"), "as_of": N_("As of"),
+}
+
+
 # What to write in each column of the import template (the importer's own spreadsheet format).
 TEMPLATE_LABELS: dict[str, str] = {
     "name": N_("Required. The company's name as published."),

@@ -252,8 +252,11 @@ class Store:
                 cur.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM seed_rows")
                 cur.unregister("seed_rows")
                 counts[table] = len(rows)
+            # The project-relative folder (data/seed), not the server's absolute path, in what users read.
+            shown = seed_dir.resolve()
+            shown = shown.relative_to(ROOT).as_posix() if shown.is_relative_to(ROOT) else str(seed_dir)
             self.audit(cur, actor=actor, action="load_seed", table="*", record_key=None,
-                       after=counts, source_file=str(seed_dir))
+                       after=counts, source_file=shown)
         return counts
 
 

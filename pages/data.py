@@ -115,7 +115,9 @@ for tab, frame, save, what in (
         st.caption(_("Edit cells, add or delete rows, then save. Lists of sector codes are separated by ';'. "
                      "A changed row gets today's as-of date unless you set one."))
         edited = st.data_editor(frame, key=f"edit_{what}", num_rows="dynamic", hide_index=True,
-                                disabled=not user.can_edit, width="stretch")
+                                disabled=not user.can_edit, width="stretch",
+                                column_config={column: st.column_config.Column(_(label), help=f"`{column}`")
+                                               for column, label in steward.EDITOR_LABELS.items()})
         if st.button(_("Save changes"), key=f"save_{what}", disabled=not user.can_edit, type="primary"):
             try:
                 result = save(store, user, edited.to_dict("records"))
