@@ -7,6 +7,7 @@ import pandas as pd
 
 from lib.criteria import CRITERIA
 from lib.i18n import _
+from lib.scenarios import MOVEMENT_LABELS
 from lib.shortlist import STAGES
 
 
@@ -139,7 +140,7 @@ def rank_shift_chart(comparison: pd.DataFrame, label_a: str, label_b: str, top_n
     top N is drawn one step below it, so the chart stays readable; the tooltip shows the real rank.
     """
     outside = top_n + 1
-    movement_labels = {"entered": _("entered the top"), "left": _("left the top"), "stayed": _("stayed in the top")}
+    movement_labels = {movement: _(label) for movement, label in MOVEMENT_LABELS.items()}
     rows = []
     for record in comparison.to_dict("records"):
         for scenario, column in ((label_a, "rank_a"), (label_b, "rank_b")):

@@ -15,11 +15,15 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from lib.auth import User, require_editor
 from lib.criteria import CRITERIA
-from lib.i18n import _
+from lib.i18n import N_, _
 from lib.radar import Universe
 from lib.scoring import rank_companies
 from lib.store import Store
 from lib.viewstate import METHOD_LABELS, ViewState
+
+# How a company moved between two scenarios' top N: the comparison table and the slope chart use the same words.
+MOVEMENT_LABELS: dict[str, str] = {"entered": N_("Entered the top"), "left": N_("Left the top"),
+                                   "stayed": N_("Stayed in the top")}
 
 Movement = Literal["entered", "left", "stayed"]
 

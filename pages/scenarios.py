@@ -7,13 +7,20 @@ from lib import ui
 from lib.auth import PermissionDenied
 from lib.charts import rank_shift_chart
 from lib.i18n import _, fmt_date, fmt_number, md_text
-from lib.scenarios import ScenarioExists, compare_views, delete_scenario, list_scenarios, save_scenario, scenarios_frame
+from lib.scenarios import (
+    MOVEMENT_LABELS,
+    ScenarioExists,
+    compare_views,
+    delete_scenario,
+    list_scenarios,
+    save_scenario,
+    scenarios_frame,
+)
 from lib.viewstate import ViewState
 
 ui.route_through_app()  # first: run inside app.py's navigation (see lib/ui.py)
 
 CURRENT = 0  # the compare selectors' id for the view in the sidebar (scenario ids start at 1)
-MOVEMENT_LABELS = {"entered": "Entered the top", "left": "Left the top", "stayed": "Stayed in the top"}
 
 store, user = ui.get_store(), ui.current_user()
 settings, filters = ui.current_view()
