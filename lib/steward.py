@@ -66,6 +66,8 @@ def _validate(model: type[BaseModel], rows: Iterable[Mapping[str, Any] | BaseMod
         if isinstance(raw, BaseModel):
             raw = raw.model_dump()
         values = {k: _clean(v) for k, v in raw.items() if k in model.model_fields}
+        if "as_of" in model.model_fields and values.get("as_of") is None:
+            values["as_of"] = date.today()  # a row added without a date is as of today, like a changed one
         for column in LIST_COLUMNS:  # "IND; MAT" typed in a cell, or None, becomes a list
             if column in model.model_fields:
                 cell = values.get(column)
@@ -103,18 +105,51 @@ def _diff(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any]
     return {k: before.get(k) for k in changed}, {k: after[k] for k in changed}
 
 
-def _save(store: Store, user: User, table: str, key: str, items: list[BaseModel], stored: dict[str, dict[str, Any]],
-          protected: dict[str, str]) -> SaveResult:
-    """Insert, update and delete rows of one table in one transaction, auditing each."""
-    result = SaveResult()
+class EditConflict(ValueError):
+    """Rows someone else changed since the editor was opened, which this save would overwrite; nothing written."""
+
+    def __init__(self, codes: list[str]) -> None:
+        self.codes = codes
+        super().__init__(codes)
+
+    def __str__(self) -> str:
+        # Built when shown, so the message is in the reader's language.
+        return _("Not saved: %(rows)s changed in the store since you opened the editor (someone else saved). "
+                 "Reload the latest data and make your changes again.") % {"rows": ", ".join(self.codes)}
+
+
+def _plan(model: type[BaseModel], key: str, items: list[BaseModel], current_rows: list[dict[str, Any]],
+          base_rows: list[dict[str, Any]] | None) -> tuple[dict[str, dict[str, Any]], set[str]]:
+    """The rows to write and the keys to delete.
+
+    Without `base_rows` the edited rows replace the table. With them (the rows as the editor first showed
+    them), only what this editor changed is written, so a colleague's save in the meantime survives; a row
+    this editor changed that was also changed in the store since is a conflict (EditConflict).
+    """
     new = {getattr(i, key): i.model_dump() for i in items}
+    current = {getattr(i, key): i.model_dump() for i in _validate(model, current_rows, key)}
+    if base_rows is None:
+        return new, set(current) - set(new)
+    base = {getattr(i, key): i.model_dump() for i in _validate(model, base_rows, key)}
+    writes = {code: row for code, row in new.items() if base.get(code) != row}
+    deletes = set(base) - set(new)
+    conflicts = sorted(code for code in [*writes, *deletes] if current.get(code) != base.get(code))
+    if conflicts:
+        raise EditConflict(conflicts)
+    return writes, deletes
+
+
+def _save(store: Store, user: User, table: str, key: str, writes: dict[str, dict[str, Any]], deletes: set[str],
+          stored: dict[str, dict[str, Any]], protected: dict[str, str]) -> SaveResult:
+    """Insert or update `writes` and delete `deletes` in one transaction, auditing each."""
+    result = SaveResult()
     blocked = [RowError(column=key, value=code, reason=reason) for code, reason in protected.items()
-               if code not in new and code in stored]
+               if code in deletes and code in stored]
     if blocked:
         raise InvalidRows(blocked)
-    columns = list(next(iter(new.values())).keys()) if new else []
     with store.transaction() as cur:
-        for code, row in new.items():
+        for code, row in writes.items():
+            columns = list(row)
             if code not in stored:
                 cur.execute(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _c in columns)})",
                             [row[c] for c in columns])
@@ -132,15 +167,16 @@ def _save(store: Store, user: User, table: str, key: str, items: list[BaseModel]
             store.audit(cur, actor=user.name, action="update", table=table, record_key=code, before=before,
                         after=after)
             result.updated.append(code)
-        for code in stored.keys() - new.keys():
+        for code in sorted(deletes & stored.keys()):
             cur.execute(f"DELETE FROM {table} WHERE {key} = ?", [code])
             store.audit(cur, actor=user.name, action="delete", table=table, record_key=code, before=stored[code])
             result.deleted.append(code)
     return result
 
 
-def save_sectors(store: Store, user: User, rows: Iterable[Mapping[str, Any] | SectorRow]) -> SaveResult:
-    """Replace the sector table with the edited rows: validated, in one transaction, audited.
+def save_sectors(store: Store, user: User, rows: Iterable[Mapping[str, Any] | SectorRow],
+                 base: Iterable[Mapping[str, Any]] | None = None) -> SaveResult:
+    """Save the edited sector rows: validated, in one transaction, audited (see _plan for `base`).
 
     A sector that companies or incentive packages still use cannot be deleted.
     """
@@ -153,13 +189,16 @@ def save_sectors(store: Store, user: User, rows: Iterable[Mapping[str, Any] | Se
             used.setdefault(code, 0)
     protected = {code: _("is used by %(n)d companies or by incentive packages and cannot be deleted") % {"n": n}
                  for code, n in used.items()}
+    current = store.sectors()
+    writes, deletes = _plan(SectorRow, "sector_code", items, current.to_dict("records"),
+                            None if base is None else list(base))
     # Table name and key are constants here, never user input.
-    return _save(store, user, "sectors", "sector_code", items, _stored(store.sectors(), "sector_code"), protected)
+    return _save(store, user, "sectors", "sector_code", writes, deletes, _stored(current, "sector_code"), protected)
 
 
-def save_incentive_packages(store: Store, user: User,
-                            rows: Iterable[Mapping[str, Any] | IncentivePackage]) -> SaveResult:
-    """Replace the incentive packages with the edited rows: validated, sector codes checked, audited."""
+def save_incentive_packages(store: Store, user: User, rows: Iterable[Mapping[str, Any] | IncentivePackage],
+                            base: Iterable[Mapping[str, Any]] | None = None) -> SaveResult:
+    """Save the edited incentive packages: validated, sector codes checked, audited (see _plan for `base`)."""
     require_editor(user, _("edit incentive packages"))
     items = _validate(IncentivePackage, rows, "package_id")
     sectors = {r[0] for r in store.fetch_all("SELECT sector_code FROM sectors")}
@@ -169,8 +208,11 @@ def save_incentive_packages(store: Store, user: User,
               for code in getattr(item, column) if code not in sectors]
     if errors:
         raise InvalidRows(errors)
-    return _save(store, user, "incentive_packages", "package_id", items,
-                 _stored(store.incentive_packages(), "package_id"), {})
+    current = store.incentive_packages()
+    writes, deletes = _plan(IncentivePackage, "package_id", items, current.to_dict("records"),
+                            None if base is None else list(base))
+    return _save(store, user, "incentive_packages", "package_id", writes, deletes,
+                 _stored(current, "package_id"), {})
 
 
 # -- reading the record ------------------------------------------------------------------------

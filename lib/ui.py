@@ -277,6 +277,32 @@ def in_this_language(build: Callable[..., T], *args: object) -> Callable[[], T]:
     return run
 
 
+EDITS = ("edited_rows", "added_rows", "deleted_rows")
+
+
+def edited_table(name: str, current: pd.DataFrame, **editor_args: object) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A data editor over the rows as this user first saw them; returns (edited rows, those first rows).
+
+    The editor tracks edits by row position. While it holds unsaved edits it keeps showing the rows it
+    opened with, so an edit never slides onto another row when a colleague saves in between; the save
+    then writes only this user's changes (lib.steward's `base`). Without edits it shows the store as it is.
+    """
+    key = f"{name}_{st.session_state.get(f'{name}_generation', 0)}"
+    pending = st.session_state.get(key) or {}
+    if f"{name}_base" not in st.session_state or not any(pending.get(part) for part in EDITS):
+        st.session_state[f"{name}_base"] = current
+    st.session_state[f"{name}_key"] = key  # tests put edits here
+    base = st.session_state[f"{name}_base"]
+    return st.data_editor(base, key=key, **editor_args), base
+
+
+def reset_edited_table(name: str) -> None:
+    """Forget unsaved edits: the editor shows the store afresh on the next run (after a save or a conflict)."""
+    st.session_state[f"{name}_generation"] = st.session_state.get(f"{name}_generation", 0) + 1
+    st.session_state.pop(f"{name}_base", None)
+    st.session_state.pop(f"{name}_conflict", None)
+
+
 def ranked_table_key(company_ids: pd.Series) -> str:
     """The ranked table's widget key: a new one when the order changes under a selection.
 

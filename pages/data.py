@@ -114,20 +114,33 @@ for tab, frame, save, what in (
     with tab:
         st.caption(_("Edit cells, add or delete rows, then save. Lists of sector codes are separated by ';'. "
                      "A changed row gets today's as-of date unless you set one."))
-        edited = st.data_editor(frame, key=f"edit_{what}", num_rows="dynamic", hide_index=True,
-                                disabled=not user.can_edit, width="stretch",
-                                column_config={column: st.column_config.Column(_(label), help=f"`{column}`")
-                                               for column, label in steward.EDITOR_LABELS.items()})
+        name = f"edit_{what}"
+        if saved := st.session_state.pop(f"{name}_saved", None):
+            st.success(saved)
+        edited, base = ui.edited_table(name, frame, num_rows="dynamic", hide_index=True,
+                                       disabled=not user.can_edit, width="stretch",
+                                       column_config={column: st.column_config.Column(_(label), help=f"`{column}`")
+                                                      for column, label in steward.EDITOR_LABELS.items()})
         if st.button(_("Save changes"), key=f"save_{what}", disabled=not user.can_edit, type="primary"):
             try:
-                result = save(store, user, edited.to_dict("records"))
-                st.success(_("Saved: %(added)d added, %(updated)d changed, %(deleted)d deleted.")
-                           % {"added": len(result.added), "updated": len(result.updated),
-                              "deleted": len(result.deleted)})
+                result = save(store, user, edited.to_dict("records"), base=base.to_dict("records"))
             except steward.InvalidRows as exc:
                 show_errors(exc.errors, _("Nothing was saved; fix these rows first:"), f"errors_{what}")
+            except steward.EditConflict as exc:
+                st.session_state[f"{name}_conflict"] = exc
             except PermissionDenied as exc:
                 st.error(str(exc))
+            else:
+                st.session_state[f"{name}_saved"] = _("Saved: %(added)d added, %(updated)d changed, %(deleted)d "
+                                                      "deleted.") % {"added": len(result.added),
+                                                                     "updated": len(result.updated),
+                                                                     "deleted": len(result.deleted)}
+                ui.reset_edited_table(name)
+                st.rerun()
+        if conflict := st.session_state.get(f"{name}_conflict"):
+            st.error(md_text(conflict))
+            st.button(_("Reload the latest data (drops your unsaved changes)"), key=f"reload_{what}",
+                      on_click=ui.reset_edited_table, args=(name,))
 
 with tab_audit:
     facets = steward.audit_facets(store)

@@ -25,6 +25,13 @@ def table_with(at: AppTest, column: str):
     return next(d.value for d in at.dataframe if column in d.value.columns)
 
 
+def edit_sectors(at: AppTest, edited_rows: dict) -> AppTest:
+    """Edits as the sector editor reports them (AppTest cannot type into st.data_editor)."""
+    at.session_state[at.session_state["edit_sectors_key"]] = {"edited_rows": edited_rows, "added_rows": [],
+                                                              "deleted_rows": []}
+    return at.run()
+
+
 def metrics(at: AppTest) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
 
@@ -76,18 +83,50 @@ def test_viewer_sees_data_but_cannot_apply_or_save(page):
 def test_sector_editor_refuses_invalid_priority(page, app_db):
     store = open_store(app_db)
     before = store.table_checksums()
-    page.session_state["edit_sectors"] = {"edited_rows": {0: {"kz_priority": 9}}, "added_rows": [],
-                                          "deleted_rows": []}
-    page.run()
+    edit_sectors(page, {0: {"kz_priority": 9}})
     page.button(key="save_sectors").click().run()
     assert not page.exception, [e.value for e in page.exception]
     assert any("Nothing was saved" in e.value for e in page.error)
     assert store.table_checksums() == before
 
-    page.session_state["edit_sectors"] = {"edited_rows": {0: {"kz_priority": 1}}, "added_rows": [],
-                                          "deleted_rows": []}
-    page.run()
+    edit_sectors(page, {0: {"kz_priority": 1}})
     page.button(key="save_sectors").click().run()
     assert any("Saved: 0 added, 1 changed, 0 deleted." in s.value for s in page.success)
     log = table_with(page, "audit_id")
     assert log.iloc[0]["action"] == "update" and log.iloc[0]["table_name"] == "sectors"
+
+
+def test_two_stewards_edit_sectors_at_once_and_nothing_is_lost(page, open_page, app_db):
+    """Ann edits row 2 while Bob, in another session, adds a sector that sorts first and changes row 1."""
+    store = open_store(app_db)
+    rows = store.sectors().to_dict("records")
+    first, second = rows[0]["sector_code"], rows[1]["sector_code"]
+    edit_sectors(page, {1: {"kz_priority": (rows[1]["kz_priority"] + 1) % 6}})  # Ann, not saved yet
+
+    bob = open_page("pages/data.py")
+    bob.session_state[bob.session_state["edit_sectors_key"]] = {
+        "edited_rows": {0: {"priority_reason": "Bob's reason"}},
+        "added_rows": [{**{k: v for k, v in rows[0].items() if k != "as_of"}, "sector_code": "AAA",
+                        "name": "A new sector", "kz_priority": 5}], "deleted_rows": []}
+    bob.run()
+    bob.button(key="save_sectors").click().run()
+    assert any("Saved: 1 added, 1 changed, 0 deleted." in s.value for s in bob.success)  # new row: as of today
+
+    page.button(key="save_sectors").click().run()  # Ann's edit was made on the rows she saw
+    assert any("Saved: 0 added, 1 changed, 0 deleted." in s.value for s in page.success), \
+        [e.value for e in page.error]
+    stored = store.sectors().set_index("sector_code")
+    assert stored.loc[second, "kz_priority"] == (rows[1]["kz_priority"] + 1) % 6  # Ann's change, on her row
+    assert stored.loc[first, "priority_reason"] == "Bob's reason" and "AAA" in stored.index  # Bob's, kept
+
+    edit_sectors(page, {0: {"kz_priority": (rows[0]["kz_priority"] + 1) % 6}})  # the row Bob changed...
+    bob.session_state[bob.session_state["edit_sectors_key"]] = {
+        "edited_rows": {0: {"isic": "C99"}}, "added_rows": [], "deleted_rows": []}
+    bob.run()
+    bob.button(key="save_sectors").click().run()  # ...changed again by Bob first
+    before = store.table_checksums()
+    page.button(key="save_sectors").click().run()
+    assert any("changed in the store since you opened the editor" in shown(e.value) for e in page.error)
+    assert store.table_checksums() == before
+    page.button(key="reload_sectors").click().run()
+    assert not page.error and page.dataframe  # fresh data, no conflict shown

@@ -48,6 +48,47 @@ def test_sector_priority_change_is_written_and_audited(store):
     assert json.loads(before)["kz_priority"] == old and json.loads(after)["kz_priority"] == (old + 2) % 6
 
 
+def test_two_editors_a_colleagues_save_in_between_survives(store):
+    """Ann opens the sector editor; Bob saves sector A; Ann saves her change to sector B: both land."""
+    opened = sectors(store)  # what Ann's editor shows
+    bob = sectors(store)
+    code_a, code_b = bob[0]["sector_code"], bob[1]["sector_code"]
+    bob[0]["kz_priority"] = (bob[0]["kz_priority"] + 1) % 6
+    save_sectors(store, User(name="Bob", role="editor"), bob)
+    ann = [dict(row) for row in opened]
+    ann[1]["kz_priority"] = (ann[1]["kz_priority"] + 2) % 6
+    result = save_sectors(store, EDITOR, ann, base=opened)
+    assert result.updated == [code_b]
+    stored = {r["sector_code"]: r["kz_priority"] for r in sectors(store)}
+    assert stored[code_a] == bob[0]["kz_priority"] and stored[code_b] == ann[1]["kz_priority"]
+
+
+def test_two_editors_changing_the_same_row_the_second_is_refused(store):
+    opened = sectors(store)
+    bob = sectors(store)
+    bob[0]["priority_reason"] = "Bob's reason"
+    save_sectors(store, User(name="Bob", role="editor"), bob)
+    ann = [dict(row) for row in opened]
+    ann[0]["kz_priority"] = (ann[0]["kz_priority"] + 1) % 6
+    ann.append({**opened[0], "sector_code": "NEW", "name": "A new sector"})  # a valid change that must not land
+    before = store.table_checksums()
+    with pytest.raises(steward.EditConflict) as conflict:
+        save_sectors(store, EDITOR, ann, base=opened)
+    assert conflict.value.codes == [opened[0]["sector_code"]] and opened[0]["sector_code"] in str(conflict.value)
+    assert store.table_checksums() == before  # nothing written, Bob's reason kept
+    assert sectors(store)[0]["priority_reason"] == "Bob's reason"
+
+
+def test_a_row_deleted_by_a_colleague_is_not_brought_back(store):
+    save_sectors(store, EDITOR, [*sectors(store), {**sectors(store)[0], "sector_code": "TMP", "name": "Temporary"}])
+    opened = sectors(store)
+    save_sectors(store, User(name="Bob", role="editor"), [r for r in opened if r["sector_code"] != "TMP"])
+    ann = [dict(row) for row in opened]
+    ann[1]["kz_priority"] = (ann[1]["kz_priority"] + 1) % 6  # Ann still sees TMP but leaves it alone
+    save_sectors(store, EDITOR, ann, base=opened)
+    assert "TMP" not in {r["sector_code"] for r in sectors(store)}
+
+
 def test_invalid_sector_rows_are_all_reported_and_nothing_is_written(store):
     rows = sectors(store)
     rows[0]["kz_priority"] = (rows[0]["kz_priority"] + 1) % 6  # a valid change that must not land either
