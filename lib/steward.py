@@ -229,6 +229,15 @@ def audit_entries(store: Store, *, table: str | None = None, actor: str | None =
     return store.fetch_df(sql, [*params, int(limit)])
 
 
+# The audit log's table names as the filter shows them ("*" marks the seed load, which fills every table).
+TABLE_LABELS: dict[str, str] = {
+    "*": N_("Every table (seed load)"), "companies": N_("Companies"), "company_facts": N_("Company facts"),
+    "tracker_statuses": N_("Tracker statuses"), "sectors": N_("Sector priorities"),
+    "incentive_packages": N_("Incentive packages"), "shortlist": N_("Shortlist"),
+    "shortlist_notes": N_("Shortlist notes"), "scenarios": N_("Scenarios"), "mci": "MCI",
+}
+
+
 def audit_facets(store: Store) -> dict[str, list[str]]:
     """Distinct tables, people and files in the audit log, for the filters."""
     return {column: [r[0] for r in store.fetch_all(

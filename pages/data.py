@@ -145,7 +145,8 @@ for tab, frame, save, what in (
 with tab_audit:
     facets = steward.audit_facets(store)
     left, middle, right = st.columns(3)
-    table = left.selectbox(_("Table"), facets["table_name"], index=None, placeholder=_("All tables"), key="audit_table")
+    table = left.selectbox(_("Table"), facets["table_name"], index=None, placeholder=_("All tables"), key="audit_table",
+                           format_func=lambda t: _(steward.TABLE_LABELS.get(t, t)))
     actor = middle.selectbox(_("Who"), facets["actor"], index=None, placeholder=_("Everyone"), key="audit_actor")
     source = right.selectbox(_("Source file"), facets["source_file"], index=None, placeholder=_("All files"),
                              key="audit_file")
