@@ -14,7 +14,7 @@ from lib.criteria import CRITERIA, CRITERION_IDS
 from lib.models import METHODS, ScoringSettings
 from lib.radar import load_universe
 from lib.scoring import criteria_matrix, rank_companies
-from lib.store import StoreBusyError, close_all, db_path, open_store
+from lib.store import StoreUnavailable, close_all, db_path, open_store
 
 
 class CliError(Exception):
@@ -168,7 +168,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. piped into `head`: not an error
         sys.stderr.close()
         return 0
-    except StoreBusyError as exc:
+    except StoreUnavailable as exc:  # locked by the running app, or not a DuckDB file
         print(f"error: {exc}", file=sys.stderr)
         return 3
     finally:

@@ -88,7 +88,11 @@ CREATE TABLE IF NOT EXISTS tracker_statuses (
 MIGRATIONS.append(TRACKER_STATUSES_V2)
 
 
-class StoreBusyError(RuntimeError):
+class StoreUnavailable(RuntimeError):
+    """The DuckDB file cannot be opened; the message says why and what to do."""
+
+
+class StoreBusyError(StoreUnavailable):
     """The DuckDB file is locked by another process (usually the running app)."""
 
 
@@ -124,7 +128,11 @@ class Store:
                     f"The store {self.path} is in use by another process (probably the running app). "
                     "Make the change on the app's Data page, stop the app first, or point RADAR_DB at a copy."
                 ) from exc
-            raise
+            raise StoreUnavailable(
+                f"The store {self.path} cannot be opened ({str(exc).split(': ', 1)[-1].strip()}). Restore it from "
+                "a backup (Data page, Export and backup), or move it away and run `make store` to rebuild it "
+                "from data/seed."
+            ) from exc
         if not read_only:
             self.migrate()
 

@@ -40,7 +40,7 @@ from lib.incentives import (
 from lib.models import METHODS, STATUSES, Filters, IncentivePackage, ScoringSettings
 from lib.radar import Universe, load_universe
 from lib.scoring import Ranking, rank_companies
-from lib.store import Store, db_path, open_store
+from lib.store import Store, StoreUnavailable, db_path, open_store
 
 T = TypeVar("T")
 BIND = "query-params"
@@ -84,8 +84,16 @@ def _store(path: str) -> Store:
 
 
 def get_store() -> Store:
-    """The process-wide store; each query inside opens its own cursor."""
-    return _store(str(db_path()))
+    """The process-wide store; each query inside opens its own cursor.
+
+    A store that cannot be opened stops the page with the reason and what to do (not cached: the next
+    run tries again, so a restored file works without restarting the app).
+    """
+    try:
+        return _store(str(db_path()))
+    except StoreUnavailable as exc:
+        st.error(md_text(exc), icon=":material/database:")
+        st.stop()
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)

@@ -85,3 +85,14 @@ def test_bad_arguments_one_line(cli, args, message):
     assert code != 0 and out == ""
     assert message in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_a_damaged_store_file_is_one_clear_line(tmp_path):
+    damaged = tmp_path / "radar.duckdb"
+    damaged.write_bytes(b"not a database " * 400)
+    proc = subprocess.run([sys.executable, "-m", "lib", "--db", str(damaged), "rank", "--top", "1"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 3 and proc.stdout == ""
+    assert len(proc.stderr.strip().splitlines()) == 1
+    assert str(damaged) in proc.stderr and "not a valid DuckDB database file" in proc.stderr
+    assert "make store" in proc.stderr and damaged.read_bytes() == b"not a database " * 400  # left as it was
