@@ -134,7 +134,11 @@ class Store:
                 "from data/seed."
             ) from exc
         if not read_only:
-            self.migrate()
+            try:
+                self.migrate()
+            except StoreUnavailable:
+                self._root.close()
+                raise
 
     def close(self) -> None:
         self._root.close()
@@ -187,6 +191,11 @@ class Store:
             cur.execute("CREATE TABLE IF NOT EXISTS schema_version "
                         "(version INTEGER PRIMARY KEY, applied_at TIMESTAMP NOT NULL)")
             current = cur.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
+            if current > len(MIGRATIONS):
+                raise StoreUnavailable(
+                    f"The store {self.path} was written by a newer version of Relocation Radar (schema "
+                    f"{current}; this version knows up to {len(MIGRATIONS)}). Update the app (git pull, then "
+                    "make run), or open a backup made with this version.")
             for version in range(current, len(MIGRATIONS)):
                 cur.execute("BEGIN TRANSACTION")
                 cur.execute(MIGRATIONS[version])
