@@ -6,7 +6,7 @@ import streamlit as st
 
 from lib import steward, ui
 from lib.auth import PermissionDenied
-from lib.i18n import _, fmt_number, md_text
+from lib.i18n import _, fmt_number, get_language, md_text
 from lib.importer import FORMAT_LABELS, ImportRefused, ImportRejected, apply_import, preview_frames, preview_import
 
 ui.route_through_app()  # first: run inside app.py's navigation (see lib/ui.py)
@@ -114,6 +114,9 @@ for tab, frame, save, what in (
     with tab:
         st.caption(_("Edit cells, add or delete rows, then save. Lists of sector codes are separated by ';'. "
                      "A changed row gets today's as-of date unless you set one."))
+        if get_language() != "en":
+            st.caption(_("Texts here are stored in English, the source of the Russian and Kazakh versions: a "
+                         "changed text shows in English until its translation is added (make i18n)."))
         name = f"edit_{what}"
         if saved := st.session_state.pop(f"{name}_saved", None):
             st.success(saved)
