@@ -26,7 +26,7 @@ from lib.profile import FACT_LABELS, fact_value_text, score_breakdown
 from lib.scoring import criteria_matrix, rank_companies
 from lib.steward import tracker_statuses
 
-ui.route_through_app()  # first: run inside app.py's navigation (see lib/ui.py)
+ui.route_through_app()  # first: run inside app.py's navigation (see lib/ui/state.py)
 
 universe = ui.get_universe()
 companies = sort_by_name(universe.companies)

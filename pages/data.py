@@ -9,7 +9,7 @@ from lib.auth import PermissionDenied
 from lib.i18n import _, fmt_number, get_language, md_text
 from lib.importer import FORMAT_LABELS, ImportRefused, ImportRejected, apply_import, preview_frames, preview_import
 
-ui.route_through_app()  # first: run inside app.py's navigation (see lib/ui.py)
+ui.route_through_app()  # first: run inside app.py's navigation (see lib/ui/state.py)
 
 store = ui.get_store()
 user = ui.current_user()

@@ -7,7 +7,7 @@ from lib import ui
 from lib.criteria import CRITERIA
 from lib.i18n import _, fmt_date, fmt_number
 
-ui.route_through_app()  # first: run inside app.py's navigation (see lib/ui.py)
+ui.route_through_app()  # first: run inside app.py's navigation (see lib/ui/state.py)
 
 st.title(_("Methodology and sources"))
 st.markdown(_(

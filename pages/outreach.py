@@ -18,7 +18,7 @@ from lib.i18n import (
     translate,
 )
 
-ui.route_through_app()  # first: run inside app.py's navigation (see lib/ui.py)
+ui.route_through_app()  # first: run inside app.py's navigation (see lib/ui/state.py)
 
 FORM = {"stage": "of_stage", "contact_status": "of_contact", "owner": "of_owner", "next_step": "of_next",
         "due_date": "of_due"}  # entry field -> widget key

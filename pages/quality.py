@@ -18,7 +18,7 @@ from lib.robustness import (
 )
 from lib.scoring import criteria_matrix
 
-ui.route_through_app()  # first: run inside app.py's navigation (see lib/ui.py)
+ui.route_through_app()  # first: run inside app.py's navigation (see lib/ui/state.py)
 
 settings, filters = ui.current_view()
 universe = ui.get_universe()

@@ -18,7 +18,7 @@ from lib.i18n import (
 )
 from lib.shortlist import add_to_shortlist, shortlisted_stages
 
-ui.route_through_app()  # first: run inside app.py's navigation (see lib/ui.py)
+ui.route_through_app()  # first: run inside app.py's navigation (see lib/ui/state.py)
 
 settings, filters = ui.current_view()
 ranking = ui.current_ranking()

@@ -18,7 +18,7 @@ from lib.scenarios import (
 )
 from lib.viewstate import ViewState
 
-ui.route_through_app()  # first: run inside app.py's navigation (see lib/ui.py)
+ui.route_through_app()  # first: run inside app.py's navigation (see lib/ui/state.py)
 
 CURRENT = 0  # the compare selectors' id for the view in the sidebar (scenario ids start at 1)
 

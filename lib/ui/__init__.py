@@ -1,0 +1,40 @@
+"""Streamlit glue: the only part of lib/ that imports streamlit. Pages call these helpers as `ui.<name>`.
+
+- state.py: the per-run memo, routing through app.py, the cached store, universe and packages, the view
+- sidebar.py: the language switch and the shared sidebar (weights, method, missing data, filters)
+- links.py: reading a link safely, applying a saved view, the "Share this view" box
+- account.py: who is using the app and what they may do
+- widgets.py: the ranked table's selection key, the data editors, downloads in the page's language
+"""
+
+from lib.ui.account import account_panel, auth_config, current_user
+from lib.ui.links import apply_view, link_vocabulary, page_url, read_link_once, share_link
+from lib.ui.sidebar import (
+    BIND,
+    METHOD_LABELS,
+    MISSING_LABELS,
+    language_switch,
+    normalised_weights_text,
+    scoring_sidebar,
+    set_weights,
+)
+from lib.ui.state import (
+    current_assumptions,
+    current_ranking,
+    current_view,
+    get_packages,
+    get_store,
+    get_universe,
+    route_through_app,
+    sector_names,
+    start_run,
+)
+from lib.ui.widgets import edited_table, in_this_language, ranked_table_key, reset_edited_table
+
+__all__ = [
+    "BIND", "METHOD_LABELS", "MISSING_LABELS", "account_panel", "apply_view", "auth_config", "current_assumptions",
+    "current_ranking", "current_user", "current_view", "edited_table", "get_packages", "get_store", "get_universe",
+    "in_this_language", "language_switch", "link_vocabulary", "normalised_weights_text", "page_url",
+    "ranked_table_key", "read_link_once", "reset_edited_table", "route_through_app", "scoring_sidebar",
+    "sector_names", "set_weights", "share_link", "start_run",
+]

@@ -1,0 +1,157 @@
+"""Per-run memo, routing, the cached store, universe and incentive packages, and the current view."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+import streamlit as st
+from streamlit.errors import StreamlitAPIException
+
+from lib.i18n import md_text
+from lib.incentives import (
+    ASSUMPTION_KEYS,
+    Assumptions,
+    assumptions_from_params,
+    locations,
+    parse_packages,
+    sector_name_map,
+    url_params,
+    widget_values,
+)
+from lib.models import Filters, IncentivePackage, ScoringSettings
+from lib.radar import Universe, load_universe
+from lib.scoring import Ranking, rank_companies
+from lib.store import Store, StoreUnavailable, db_path, open_store
+
+T = TypeVar("T")
+
+
+def start_run() -> None:
+    """Called first by app.py on every run: forget what the previous run memoised."""
+    st.session_state["_run_memo"] = {}
+
+
+def _once_per_run(key: str, compute: Callable[[], T]) -> T:
+    """compute() once per script run: the sidebar and the page ask for the same things several times."""
+    memo = st.session_state.get("_run_memo")
+    if memo is None:
+        return compute()
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
+
+def route_through_app() -> None:
+    """Call first on every page: make sure the page runs inside app.py's navigation.
+
+    On a fresh server, the first request for /<page> finds the `pages/` folder and takes
+    Streamlit's legacy folder-based multipage path, running the page file alone (no shared
+    sidebar, no link handling). Switching that path off and rerunning sends the same request
+    through app.py, whose st.navigation url_paths equal the file names.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+@st.cache_resource(show_spinner=False)
+def _store(path: str) -> Store:
+    return open_store(path)
+
+
+def get_store() -> Store:
+    """The process-wide store; each query inside opens its own cursor.
+
+    A store that cannot be opened stops the page with the reason and what to do (not cached: the next
+    run tries again, so a restored file works without restarting the app).
+    """
+    try:
+        return _store(str(db_path()))
+    except StoreUnavailable as exc:
+        st.error(md_text(exc), icon=":material/database:")
+        st.stop()
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _universe(path: str, data_version: int, assumptions_json: str) -> Universe:
+    return load_universe(_store(path), Assumptions.model_validate_json(assumptions_json))
+
+
+def get_universe(assumptions: Assumptions | None = None) -> Universe:
+    """Companies and criterion values, recomputed only when the data or the assumptions change.
+
+    Without an argument the incentive assumptions set on the Incentives page are used, so the
+    `incentive fit` criterion of every page follows what the user set there.
+    """
+    if assumptions is None:
+        return _once_per_run("universe", lambda: get_universe(current_assumptions()))
+    store = get_store()
+    return _universe(str(store.path), store.data_version(), assumptions.model_dump_json())
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _packages(path: str, data_version: int) -> list[IncentivePackage]:
+    return parse_packages(_store(path).incentive_packages())
+
+
+def get_packages() -> list[IncentivePackage]:
+    """The incentive packages as validated models, re-read when the data changes."""
+    store = get_store()
+    return _packages(str(store.path), store.data_version())
+
+
+def current_assumptions() -> Assumptions:
+    """The incentive assumptions of this session (computed once per run; see _current_assumptions)."""
+    return _once_per_run("assumptions", _current_assumptions)
+
+
+def _current_assumptions() -> Assumptions:
+    """The incentive assumptions of this session: the Incentives page's widgets, else the link's parameters.
+
+    The widgets keep their values across pages (persist_state="session") and in the URL, so a shared
+    link reproduces the incentive fit even when it opens on another page. Bad values fall back to defaults;
+    the notes are kept in st.session_state["assumption_notes"] for the page to show.
+    """
+    sites = locations(get_packages())
+    params = {key: st.session_state[key] if key in st.session_state else st.query_params.get(key)
+              for key in ASSUMPTION_KEYS}
+    assumptions, notes = assumptions_from_params(params, sites)
+    st.session_state["assumption_notes"] = notes
+    # A link's values become the session's, so they survive a page switch (which clears the URL) and
+    # seed the Incentives page's widgets.
+    for key, value in widget_values(assumptions).items():
+        if key not in st.session_state and key in st.query_params:
+            st.session_state[key] = value
+    # Bound widgets write the URL only on their own page; mirror the values on the others so that a link
+    # copied from any page carries them.
+    in_url, _notes = assumptions_from_params(st.query_params.to_dict(), sites)
+    for key, text in url_params(assumptions).items():
+        name = ASSUMPTION_KEYS[key]
+        if getattr(in_url, name) != getattr(assumptions, name) or (text is None and key in st.query_params):
+            try:
+                if text is None:
+                    del st.query_params[key]
+                else:
+                    st.query_params[key] = text
+            except StreamlitAPIException:  # bound on this page: its widget keeps the URL up to date
+                pass
+    return assumptions
+
+
+def current_view() -> tuple[ScoringSettings, Filters]:
+    """The settings and filters set in the sidebar during this run."""
+    return st.session_state.get("view") or (ScoringSettings(), Filters())
+
+
+def current_ranking() -> Ranking:
+    universe = get_universe()
+    settings, filters = current_view()
+    return rank_companies(universe.companies, universe.values, settings, filters)
+
+
+def sector_names() -> dict[str, str]:
+    """Sector code -> English name from the sectors table (translate when showing), read once per run."""
+    return _once_per_run("sector_names", lambda: sector_name_map(get_store().sectors()))

@@ -1,0 +1,70 @@
+"""Tables that need care (the ranked table's selection, the data editors) and downloads in the page's language."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from typing import TypeVar
+
+import pandas as pd
+import streamlit as st
+
+from lib.i18n import get_language, set_language
+
+T = TypeVar("T")
+
+
+def in_this_language(build: Callable[..., T], *args: object) -> Callable[[], T]:
+    """A download's builder, run only when clicked: in another thread, so it carries this run's language."""
+    language = get_language()
+
+    def run() -> T:
+        set_language(language)
+        return build(*args)
+    return run
+
+
+EDITS = ("edited_rows", "added_rows", "deleted_rows")
+
+
+def edited_table(name: str, current: pd.DataFrame, **editor_args: object) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A data editor over the rows as this user first saw them; returns (edited rows, those first rows).
+
+    The editor tracks edits by row position. While it holds unsaved edits it keeps showing the rows it
+    opened with, so an edit never slides onto another row when a colleague saves in between; the save
+    then writes only this user's changes (lib.steward's `base`). Without edits it shows the store as it is.
+    """
+    key = f"{name}_{st.session_state.get(f'{name}_generation', 0)}"
+    pending = st.session_state.get(key) or {}
+    if f"{name}_base" not in st.session_state or not any(pending.get(part) for part in EDITS):
+        st.session_state[f"{name}_base"] = current
+    st.session_state[f"{name}_key"] = key  # tests put edits here
+    base = st.session_state[f"{name}_base"]
+    return st.data_editor(base, key=key, **editor_args), base
+
+
+def reset_edited_table(name: str) -> None:
+    """Forget unsaved edits: the editor shows the store afresh on the next run (after a save or a conflict)."""
+    st.session_state[f"{name}_generation"] = st.session_state.get(f"{name}_generation", 0) + 1
+    st.session_state.pop(f"{name}_base", None)
+    st.session_state.pop(f"{name}_conflict", None)
+
+
+def ranked_table_key(company_ids: pd.Series) -> str:
+    """The ranked table's widget key: a new one when the order changes under a selection.
+
+    The grid reports selected row *positions*; after a re-rank those positions hold other companies.
+    A fresh key gives a fresh, unselected grid then, so a selection never moves to another company.
+    Without a selection the key stays, because redrawing the grid from scratch costs the browser
+    about 150 ms on every slider move. The key is kept in session state for tests.
+    """
+    digest = hashlib.blake2b(company_ids.to_numpy(dtype="int64").tobytes(), digest_size=8).hexdigest()
+    generation = st.session_state.get("ranked_table_generation", 0)
+    key = f"ranked_table_{generation}"
+    previous = st.session_state.get("ranked_table_order")
+    selection = st.session_state.get(key) or {}
+    if previous is not None and previous != digest and (selection.get("selection") or {}).get("rows"):
+        generation += 1
+        key = f"ranked_table_{generation}"
+    st.session_state.update(ranked_table_order=digest, ranked_table_generation=generation, ranked_table_key=key)
+    return key
