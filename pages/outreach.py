@@ -4,7 +4,6 @@ import streamlit as st
 
 from lib import shortlist as sl
 from lib import ui
-from lib.auth import PermissionDenied
 from lib.briefing import briefing_filename, briefing_html
 from lib.charts import pipeline_sector_chart, pipeline_stage_chart
 from lib.i18n import (
@@ -17,54 +16,9 @@ from lib.i18n import (
     ngettext,
     translate,
 )
+from lib.ui import outreach_form as form
 
 ui.route_through_app()  # first: run inside app.py's navigation (see lib/ui/state.py)
-
-FORM = {"stage": "of_stage", "contact_status": "of_contact", "owner": "of_owner", "next_step": "of_next",
-        "due_date": "of_due"}  # entry field -> widget key
-
-
-def load_form(entry: sl.ShortlistEntry) -> None:
-    """Fill the edit form from an entry and remember which version the edit is based on."""
-    for field, key in FORM.items():
-        st.session_state[key] = getattr(entry, field) or ("" if field in ("owner", "next_step") else None)
-    st.session_state["of_base"] = (entry.company_id, entry.version)
-
-
-def form_state() -> set[str]:
-    """Entry fields whose widget state is still in the session."""
-    return {field for field, key in FORM.items() if key in st.session_state}
-
-
-def save(company_id: int) -> None:
-    """Form callback (runs before the page): save the edit against the version the form was loaded from."""
-    base_version = st.session_state["of_base"][1]
-    changes = {field: st.session_state[key] for field, key in FORM.items()}
-    note = st.session_state.get("of_note", "").strip()
-    try:
-        entry = sl.update_entry(ui.get_store(), ui.current_user(), company_id, changes, base_version)
-        if note:
-            sl.add_note(ui.get_store(), ui.current_user(), company_id, note)
-            st.session_state["of_note"] = ""
-    except sl.StaleEntryError as exc:
-        st.session_state["of_error"] = (exc, changes)
-        return
-    except (PermissionDenied, sl.EntryNotFound, ValueError) as exc:
-        st.session_state["of_error"] = (exc, None)
-        return
-    load_form(entry)
-    st.session_state["of_flash"] = _("Saved (version %(v)d).") % {"v": entry.version}
-
-
-def act(action, company_id: int, done: str, *args) -> None:
-    """Button callback for remove / restore; the outcome is shown on the page."""
-    try:
-        action(ui.get_store(), ui.current_user(), company_id, *args)
-        st.session_state["of_flash"] = done
-    except (PermissionDenied, sl.EntryNotFound, sl.StaleEntryError) as exc:
-        st.session_state["of_error"] = (exc, None)
-    st.session_state.pop("confirm_remove", None)
-
 
 store = ui.get_store()
 can_edit = ui.current_user().can_edit  # the lib functions check again, server side
@@ -131,30 +85,30 @@ if not shown.empty:
     company_id = st.selectbox(_("Company"), list(names), format_func=names.__getitem__, key="of_company")
     entry = sl.get_entry(store, company_id)
     # Reload when another company is picked, or when Streamlit dropped the form's state (page switch).
-    if st.session_state.get("of_base", (None,))[0] != company_id or not FORM.keys() <= form_state():
-        load_form(entry)
+    if st.session_state.get("of_base", (None,))[0] != company_id or not form.FORM.keys() <= form.form_state():
+        form.load_form(entry)
     if failure := st.session_state.pop("of_error", None):
         exc, attempted = failure
         st.error(md_text(exc))
         if attempted is not None:
             st.dataframe(sl.compare_frame(exc.latest, attempted), hide_index=True, key="of_compare")
-            st.button(_("Load the latest version"), key="of_reload", on_click=load_form, args=(exc.latest,),
+            st.button(_("Load the latest version"), key="of_reload", on_click=form.load_form, args=(exc.latest,),
                       type="primary")
     elif entry.version != st.session_state["of_base"][1]:
         st.warning(_("Someone saved a newer version of this entry (version %(v)d) since you opened it.")
                    % {"v": entry.version})
-        st.button(_("Load the latest version"), key="of_reload", on_click=load_form, args=(entry,))
+        st.button(_("Load the latest version"), key="of_reload", on_click=form.load_form, args=(entry,))
 
     with st.form("of_form"):
         a, b = st.columns(2)
-        a.selectbox(_("Stage"), sl.STAGES, format_func=_, key=FORM["stage"])
-        b.selectbox(_("Contact status"), sl.CONTACT_STATUSES, format_func=_, key=FORM["contact_status"])
-        a.text_input(_("Owner"), key=FORM["owner"], max_chars=120)
-        b.date_input(_("Due date"), key=FORM["due_date"], value=None, format="DD.MM.YYYY")
-        st.text_input(_("Next step"), key=FORM["next_step"], max_chars=500)
+        a.selectbox(_("Stage"), sl.STAGES, format_func=_, key=form.FORM["stage"])
+        b.selectbox(_("Contact status"), sl.CONTACT_STATUSES, format_func=_, key=form.FORM["contact_status"])
+        a.text_input(_("Owner"), key=form.FORM["owner"], max_chars=120)
+        b.date_input(_("Due date"), key=form.FORM["due_date"], value=None, format="DD.MM.YYYY")
+        st.text_input(_("Next step"), key=form.FORM["next_step"], max_chars=500)
         st.text_area(_("Add a note"), key="of_note", max_chars=4000, height=80,
                      help=_("Notes are kept with their author and time; they are never overwritten."))
-        st.form_submit_button(_("Save"), type="primary", on_click=save, args=(company_id,), key="of_save",
+        st.form_submit_button(_("Save"), type="primary", on_click=form.save, args=(company_id,), key="of_save",
                               disabled=not can_edit)
 
     st.download_button(_("Download the briefing (HTML, printable)"), icon=":material/description:", key="of_brief",
@@ -172,7 +126,7 @@ if not shown.empty:
         yes, no, _gap = st.columns([1, 1, 3])
         removed_text = _("%(name)s was removed; restore it below if that was a mistake.") % {
             "name": md_text(names[company_id])}
-        yes.button(_("Yes, remove"), key="of_remove_yes", type="primary", on_click=act,
+        yes.button(_("Yes, remove"), key="of_remove_yes", type="primary", on_click=form.act,
                    args=(sl.remove_entry, company_id, removed_text, entry.version))
         no.button(_("Cancel"), key="of_remove_no", on_click=st.session_state.pop, args=("confirm_remove",))
     else:
@@ -186,5 +140,5 @@ if not removed.empty:
             "name": r["name"], "who": r["removed_by"], "date": fmt_date(r["removed_at"].date())}
             for r in removed.to_dict("records")}
         pick = st.selectbox(_("Company"), list(gone), key="of_removed", format_func=gone.__getitem__)
-        st.button(_("Restore to the shortlist"), key="of_restore", on_click=act, disabled=not can_edit,
+        st.button(_("Restore to the shortlist"), key="of_restore", on_click=form.act, disabled=not can_edit,
                   args=(sl.restore_entry, pick, _("Back on the shortlist.")))

@@ -5,6 +5,7 @@
 - links.py: reading a link safely, applying a saved view, the "Share this view" box
 - account.py: who is using the app and what they may do
 - widgets.py: the ranked table's selection key, the data editors, downloads in the page's language
+- outreach_form.py: the Outreach page's edit form (imported by that page alone)
 """
 
 from lib.ui.account import account_panel, auth_config, current_user
