@@ -6,7 +6,7 @@ import streamlit as st
 
 from lib import steward, ui
 from lib.auth import PermissionDenied
-from lib.i18n import _, fmt_number, get_language, md_text
+from lib.i18n import _, fmt_number, md_text, ngettext
 from lib.importer import FORMAT_LABELS, ImportRefused, ImportRejected, apply_import, preview_frames, preview_import
 
 ui.route_through_app()  # first: run inside app.py's navigation (see lib/ui/state.py)
@@ -19,14 +19,6 @@ st.caption(_("Refresh the company list from the public trackers or the agency's 
              "all at once or not at all, and recorded in the audit log."))
 if not user.can_edit:
     st.info(_("You are signed in as a viewer: you can look at and export the data, but not change it."))
-
-
-def show_errors(errors: list, caption: str, key: str) -> None:
-    """Rejected rows as a table (row, column, value, reason); text cells render as text, never markup."""
-    st.error(caption)
-    st.dataframe([{"row": e.row, "column": e.column, "value": e.value, "reason": e.reason} for e in errors],
-                 hide_index=True, key=key, column_config={"row": _("Row"), "column": _("Column"), "value": _("Value"),
-                                                 "reason": _("Problem")})
 
 
 tab_import, tab_sectors, tab_packages, tab_audit, tab_export = st.tabs(
@@ -80,8 +72,9 @@ with tab_import:
             for warning in preview.warnings:
                 st.caption(md_text(warning))
             if preview.errors:
-                show_errors(preview.errors, _("%(n)s rows are rejected:") % {"n": fmt_number(preview.rejected_rows)},
-                            "import_rejected")
+                ui.rejected_rows(preview.errors, ngettext("%(n)s row is rejected:", "%(n)s rows are rejected:",
+                                                          preview.rejected_rows)
+                                 % {"n": fmt_number(preview.rejected_rows)}, "import_rejected")
             if not frames["adds"].empty:
                 with st.expander(_("Companies to add (%(n)s)") % {"n": fmt_number(len(frames["adds"]))}):
                     st.dataframe(frames["adds"], hide_index=True, key="import_adds")
@@ -112,38 +105,7 @@ for tab, frame, save, what in (
     (tab_packages, steward.flat_lists(store.incentive_packages()), steward.save_incentive_packages, "packages"),
 ):
     with tab:
-        st.caption(_("Edit cells, add or delete rows, then save. Lists of sector codes are separated by ';'. "
-                     "A changed row gets today's as-of date unless you set one."))
-        if get_language() != "en":
-            st.caption(_("Texts here are stored in English, the source of the Russian and Kazakh versions: a "
-                         "changed text shows in English until its translation is added (make i18n)."))
-        name = f"edit_{what}"
-        if saved := st.session_state.pop(f"{name}_saved", None):
-            st.success(saved)
-        edited, base = ui.edited_table(name, frame, num_rows="dynamic", hide_index=True,
-                                       disabled=not user.can_edit, width="stretch",
-                                       column_config={column: st.column_config.Column(_(label), help=f"`{column}`")
-                                                      for column, label in steward.EDITOR_LABELS.items()})
-        if st.button(_("Save changes"), key=f"save_{what}", disabled=not user.can_edit, type="primary"):
-            try:
-                result = save(store, user, edited.to_dict("records"), base=base.to_dict("records"))
-            except steward.InvalidRows as exc:
-                show_errors(exc.errors, _("Nothing was saved; fix these rows first:"), f"errors_{what}")
-            except steward.EditConflict as exc:
-                st.session_state[f"{name}_conflict"] = exc
-            except PermissionDenied as exc:
-                st.error(str(exc))
-            else:
-                st.session_state[f"{name}_saved"] = _("Saved: %(added)d added, %(updated)d changed, %(deleted)d "
-                                                      "deleted.") % {"added": len(result.added),
-                                                                     "updated": len(result.updated),
-                                                                     "deleted": len(result.deleted)}
-                ui.reset_edited_table(name)
-                st.rerun()
-        if conflict := st.session_state.get(f"{name}_conflict"):
-            st.error(md_text(conflict))
-            st.button(_("Reload the latest data (drops your unsaved changes)"), key=f"reload_{what}",
-                      on_click=ui.reset_edited_table, args=(name,))
+        ui.steward_editor(what, frame, save, store, user)
 
 with tab_audit:
     facets = steward.audit_facets(store)

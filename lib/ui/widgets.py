@@ -9,7 +9,11 @@ from typing import TypeVar
 import pandas as pd
 import streamlit as st
 
-from lib.i18n import get_language, set_language
+from lib.auth import PermissionDenied, User
+from lib.i18n import _, get_language, md_text, set_language
+from lib.importer import RowError
+from lib.steward import EDITOR_LABELS, EditConflict, InvalidRows, SaveResult
+from lib.store import Store
 
 T = TypeVar("T")
 
@@ -68,3 +72,47 @@ def ranked_table_key(company_ids: pd.Series) -> str:
         key = f"ranked_table_{generation}"
     st.session_state.update(ranked_table_order=digest, ranked_table_generation=generation, ranked_table_key=key)
     return key
+
+
+def rejected_rows(errors: list[RowError], caption: str, key: str) -> None:
+    """Rejected rows as a table (row, column, value, reason); text cells render as text, never markup."""
+    st.error(caption)
+    st.dataframe([{"row": e.row, "column": e.column, "value": e.value, "reason": e.reason} for e in errors],
+                 hide_index=True, key=key, column_config={"row": _("Row"), "column": _("Column"), "value": _("Value"),
+                                                          "reason": _("Problem")})
+
+
+def steward_editor(what: str, frame: pd.DataFrame, save: Callable[..., SaveResult], store: Store, user: User) -> None:
+    """The Data page's editor for one table (sectors or incentive packages): edit, save, conflicts, reload."""
+    st.caption(_("Edit cells, add or delete rows, then save. Lists of sector codes are separated by ';'. "
+                 "A changed row gets today's as-of date unless you set one."))
+    if get_language() != "en":
+        st.caption(_("Texts here are stored in English, the source of the Russian and Kazakh versions: a "
+                     "changed text shows in English until its translation is added (make i18n)."))
+    name = f"edit_{what}"
+    if saved := st.session_state.pop(f"{name}_saved", None):
+        st.success(saved)
+    edited, base = edited_table(name, frame, num_rows="dynamic", hide_index=True, disabled=not user.can_edit,
+                                width="stretch",
+                                column_config={column: st.column_config.Column(_(label), help=f"`{column}`")
+                                               for column, label in EDITOR_LABELS.items()})
+    if st.button(_("Save changes"), key=f"save_{what}", disabled=not user.can_edit, type="primary"):
+        try:
+            result = save(store, user, edited.to_dict("records"), base=base.to_dict("records"))
+        except InvalidRows as exc:
+            rejected_rows(exc.errors, _("Nothing was saved; fix these rows first:"), f"errors_{what}")
+        except EditConflict as exc:
+            st.session_state[f"{name}_conflict"] = exc
+        except PermissionDenied as exc:
+            st.error(str(exc))
+        else:
+            st.session_state[f"{name}_saved"] = _("Saved: %(added)d added, %(updated)d changed, %(deleted)d "
+                                                  "deleted.") % {"added": len(result.added),
+                                                                 "updated": len(result.updated),
+                                                                 "deleted": len(result.deleted)}
+            reset_edited_table(name)
+            st.rerun()
+    if conflict := st.session_state.get(f"{name}_conflict"):
+        st.error(md_text(conflict))
+        st.button(_("Reload the latest data (drops your unsaved changes)"), key=f"reload_{what}",
+                  on_click=reset_edited_table, args=(name,))

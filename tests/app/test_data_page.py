@@ -54,7 +54,7 @@ def test_upload_preview_apply_then_nothing_left(page, app_db):
 
 def test_rejected_rows_block_apply_until_skipped(page):
     upload(page, "bad_status.csv")
-    assert any("1 rows are rejected" in e.value for e in page.error)
+    assert any("1 row is rejected" in e.value for e in page.error)
     table = table_with(page, "reason")
     assert list(table.iloc[0]) == [3, "status", "Maybe", "is not one of Withdrawal, Suspension, Scaling back, "
                                                          "Buying time, Digging in"]
