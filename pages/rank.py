@@ -16,6 +16,7 @@ from lib.i18n import (
     ngettext,
     translate,
 )
+from lib.ranking_export import ranking_xlsx
 from lib.shortlist import add_to_shortlist, shortlisted_stages
 
 ui.route_through_app()  # first: run inside app.py's navigation (see lib/ui/state.py)
@@ -108,6 +109,13 @@ if selected and st.button(_("Add selected to the shortlist"), icon=":material/pl
         st.success(added.summary())
         st.page_link("pages/outreach.py", label=_("Open the outreach pipeline"), icon=":material/handshake:")
 
+st.download_button(_("Download the ranking (.xlsx)"), key="rank_xlsx", icon=":material/download:",
+                   data=ui.in_this_language(ranking_xlsx, ranking, settings, filters, ui.sector_names(),
+                                            st.session_state.get("share_url")),
+                   file_name="relocation_radar_ranking.xlsx", on_click="ignore",
+                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                   help=_("Every ranked company with its score and what it is made of, and a sheet with the "
+                          "weights, filters and link behind it. The name search above does not narrow it."))
 if ranking.method == "wsm":
     st.altair_chart(contribution_chart(table), width="stretch")
 else:

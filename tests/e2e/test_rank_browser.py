@@ -35,3 +35,21 @@ def test_open_app_move_slider_ranking_changes(server, page):
     assert after != before
     assert "w_company_scale=100" in page.url
     print(f"\npage load {load_s * 1000:.0f} ms; slider-to-table {slider_s * 1000:.0f} ms")
+
+
+def test_the_ranking_downloads_as_the_table_shows_it(server, page, tmp_path):
+    from openpyxl import load_workbook
+
+    page.goto(f"{server}/?w_company_scale=100&lang=ru")
+    wait_for_app(page)
+    shown = top_names(page)
+    with page.expect_download(timeout=60_000) as download:
+        page.get_by_role("button", name="Скачать рейтинг (.xlsx)").click()
+    path = tmp_path / "ranking.xlsx"
+    download.value.save_as(path)
+    book = load_workbook(path)
+    assert book.sheetnames == ["Рейтинг", "Как рассчитано"]  # built on click, still in the page's language
+    names = [row[1] for row in book.worksheets[0].iter_rows(min_row=2, max_row=11, values_only=True)]
+    assert names == shown
+    how = {item: value for item, value in book.worksheets[1].iter_rows(min_row=2, values_only=True)}
+    assert "w_company_scale=100" in how["Ссылка на этот вид"]

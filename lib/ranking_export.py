@@ -1,0 +1,71 @@
+"""The ranking as an Excel workbook for a briefing folder: the ranked table and how it was scored.
+
+Sheet 1 lists every ranked company with its score and, for the weighted sum, the contribution of each
+criterion (they add up to the score). Sheet 2 says how the ranking was made: method, weights in percent,
+missing-data policy per criterion, filters, the link that reproduces the view, and when it was made.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pandas as pd
+
+from lib.criteria import CRITERIA
+from lib.export import to_xlsx_bytes
+from lib.i18n import _, fmt_country, translate
+from lib.models import Filters, ScoringSettings
+from lib.scoring import Ranking
+from lib.viewstate import METHOD_LABELS, MISSING_LABELS
+
+
+def ranking_frame(ranking: Ranking, sector_names: dict[str, str]) -> pd.DataFrame:
+    """One row per ranked company with translated headers; contributions for the weighted sum."""
+    table = ranking.table
+    out = pd.DataFrame({
+        _("Rank"): table["rank"].astype(int),
+        _("Company"): table["name"],
+        _("Sector"): table["sector_code"].map(lambda code: translate(sector_names.get(code, code))),
+        _("HQ country"): table["hq_country"].map(fmt_country),
+        _("Russia status"): table["status"].map(translate),
+        _("Score"): table["score"].astype(float),
+        _("Data completeness, %"): (table["completeness"] * 100).round(0),
+    })
+    if ranking.method == "wsm":
+        for criterion in CRITERIA:
+            out[_("%(criterion)s: contribution") % {"criterion": _(criterion.label)}] = \
+                table[f"c_{criterion.id}"].astype(float)
+    return out
+
+
+def method_frame(ranking: Ranking, settings: ScoringSettings, filters: Filters, link: str | None,
+                 sector_names: dict[str, str], made_at: datetime) -> pd.DataFrame:
+    """How the ranking was made, as (item, value) rows a reader can check against the app."""
+    rows = [(_("Method"), _(METHOD_LABELS[ranking.method]))]
+    rows += [(_("Weight: %(criterion)s") % {"criterion": _(c.label)}, f"{100 * ranking.weights[c.id]:.1f} %")
+             for c in CRITERIA]
+    rows += [(_("Missing data: %(criterion)s") % {"criterion": _(c.label)}, _(MISSING_LABELS[settings.missing[c.id]]))
+             for c in CRITERIA]
+    every = _("all")
+    rows += [
+        (_("Sector"), "; ".join(translate(sector_names.get(s, s)) for s in filters.sectors) or every),
+        (_("HQ country"), "; ".join(fmt_country(c) for c in filters.countries) or every),
+        (_("Russia status"), "; ".join(translate(s) for s in filters.statuses) or every),
+        (_("Minimum worldwide revenue, USD million"), str(filters.min_revenue_usd_m)),
+        (_("Exclude high compliance risk"), _("yes") if filters.exclude_high_risk else _("no")),
+        (_("Companies ranked"), str(len(ranking.table))),
+        (_("Left out because of missing data"), str(ranking.excluded_missing)),
+        (_("Link to this view"), link or "—"),
+        (_("Made at"), made_at.strftime("%Y-%m-%d %H:%M")),
+    ]
+    return pd.DataFrame(rows, columns=[_("Item"), _("Value")])
+
+
+def ranking_xlsx(ranking: Ranking, settings: ScoringSettings, filters: Filters, sector_names: dict[str, str],
+                 link: str | None = None, made_at: datetime | None = None) -> bytes:
+    """The workbook: the ranking, then how it was made (text that looks like a formula stays text)."""
+    made_at = made_at or datetime.now()
+    return to_xlsx_bytes({
+        _("Ranking"): ranking_frame(ranking, sector_names),
+        _("How it was scored"): method_frame(ranking, settings, filters, link, sector_names, made_at),
+    })
