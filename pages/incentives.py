@@ -91,7 +91,8 @@ with matrix_tab:
         matrix = inc.eligibility_matrix(companies, shown_packages, assumptions, ui.get_store().mci_table())
         package_ids = [p.package_id for p in shown_packages]
         cells = matrix.assign(**{pid: matrix[pid].map(inc.OUTCOME_SYMBOLS) for pid in package_ids})
-        st.dataframe(cells, hide_index=True, key="inc_matrix", on_select="rerun", selection_mode="single-row",
+        matrix_key = ui.selection_key("inc_matrix", matrix["company_id"])  # a selection never slides
+        st.dataframe(cells, hide_index=True, key=matrix_key, on_select="rerun", selection_mode="single-row",
                      column_order=["name", "eligible_count", "best_value_pct", *package_ids],
                      column_config={
                          "name": st.column_config.TextColumn(_("Company"), pinned=True),
@@ -104,8 +105,10 @@ with matrix_tab:
                             for p in shown_packages}})
         st.caption(_("✓ eligible · ? cannot tell yet (a fact such as the sector is missing) · ✗ not eligible. "
                      "Select a row to see the reason for every rule on the company's profile."))
-        picked = st.session_state.get("inc_matrix", {}).get("selection", {}).get("rows", [])
-        if picked and st.button(_("Open the profile of the selected company"), type="primary"):
+        picked = [i for i in st.session_state.get(matrix_key, {}).get("selection", {}).get("rows", [])
+                  if i < len(matrix)]
+        if picked and st.button(_("Open the profile of %(name)s") % {"name": md_text(matrix.iloc[picked[0]]["name"])},
+                                type="primary"):
             st.session_state["company"] = int(matrix.iloc[picked[0]]["company_id"])
             st.switch_page("pages/company.py")
 

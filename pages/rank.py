@@ -71,7 +71,7 @@ selection = st.dataframe(
     shown,
     # The grid's selection is by row position: a new order gets a fresh grid, so a selection made
     # before a slider move can never point at another company.
-    key=ui.ranked_table_key(table["company_id"]),
+    key=ui.selection_key("ranked_table", table["company_id"]),
     hide_index=True,
     on_select="rerun",
     selection_mode="multi-row",

@@ -33,9 +33,9 @@ from lib.ui.state import (
 from lib.ui.widgets import (
     edited_table,
     in_this_language,
-    ranked_table_key,
     rejected_rows,
     reset_edited_table,
+    selection_key,
     steward_editor,
 )
 
@@ -43,6 +43,6 @@ __all__ = [
     "BIND", "METHOD_LABELS", "MISSING_LABELS", "account_panel", "apply_view", "auth_config", "current_assumptions",
     "current_ranking", "current_user", "current_view", "edited_table", "get_packages", "get_store", "get_universe",
     "in_this_language", "language_switch", "link_vocabulary", "normalised_weights_text", "page_url",
-    "ranked_table_key", "read_link_once", "rejected_rows", "reset_edited_table", "route_through_app", "scoring_sidebar",
-    "sector_names", "set_weights", "share_link", "start_run", "steward_editor",
+    "read_link_once", "rejected_rows", "reset_edited_table", "route_through_app", "scoring_sidebar",
+    "sector_names", "selection_key", "set_weights", "share_link", "start_run", "steward_editor",
 ]

@@ -54,23 +54,23 @@ def reset_edited_table(name: str) -> None:
     st.session_state.pop(f"{name}_conflict", None)
 
 
-def ranked_table_key(company_ids: pd.Series) -> str:
-    """The ranked table's widget key: a new one when the order changes under a selection.
+def selection_key(name: str, company_ids: pd.Series) -> str:
+    """A selectable table's widget key: a new one when the order of its companies changes under a selection.
 
     The grid reports selected row *positions*; after a re-rank those positions hold other companies.
     A fresh key gives a fresh, unselected grid then, so a selection never moves to another company.
     Without a selection the key stays, because redrawing the grid from scratch costs the browser
-    about 150 ms on every slider move. The key is kept in session state for tests.
+    about 150 ms on every slider move. The key is kept in session state as `<name>_key` (tests use it).
     """
     digest = hashlib.blake2b(company_ids.to_numpy(dtype="int64").tobytes(), digest_size=8).hexdigest()
-    generation = st.session_state.get("ranked_table_generation", 0)
-    key = f"ranked_table_{generation}"
-    previous = st.session_state.get("ranked_table_order")
+    generation = st.session_state.get(f"{name}_generation", 0)
+    key = f"{name}_{generation}"
+    previous = st.session_state.get(f"{name}_order")
     selection = st.session_state.get(key) or {}
     if previous is not None and previous != digest and (selection.get("selection") or {}).get("rows"):
         generation += 1
-        key = f"ranked_table_{generation}"
-    st.session_state.update(ranked_table_order=digest, ranked_table_generation=generation, ranked_table_key=key)
+        key = f"{name}_{generation}"
+    st.session_state.update({f"{name}_order": digest, f"{name}_generation": generation, f"{name}_key": key})
     return key
 
 

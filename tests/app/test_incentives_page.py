@@ -6,7 +6,7 @@ from streamlit.testing.v1 import AppTest
 from lib.auth import User
 from lib.incentives import parse_packages
 from lib.store import open_store
-from tests.conftest import APP
+from tests.conftest import APP, shown
 
 PAGE = "pages/incentives.py"
 
@@ -164,3 +164,15 @@ def test_cities_follow_the_language_and_a_link_names_them_in_any_language(app_db
     incentives(english)
     assert english.selectbox(key="inc_site").value == "Pavlodar"
     assert not any("could not be used" in w.value or "Ignored" in w.value for w in english.warning)
+
+
+def test_a_matrix_selection_opens_the_right_profile_and_never_slides(app):
+    incentives(app)
+    matrix = app.dataframe[0].value
+    key = app.session_state["inc_matrix_key"]
+    app.session_state[key] = {"selection": {"rows": [2], "columns": [], "cells": []}}
+    app.run()
+    third = matrix.iloc[2]["name"]
+    assert any(shown(b.label) == f"Open the profile of {third}" for b in app.button)
+    app.slider(key="w_company_scale").set_value(100).run()  # the top companies change order
+    assert not any(b.label.startswith("Open the profile of") for b in app.button)  # no stale selection
