@@ -23,6 +23,7 @@ from lib.export import to_csv_bytes, to_xlsx_bytes
 from lib.i18n import N_, _
 from lib.importer import RowError, _plain, pydantic_reason
 from lib.models import STATUSES, CompanyRow, IncentivePackage, SectorRow
+from lib.shortlist import ACTION_LABELS as SHORTLIST_ACTIONS
 from lib.store import LIST_COLUMNS, TABLES, Store
 
 EXPORT_COMPANY_COLUMNS = ["company_id", *(f for f in CompanyRow.model_fields if f != "company_id")]
@@ -236,6 +237,22 @@ TABLE_LABELS: dict[str, str] = {
     "incentive_packages": N_("Incentive packages"), "shortlist": N_("Shortlist"),
     "shortlist_notes": N_("Shortlist notes"), "scenarios": N_("Scenarios"), "mci": "MCI",
 }
+
+
+# What each audit action means, for readers of the log (the stored action stays the code).
+ACTION_LABELS: dict[str, str] = {
+    "load_seed": N_("Seed data loaded"), "add": N_("Added"), "update": N_("Changed"), "delete": N_("Deleted"),
+    "import": N_("File imported"), "import_add": N_("Imported: company added"),
+    "import_update": N_("Imported: company changed"), "import_tracker_status": N_("Imported: tracker status"),
+    "save_scenario": N_("Scenario saved"), "replace_scenario": N_("Scenario replaced"),
+    "delete_scenario": N_("Scenario deleted"), **SHORTLIST_ACTIONS,
+}
+
+
+def labelled_audit(log: pd.DataFrame) -> pd.DataFrame:
+    """The audit log as a reader sees it: actions and tables in words of the current language."""
+    return log.assign(action=log["action"].map(lambda a: _(ACTION_LABELS.get(a, a))),
+                      table_name=log["table_name"].map(lambda t: _(TABLE_LABELS.get(t, t))))
 
 
 def audit_facets(store: Store) -> dict[str, list[str]]:

@@ -115,7 +115,7 @@ with tab_audit:
     actor = middle.selectbox(_("Who"), facets["actor"], index=None, placeholder=_("Everyone"), key="audit_actor")
     source = right.selectbox(_("Source file"), facets["source_file"], index=None, placeholder=_("All files"),
                              key="audit_file")
-    log = steward.audit_entries(store, table=table, actor=actor, source_file=source)
+    log = steward.labelled_audit(steward.audit_entries(store, table=table, actor=actor, source_file=source))
     st.caption(_("Newest first; the last %(n)s entries.") % {"n": fmt_number(len(log))})
     st.dataframe(log, hide_index=True, key="audit_log", column_config={
         "audit_id": _("No."), "changed_at": st.column_config.DatetimeColumn(_("When"), format="YYYY-MM-DD HH:mm:ss"),

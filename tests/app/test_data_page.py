@@ -93,7 +93,7 @@ def test_sector_editor_refuses_invalid_priority(page, app_db):
     page.button(key="save_sectors").click().run()
     assert any("Saved: 0 added, 1 changed, 0 deleted." in s.value for s in page.success)
     log = table_with(page, "audit_id")
-    assert log.iloc[0]["action"] == "update" and log.iloc[0]["table_name"] == "sectors"
+    assert log.iloc[0]["action"] == "Changed" and log.iloc[0]["table_name"] == "Sector priorities"  # in words
 
 
 def test_two_stewards_edit_sectors_at_once_and_nothing_is_lost(page, open_page, app_db):
