@@ -19,15 +19,28 @@ from lib.scoring import Ranking
 from lib.viewstate import METHOD_LABELS, MISSING_LABELS
 
 
+def readable(table: pd.DataFrame, sector_names: dict[str, str]) -> pd.DataFrame:
+    """The ranked table with sector, hq_country and status in words of the current language.
+
+    Each distinct value is translated once, not once per row (the rank page does this on every rerun).
+    """
+    return table.assign(
+        sector=table["sector_code"].map({code: translate(name) for code, name in sector_names.items()}),
+        hq_country=table["hq_country"].map({c: fmt_country(c) for c in table["hq_country"].dropna().unique()}),
+        status=table["status"].map({s: translate(s) for s in table["status"].unique()}),
+    )
+
+
 def ranking_frame(ranking: Ranking, sector_names: dict[str, str]) -> pd.DataFrame:
     """One row per ranked company with translated headers; contributions for the weighted sum."""
     table = ranking.table
+    shown = readable(table, sector_names)
     out = pd.DataFrame({
         _("Rank"): table["rank"].astype(int),
         _("Company"): table["name"],
-        _("Sector"): table["sector_code"].map(lambda code: translate(sector_names.get(code, code))),
-        _("HQ country"): table["hq_country"].map(fmt_country),
-        _("Russia status"): table["status"].map(translate),
+        _("Sector"): shown["sector"].fillna("—"),
+        _("HQ country"): shown["hq_country"].fillna("—"),
+        _("Russia status"): shown["status"],
         _("Score"): table["score"].astype(float),
         _("Data completeness, %"): (table["completeness"] * 100).round(0),
     })

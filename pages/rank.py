@@ -7,7 +7,6 @@ from lib.auth import PermissionDenied
 from lib.charts import contribution_chart, score_chart
 from lib.i18n import (
     _,
-    fmt_country,
     fmt_number,
     fmt_percent,
     grid_number_format,
@@ -16,7 +15,7 @@ from lib.i18n import (
     ngettext,
     translate,
 )
-from lib.ranking_export import ranking_xlsx
+from lib.ranking_export import ranking_xlsx, readable
 from lib.shortlist import add_to_shortlist, shortlisted_stages
 
 ui.route_through_app()  # first: run inside app.py's navigation (see lib/ui/state.py)
@@ -58,11 +57,7 @@ if query.strip():
         st.stop()
     table = matching
 
-shown = table.assign(
-    # Translate each distinct value once, not once per row.
-    sector=table["sector_code"].map({code: translate(name) for code, name in ui.sector_names().items()}),
-    hq_country=table["hq_country"].map({c: fmt_country(c) for c in table["hq_country"].dropna().unique()}),
-    status=table["status"].map({s: translate(s) for s in table["status"].unique()}),
+shown = readable(table, ui.sector_names()).assign(
     completeness=table["completeness"] * 100,
     shortlist=table["company_id"].map({cid: translate(stage)
                                        for cid, stage in shortlisted_stages(ui.get_store()).items()}),

@@ -31,6 +31,14 @@ def in_this_language(build: Callable[..., T], *args: object) -> Callable[[], T]:
 EDITS = ("edited_rows", "added_rows", "deleted_rows")
 
 
+def _widget_key(name: str, renew: bool = False) -> str:
+    """`<name>_<generation>`: a new generation is a new widget, which the browser draws fresh (no edits, no
+    selection). Shared by the data editors and the selectable tables."""
+    generation = st.session_state.get(f"{name}_generation", 0) + int(renew)
+    st.session_state[f"{name}_generation"] = generation
+    return f"{name}_{generation}"
+
+
 def edited_table(name: str, current: pd.DataFrame, **editor_args: object) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A data editor over the rows as this user first saw them; returns (edited rows, those first rows).
 
@@ -38,7 +46,7 @@ def edited_table(name: str, current: pd.DataFrame, **editor_args: object) -> tup
     opened with, so an edit never slides onto another row when a colleague saves in between; the save
     then writes only this user's changes (lib.steward's `base`). Without edits it shows the store as it is.
     """
-    key = f"{name}_{st.session_state.get(f'{name}_generation', 0)}"
+    key = _widget_key(name)
     pending = st.session_state.get(key) or {}
     if f"{name}_base" not in st.session_state or not any(pending.get(part) for part in EDITS):
         st.session_state[f"{name}_base"] = current
@@ -49,7 +57,7 @@ def edited_table(name: str, current: pd.DataFrame, **editor_args: object) -> tup
 
 def reset_edited_table(name: str) -> None:
     """Forget unsaved edits: the editor shows the store afresh on the next run (after a save or a conflict)."""
-    st.session_state[f"{name}_generation"] = st.session_state.get(f"{name}_generation", 0) + 1
+    _widget_key(name, renew=True)
     st.session_state.pop(f"{name}_base", None)
     st.session_state.pop(f"{name}_conflict", None)
 
@@ -63,14 +71,12 @@ def selection_key(name: str, company_ids: pd.Series) -> str:
     about 150 ms on every slider move. The key is kept in session state as `<name>_key` (tests use it).
     """
     digest = hashlib.blake2b(company_ids.to_numpy(dtype="int64").tobytes(), digest_size=8).hexdigest()
-    generation = st.session_state.get(f"{name}_generation", 0)
-    key = f"{name}_{generation}"
+    key = _widget_key(name)
     previous = st.session_state.get(f"{name}_order")
     selection = st.session_state.get(key) or {}
     if previous is not None and previous != digest and (selection.get("selection") or {}).get("rows"):
-        generation += 1
-        key = f"{name}_{generation}"
-    st.session_state.update({f"{name}_order": digest, f"{name}_generation": generation, f"{name}_key": key})
+        key = _widget_key(name, renew=True)
+    st.session_state.update({f"{name}_order": digest, f"{name}_key": key})
     return key
 
 
