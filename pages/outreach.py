@@ -70,10 +70,10 @@ down_left, down_right, _gap = st.columns([1, 1, 4])
 down_left.download_button(_("Download .xlsx"), ui.in_this_language(sl.shortlist_xlsx, shown),
                           file_name="shortlist.xlsx",
                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                          icon=":material/download:", key="of_xlsx")
+                          icon=":material/download:", key="of_xlsx", on_click="ignore")
 down_right.download_button(_("Download CSV"), ui.in_this_language(sl.shortlist_csv, shown),
                            file_name="shortlist.csv",
-                           mime="text/csv", icon=":material/download:", key="of_csv")
+                           mime="text/csv", icon=":material/download:", key="of_csv", on_click="ignore")
 st.caption(ngettext("The downloads hold the %(n)s row shown above.", "The downloads hold the %(n)s rows shown above.",
                     len(shown)) % {"n": fmt_number(len(shown))})
 
@@ -112,6 +112,7 @@ if not shown.empty:
                               disabled=not can_edit)
 
     st.download_button(_("Download the briefing (HTML, printable)"), icon=":material/description:", key="of_brief",
+                       on_click="ignore",
                        data=ui.in_this_language(briefing_html, store, ui.get_universe(), company_id,
                                                 *ui.current_view()),
                        file_name=briefing_filename(names[company_id]), mime="text/html")

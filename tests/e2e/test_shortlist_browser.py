@@ -42,12 +42,16 @@ def test_shortlist_a_company_and_see_it_on_the_outreach_page(server, page):
     wait_idle(fresh)
     assert name in [c.text_content() for c in fresh.locator(GRID_CELL).all()]
 
-    # The downloads are built on click (in another thread): the file holds exactly the shortlisted company.
+    # The downloads are built on click (in another thread, no rerun), one after another without waiting: the
+    # files hold exactly the shortlisted company.
     with fresh.expect_download() as download:
         fresh.get_by_role("button", name="Download .xlsx").click()
     book = openpyxl.load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))
     rows = list(book.active.iter_rows(values_only=True))
     assert [r[0] for r in rows] == ["Company", name]
+    with fresh.expect_download() as download:
+        fresh.get_by_role("button", name="Download CSV").click()
+    assert name in Path(download.value.path()).read_text(encoding="utf-8-sig")
     with fresh.expect_download() as download:
         fresh.get_by_role("button", name="Download the briefing (HTML, printable)").click()
     briefing = Path(download.value.path()).read_text(encoding="utf-8")
