@@ -52,9 +52,8 @@ st.markdown(_(
 ))
 st.caption(_("The company data is derived from the Yale CELI list copy licensed CC BY-NC-SA 4.0: it may be "
              "shared with attribution, for non-commercial use, under the same licence."))
-sectors = ui.get_store().sectors()
+shown = ui.get_store().sectors()  # highest priority first, as everywhere else in the app
 st.subheader(_("Sector priorities"))
-shown = sectors.sort_values(["kz_priority", "name"], ascending=[False, True])
 st.table(pd.DataFrame({
     _("Sector"): shown["name"].map(_), "ISIC": shown["isic"], _("Priority (0-5)"): shown["kz_priority"].map(fmt_number),
     _("Why"): shown["priority_reason"].map(_), _("Source"): shown["source"],
