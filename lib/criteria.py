@@ -31,17 +31,18 @@ CRITERIA: tuple[Criterion, ...] = (
     ),
     Criterion(
         "russian_footprint", "Russian footprint", "benefit", 15, "neutral",
-        "Operations left behind in Russia: Russian revenue and employees (log-scaled) and own "
-        "production there, averaged over the facts known.",
+        "Size of the operations left behind in Russia: the larger of Russian revenue and Russian "
+        "employees, each log-scaled against the largest known. A further fact can only raise it.",
     ),
     Criterion(
         "company_scale", "Company scale", "benefit", 15, "neutral",
-        "Worldwide revenue and employees, log-scaled between the smallest and largest company "
-        "in the store: the capacity to invest.",
+        "The capacity to invest: the larger of worldwide revenue and worldwide employees, each "
+        "log-scaled between the smallest and largest company in the store.",
     ),
     Criterion(
         "sector_priority", "Sector priority", "benefit", 15, "neutral",
-        "Kazakhstan's priority for the company's sector (0-5), divided by 5.",
+        "Kazakhstan's priority (0-5) for the company's own sector, divided by 5. The sector is "
+        "reviewed per company, with its reason; the tracker's industry is only the default.",
     ),
     Criterion(
         "incentive_fit", "Incentive fit", "benefit", 10, "neutral",
@@ -50,13 +51,15 @@ CRITERIA: tuple[Criterion, ...] = (
     ),
     Criterion(
         "regional_presence", "Regional presence", "benefit", 10, "worst",
-        "An entity, plant or office already in Kazakhstan: a warm lead. "
-        "Unknown counts as no presence by default.",
+        "How strongly the company is already in Kazakhstan: own plant 1, subsidiary 0.75, "
+        "representative office 0.5, distributor or licensee 0.25, none found or ended 0. "
+        "Unknown counts as none found by default.",
     ),
     Criterion(
         "production_intensity", "Production intensity", "benefit", 10, "worst",
-        "Own production in Russia (plants) rather than sales only: jobs and production to "
-        "relocate. Unknown counts as no production by default.",
+        "Own production in Russia and what became of it: suspended plant 1, sold or closed 0.5 "
+        "(the market it served needs a supplier), still operating 0.25, no production 0. "
+        "Unknown counts as no production by default.",
     ),
     Criterion(
         "compliance_risk", "Compliance risk", "cost", 5, "neutral",

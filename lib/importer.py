@@ -33,6 +33,7 @@ import pyarrow as pa
 from pydantic import BaseModel, Field, ValidationError
 
 from lib.auth import User, require_editor
+from lib.evidence import PRESENCE_LEVELS, PRODUCTION_STATES
 from lib.i18n import _
 from lib.models import GRADE_STATUS, STATUSES, CompanyRow, company_key
 from lib.store import SEED_DIR, Store, to_json
@@ -54,6 +55,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "hq_country": ("hq_country", "country", "headquarters", "hq", "страна"),
     "industry": ("industry", "отрасль"),
     "sector_code": ("sector_code",),
+    "sector_reason": ("sector_reason",),
+    "sector_source": ("sector_source",),
     "status": ("status", "russia_status", "статус"),
     "grade": ("yalegrade", "yale_grade", "grade"),
     "tracker_grade": ("tracker_grade",),
@@ -63,7 +66,9 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "russia_revenue_usd_m": ("russia_revenue_usd_m", "revenue_rf_mln_usd", "revenue_rf", "revenue_rf_usd_m"),
     "russia_employees": ("russia_employees", "employees_rf", "staff_rf"),
     "russia_production": ("russia_production",),
+    "russia_production_date": ("russia_production_date",),
     "kazakhstan_presence": ("kazakhstan_presence",),
+    "kazakhstan_presence_since": ("kazakhstan_presence_since",),
     "website": ("website", "url"),
     "is_candidate": ("is_candidate",),
     "exclusion_reason": ("exclusion_reason",),
@@ -73,7 +78,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
 HEADER_FIELD = {alias: field for field, aliases in ALIASES.items() for alias in aliases}
 # Columns we know and leave out on purpose, with the reason shown to the user.
 IGNORED = {"company_id": "ids are given by the store", "action": "Yale's prose is not stored",
-           "company_key": "computed from name and country"}
+           "company_key": "computed from name and country",
+           "group_parent_id": "company groups are kept in data/sources/company_groups.csv"}
 
 # Status words as the trackers write them; KSE's classes (transfer = business sold or handed over).
 STATUS_WORDS: dict[str, str] = {s.casefold(): s for s in STATUSES} | {
@@ -88,17 +94,27 @@ COUNTRY_ALIASES = {"usa": "United States", "us": "United States", "united states
 TRUE_WORDS = {"true", "yes", "y", "1", "да", "иә"}
 FALSE_WORDS = {"false", "no", "n", "0", "нет", "жоқ"}
 FLOAT_FIELDS = ("revenue_worldwide_usd_m", "russia_revenue_usd_m")
-INT_FIELDS = ("employees_worldwide", "russia_employees")
-BOOL_FIELDS = ("russia_production", "kazakhstan_presence", "is_candidate")
+INT_FIELDS = ("employees_worldwide", "russia_employees", "kazakhstan_presence_since")
+BOOL_FIELDS = ("is_candidate",)
+# Facts with a state: the store's words, and yes/no read as what they honestly say (a plant reported,
+# state unknown; present, level not stated).
+STATE_WORDS: dict[str, dict[str, str]] = {
+    "russia_production": {s: s for s in PRODUCTION_STATES} | {w: "reported" for w in TRUE_WORDS}
+    | {w: "none" for w in FALSE_WORDS},
+    "kazakhstan_presence": {s: s for s in PRESENCE_LEVELS} | {w: "unspecified" for w in TRUE_WORDS}
+    | {w: "none_found" for w in FALSE_WORDS},
+}
 DATE_FIELDS = ("status_date", "as_of")
 # Facts that any tracker may update; classification and status belong to the row's own tracker.
 FACT_FIELDS = ("revenue_worldwide_usd_m", "employees_worldwide", "russia_revenue_usd_m", "russia_employees",
                "russia_production", "kazakhstan_presence")
-IDENTITY_FIELDS = ("name", "hq_country", "industry", "sector_code", "status", "status_date", "website",
-                   "is_candidate", "exclusion_reason")
+IDENTITY_FIELDS = ("name", "hq_country", "industry", "sector_code", "sector_reason", "sector_source", "status",
+                   "status_date", "website", "is_candidate", "exclusion_reason", "russia_production_date",
+                   "kazakhstan_presence_since")
 COMPANY_COLUMNS = tuple(f for f in CompanyRow.model_fields if f != "company_id")
 ARROW_TYPES = {
     "company_id": pa.int32(), "company_key": pa.string(), "status_date": pa.date32(), "as_of": pa.date32(),
+    "recorded_on": pa.date32(), "group_parent_id": pa.int32(),
     **{f: pa.float64() for f in FLOAT_FIELDS}, **{f: pa.int64() for f in INT_FIELDS},
     **{f: pa.bool_() for f in BOOL_FIELDS},
 }
@@ -305,6 +321,13 @@ def _parse_row(row: int, cells: list[str], fields: dict[str, str], file_format: 
                     bad(field, _("is not a whole number"), text)
                 else:
                     values[field] = int(number) if field in INT_FIELDS else number
+            elif field in STATE_WORDS:
+                word = text.casefold().replace(" ", "_")
+                if word not in STATE_WORDS[field]:
+                    states = PRODUCTION_STATES if field == "russia_production" else PRESENCE_LEVELS
+                    bad(field, _("is not one of %(values)s") % {"values": ", ".join((*states, "yes", "no"))}, text)
+                    continue
+                values[field] = STATE_WORDS[field][word]
             elif field in BOOL_FIELDS:
                 word = text.casefold()
                 if word not in TRUE_WORDS | FALSE_WORDS:
@@ -582,11 +605,13 @@ def _arrow(records: list[dict[str, Any]], columns: list[str]) -> pa.Table:
                      for c in columns})
 
 
-def _fact_text(field: str, value: Any) -> str:
-    """A fact value as company_facts stores it (the seed's text forms)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return repr(float(value)) if field in FLOAT_FIELDS else str(value)
+def _fact_row(field: str, value: Any) -> tuple[str | None, str | None]:
+    """(value, state) as company_facts stores a fact: a production state is the state, a number its text."""
+    if field == "russia_production":
+        return None, value
+    if field == "kazakhstan_presence":
+        return value, "ended" if value == "ended" else "active"
+    return (repr(float(value)) if field in FLOAT_FIELDS else str(value)), None
 
 
 def apply_import(store: Store, user: User, preview: ImportPreview, *, skip_rejected: bool = False) -> ImportResult:
@@ -651,11 +676,13 @@ def apply_import(store: Store, user: User, preview: ImportPreview, *, skip_rejec
 
         if facts:
             note = f"imported from {preview.filename} by {user.name} on {now:%Y-%m-%d}"
-            rows = [{"company_id": f["company_id"], "fact": f["fact"], "value": _fact_text(f["fact"], f["value"]),
-                     "period": f"as of {f['as_of']}", "source": f["source"], "note": note} for f in facts]
-            cur.register("import_facts", _arrow(rows, ["company_id", "fact", "value", "period", "source", "note"]))
-            cur.execute("INSERT OR REPLACE INTO company_facts (company_id, fact, value, period, source, note) "
-                        "SELECT company_id, fact, value, period, source, note FROM import_facts")
+            rows = [{"company_id": f["company_id"], "fact": f["fact"],
+                     **dict(zip(("value", "state"), _fact_row(f["fact"], f["value"]), strict=True)),
+                     "period": str(f["as_of"]), "recorded_on": now.date(), "source": f["source"], "note": note}
+                    for f in facts]
+            columns = ["company_id", "fact", "value", "state", "period", "recorded_on", "source", "note"]
+            cur.register("import_facts", _arrow(rows, columns))
+            cur.execute(f"INSERT INTO company_facts ({', '.join(columns)}) SELECT {', '.join(columns)} FROM import_facts")
             cur.unregister("import_facts")
 
         statuses = []

@@ -10,6 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from lib.criteria import CRITERION_IDS, DEFAULT_MISSING, DEFAULT_WEIGHTS, MissingPolicy
+from lib.evidence import PresenceLevel, ProductionState
 
 RussiaStatus = Literal["Withdrawal", "Suspension", "Scaling back", "Buying time", "Digging in"]
 # The five-level scale of the Yale CELI list and the KSE tracker, firmest exit first.
@@ -44,6 +45,8 @@ class CompanyRow(BaseModel):
     hq_country: str | None = Field(default=None, max_length=80)
     industry: str | None = Field(default=None, max_length=80)
     sector_code: str | None = Field(default=None, max_length=20)
+    sector_reason: str | None = Field(default=None, max_length=500)
+    sector_source: str | None = Field(default=None, max_length=500)
     status: RussiaStatus
     tracker_grade: str | None = Field(default=None, max_length=40)
     status_date: date | None = None
@@ -51,8 +54,11 @@ class CompanyRow(BaseModel):
     employees_worldwide: int | None = Field(default=None, ge=0)
     russia_revenue_usd_m: float | None = Field(default=None, ge=0)
     russia_employees: int | None = Field(default=None, ge=0)
-    russia_production: bool | None = None
-    kazakhstan_presence: bool | None = None
+    russia_production: ProductionState | None = None
+    russia_production_date: str | None = Field(default=None, max_length=10, pattern=r"^\d{4}(-\d\d){0,2}$")
+    kazakhstan_presence: PresenceLevel | None = None
+    kazakhstan_presence_since: int | None = Field(default=None, ge=1850, le=2100)
+    group_parent_id: int | None = None
     website: str | None = Field(default=None, max_length=300)
     is_candidate: bool = True
     exclusion_reason: str | None = Field(default=None, max_length=200)

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from lib.criteria import CRITERION_IDS
+from lib.evidence import COMPANY_FACTS, PRESENCE_VALUE, PRODUCTION_VALUE
 from lib.models import STATUSES, Filters, ScoringSettings
 
 # Exit firmness from the five-level scale: Withdrawal 1 ... Digging in 0.
@@ -35,9 +36,37 @@ def _log_scaled(values: pd.Series) -> pd.Series:
     return (logged - low) / (high - low)
 
 
-def _mean_known(*columns: pd.Series) -> pd.Series:
-    """Row mean over the columns that are known; NaN when none is."""
-    return pd.concat(columns, axis=1).mean(axis=1, skipna=True)
+def _log_share_of_max(values: pd.Series) -> pd.Series:
+    """log1p(x) / log1p(max x): 0 for nothing, 1 for the largest known; NaN stays NaN."""
+    logged = np.log1p(values.astype(float))
+    high = logged.max()
+    if not np.isfinite(high) or high <= 0:
+        return logged.where(logged.isna(), 0.0)
+    return logged / high
+
+
+def _max_known(*columns: pd.Series) -> pd.Series:
+    """Row maximum over the columns that are known; NaN when none is.
+
+    The maximum, not the mean: a further fact about the same thing can only raise the value, so a company
+    with less evidence never scores above one with more evidence of the same size.
+    """
+    return pd.concat(columns, axis=1).max(axis=1, skipna=True)
+
+
+def fact_completeness(companies: pd.DataFrame) -> pd.Series:
+    """Share of the company-specific facts that are known (0 for a company with none).
+
+    Only facts about the company count (COMPANY_FACTS): what comes from the tracker grade or the sector
+    is never counted, so a company about which nothing was found shows 0 %.
+    """
+    known = companies[list(COMPANY_FACTS)].notna()
+    return known.sum(axis=1) / len(COMPANY_FACTS)
+
+
+def facts_known(companies: pd.DataFrame) -> pd.Series:
+    """How many of the company-specific facts are known."""
+    return companies[list(COMPANY_FACTS)].notna().sum(axis=1).astype(int)
 
 
 def compliance_risk(companies: pd.DataFrame) -> pd.Series:
@@ -50,15 +79,19 @@ def compliance_risk(companies: pd.DataFrame) -> pd.Series:
 def criteria_values(companies: pd.DataFrame, incentive_best: dict[str, float]) -> pd.DataFrame:
     """Each criterion in [0,1], oriented so higher is better; NaN where the facts are missing.
 
+    russian_footprint = max(log1p(rev_RU)/log1p(max rev_RU), log1p(emp_RU)/log1p(max emp_RU))
+    company_scale     = max(log-scaled revenue worldwide, log-scaled employees worldwide)
+    regional_presence = PRESENCE_VALUE[level]     (own plant 1 ... licensee 0.25, none found / ended 0)
+    production_intensity = PRODUCTION_VALUE[state] (suspended 1, sold/closed/reported 0.5, operating 0.25,
+                                                    none 0)
+    Production enters one criterion only; the footprint measures size (revenue, staff) alone.
     `companies` needs the store's company columns plus the sector's kz_priority and dual_use.
     Log scales run over the rows given, so pass the whole universe, not a filtered subset.
     """
-    rev_ru = np.log1p(companies["russia_revenue_usd_m"].astype(float))
-    emp_ru = np.log1p(companies["russia_employees"].astype(float))
-    production = companies["russia_production"].astype("float")
-    footprint = _mean_known(rev_ru / rev_ru.max(), emp_ru / emp_ru.max(), production)
-    scale = _mean_known(_log_scaled(companies["revenue_worldwide_usd_m"]),
-                        _log_scaled(companies["employees_worldwide"]))
+    footprint = _max_known(_log_share_of_max(companies["russia_revenue_usd_m"]),
+                           _log_share_of_max(companies["russia_employees"]))
+    scale = _max_known(_log_scaled(companies["revenue_worldwide_usd_m"]),
+                       _log_scaled(companies["employees_worldwide"]))
     best = companies["sector_code"].map(incentive_best).astype(float)
     top = np.nanmax(best.to_numpy()) if best.notna().any() else 0.0
     values = pd.DataFrame(
@@ -68,8 +101,8 @@ def criteria_values(companies: pd.DataFrame, incentive_best: dict[str, float]) -
             "company_scale": scale,
             "sector_priority": companies["kz_priority"].astype(float) / 5.0,
             "incentive_fit": best / top if top > 0 else best * 0.0,
-            "regional_presence": companies["kazakhstan_presence"].astype("float"),
-            "production_intensity": production,
+            "regional_presence": companies["kazakhstan_presence"].map(PRESENCE_VALUE).astype(float),
+            "production_intensity": companies["russia_production"].map(PRODUCTION_VALUE).astype(float),
             "compliance_risk": 1.0 - compliance_risk(companies),  # a cost: inverted here
         },
         index=companies.index,
@@ -77,11 +110,15 @@ def criteria_values(companies: pd.DataFrame, incentive_best: dict[str, float]) -
     return values[list(CRITERION_IDS)].clip(0.0, 1.0)
 
 
+def fill_value(policy: str) -> float:
+    """What an unknown criterion value counts as: neutral 0.5, worst 0 (exclude drops the company)."""
+    return 0.5 if policy == "neutral" else 0.0
+
+
 def apply_missing(values: pd.DataFrame, settings: ScoringSettings) -> tuple[pd.DataFrame, pd.Series]:
     """Fill missing values per criterion (neutral 0.5, worst 0) or drop the company (exclude).
 
-    Returns the filled matrix of the companies kept and, per kept company, the share of criteria
-    that came from real data (data completeness).
+    Returns the filled matrix of the companies kept and, per kept company, which cells were unknown.
     """
     known = values.notna()
     keep = pd.Series(True, index=values.index)
@@ -90,9 +127,8 @@ def apply_missing(values: pd.DataFrame, settings: ScoringSettings) -> tuple[pd.D
         policy = settings.missing[cid]
         if policy == "exclude" and settings.weights[cid] > 0:
             keep &= known[cid]
-        filled[cid] = filled[cid].fillna(0.5 if policy == "neutral" else 0.0)
-    completeness = known.mean(axis=1)
-    return filled[keep], completeness[keep]
+        filled[cid] = filled[cid].fillna(fill_value(policy))
+    return filled[keep], ~known[keep]
 
 
 def weighted_sum(matrix: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -161,22 +197,44 @@ def criteria_matrix(companies: pd.DataFrame, values: pd.DataFrame, settings: Sco
 class Ranking:
     """A ranked table plus what produced it."""
 
-    table: pd.DataFrame  # rank, company_id, name, ..., score, completeness, c_<criterion> for WSM
+    table: pd.DataFrame  # rank, tied, company_id, name, ..., score, completeness, facts_known, c_<criterion>
     weights: dict[str, float]  # normalised, sum 1
     method: str
     excluded_missing: int  # companies dropped by an 'exclude' missing-data policy
 
 
+# Scores closer than this are equal: sums of the same contributions in another order differ by ~1e-16.
+TIE_TOLERANCE = 1e-9
+
+
+def shared_ranks(scores: np.ndarray) -> np.ndarray:
+    """Competition ranks of scores sorted best first ("1 2 2 4"): equal scores (within TIE_TOLERANCE) share one."""
+    ranks = np.arange(1, len(scores) + 1)
+    if len(scores) > 1:
+        new_group = np.concatenate([[True], np.abs(np.diff(scores)) > TIE_TOLERANCE])
+        ranks = ranks[np.flatnonzero(new_group)][np.cumsum(new_group) - 1]
+    return ranks
+
+
+def rank_label(rank: int, tied: bool) -> str:
+    """'100=' for a shared rank, '7' otherwise."""
+    return f"{rank}=" if tied else str(rank)
+
+
 def rank_companies(companies: pd.DataFrame, values: pd.DataFrame, settings: ScoringSettings,
                    filters: Filters | None = None) -> Ranking:
-    """Filter, fill missing data, score and rank. Ties keep name order, so ranks are deterministic."""
+    """Filter, fill missing data, score and rank.
+
+    Equal scores share a rank (shown "100="); within a tie, more complete records come first, then name.
+    """
     filters = filters or Filters()
     subset = filter_mask(companies, filters)
-    matrix, completeness = apply_missing(values[subset], settings)
+    matrix, _unknown = apply_missing(values[subset], settings)
     weights = settings.normalised_weights()
     w = np.array([weights[c] for c in CRITERION_IDS])
     x = matrix.to_numpy(dtype=float)
-    info = companies.loc[matrix.index, ["company_id", "name", "sector_code", "hq_country", "status"]]
+    kept = companies.loc[matrix.index]
+    info = kept[["company_id", "name", "sector_code", "hq_country", "status"]]
     table = info.reset_index(drop=True)
     if settings.method == "wsm":
         scores, contributions = weighted_sum(x, w)
@@ -185,8 +243,15 @@ def rank_companies(companies: pd.DataFrame, values: pd.DataFrame, settings: Scor
     else:
         scores = topsis(x, w)
     table["score"] = scores
-    table["completeness"] = completeness.to_numpy()
-    order = np.lexsort((table["company_id"].to_numpy(), table["name"].str.casefold().to_numpy(), -scores))
+    table["completeness"] = fact_completeness(kept).to_numpy()
+    table["facts_known"] = facts_known(kept).to_numpy()
+    # Round away float noise so equal sums tie exactly, then: score, completeness, name, id.
+    rounded = np.round(scores / TIE_TOLERANCE) * TIE_TOLERANCE
+    order = np.lexsort((table["company_id"].to_numpy(), table["name"].str.casefold().to_numpy(),
+                        -table["completeness"].to_numpy(), -rounded))
     table = table.iloc[order].reset_index(drop=True)
-    table.insert(0, "rank", np.arange(1, len(table) + 1))
+    ranks = shared_ranks(np.round(table["score"].to_numpy() / TIE_TOLERANCE) * TIE_TOLERANCE)
+    counts = pd.Series(ranks).map(pd.Series(ranks).value_counts()).to_numpy()
+    table.insert(0, "rank", ranks)
+    table.insert(1, "tied", counts > 1)
     return Ranking(table, weights, settings.method, int(subset.sum() - len(matrix)))

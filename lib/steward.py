@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from lib.auth import User, require_editor
 from lib.export import to_csv_bytes, to_xlsx_bytes
@@ -197,6 +197,42 @@ def save_sectors(store: Store, user: User, rows: Iterable[Mapping[str, Any] | Se
     return _save(store, user, "sectors", "sector_code", writes, deletes, _stored(current, "sector_code"), protected)
 
 
+class CompanySector(BaseModel):
+    """A steward's decision on one company's sector: the code, why, and where that comes from."""
+
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+    company_id: int
+    sector_code: str = Field(min_length=1, max_length=20)
+    reason: str = Field(min_length=3, max_length=500)
+    source: str = Field(min_length=3, max_length=500)
+
+
+def set_company_sector(store: Store, user: User, change: CompanySector) -> bool:
+    """Override one company's sector (with reason and source), audited; False when nothing changes.
+
+    The tracker's industry stays as it was: the override is what scoring reads, the industry what the tracker said.
+    """
+    require_editor(user, _("change a company's sector"))
+    if store.fetch_one("SELECT 1 FROM sectors WHERE sector_code = ?", [change.sector_code]) is None:
+        raise InvalidRows([RowError(column="sector_code", value=change.sector_code, reason=_("is not a sector code"))])
+    with store.transaction() as cur:
+        row = cur.execute("SELECT sector_code, sector_reason, sector_source FROM companies WHERE company_id = ?",
+                          [change.company_id]).fetchone()
+        if row is None:
+            raise InvalidRows([RowError(column="company_id", value=str(change.company_id),
+                                        reason=_("is not a stored company"))])
+        before = dict(zip(("sector_code", "sector_reason", "sector_source"), row, strict=True))
+        after = {"sector_code": change.sector_code, "sector_reason": change.reason, "sector_source": change.source}
+        if before == after:
+            return False
+        cur.execute("UPDATE companies SET sector_code = ?, sector_reason = ?, sector_source = ? WHERE company_id = ?",
+                    [change.sector_code, change.reason, change.source, change.company_id])
+        store.audit(cur, actor=user.name, action="update", table="companies", record_key=str(change.company_id),
+                    before=before, after=after)
+    return True
+
+
 def save_incentive_packages(store: Store, user: User, rows: Iterable[Mapping[str, Any] | IncentivePackage],
                             base: Iterable[Mapping[str, Any]] | None = None) -> SaveResult:
     """Save the edited incentive packages: validated, sector codes checked, audited (see _plan for `base`)."""
@@ -330,8 +366,14 @@ TEMPLATE_LABELS: dict[str, str] = {
     "employees_worldwide": N_("Employees worldwide, a whole number."),
     "russia_revenue_usd_m": N_("Revenue in Russia, USD million."),
     "russia_employees": N_("Employees in Russia, a whole number."),
-    "russia_production": N_("Own production in Russia: yes or no (да/нет, иә/жоқ)."),
-    "kazakhstan_presence": N_("An entity, plant or office in Kazakhstan: yes or no."),
+    "sector_reason": N_("Why this sector: what the company mainly does."),
+    "sector_source": N_("Where the sector comes from (web address)."),
+    "russia_production": N_("Own production in Russia: operating, suspended, sold, closed, reported or none "
+                            "(yes reads as reported, no as none)."),
+    "russia_production_date": N_("Date of that state: YYYY, YYYY-MM or YYYY-MM-DD."),
+    "kazakhstan_presence": N_("Presence in Kazakhstan: production_site, subsidiary, representative_office, "
+                              "distributor_licensee, none_found or ended (yes reads as present, level not stated)."),
+    "kazakhstan_presence_since": N_("Year the presence in Kazakhstan began, e.g. 2012."),
     "website": N_("The company's website."),
     "is_candidate": N_("yes, or no for a company that is not a relocation candidate (then give the reason)."),
     "exclusion_reason": N_("Why the company is not a candidate."),
@@ -346,7 +388,7 @@ def import_template_xlsx(store: Store) -> bytes:
     Sheet 1 is the table (header only); sheet 2 says what each column takes, sheet 3 lists the sector codes
     and statuses. Empty cells never erase stored values, so a partial row only adds what it gives.
     """
-    columns = [c for c in EXPORT_COMPANY_COLUMNS if c != "company_id"]
+    columns = [c for c in EXPORT_COMPANY_COLUMNS if c not in ("company_id", "group_parent_id")]
     guide = pd.DataFrame({_("Column"): columns, _("What to write"): [_(TEMPLATE_LABELS[c]) for c in columns]})
     sectors = store.sectors()
     codes = pd.DataFrame({"sector_code": sectors["sector_code"], _("Sector"): sectors["name"].map(_)})

@@ -86,6 +86,36 @@ CREATE TABLE IF NOT EXISTS tracker_statuses (
     status_date DATE, source VARCHAR NOT NULL, as_of DATE NOT NULL, PRIMARY KEY (company_id, tracker));
 """
 MIGRATIONS.append(TRACKER_STATUSES_V2)
+# Evidence as dated observations with a state: Russian production is a state (operating, suspended, sold,
+# closed, reported, none) and Kazakhstan presence a level with the year it began, instead of yes/no; each
+# company has a sector reason and source, and may belong to a group ranked under its parent. An old "yes"
+# becomes what it honestly was: production "reported" (state since unknown), presence of "unspecified" level.
+EVIDENCE_V3 = """
+ALTER TABLE companies ALTER russia_production TYPE VARCHAR
+    USING CASE WHEN russia_production THEN 'reported' WHEN NOT russia_production THEN 'none' END;
+ALTER TABLE companies ALTER kazakhstan_presence TYPE VARCHAR
+    USING CASE WHEN kazakhstan_presence THEN 'unspecified' WHEN NOT kazakhstan_presence THEN 'none_found' END;
+ALTER TABLE companies ADD COLUMN russia_production_date VARCHAR;
+ALTER TABLE companies ADD COLUMN kazakhstan_presence_since INTEGER;
+ALTER TABLE companies ADD COLUMN sector_reason VARCHAR;
+ALTER TABLE companies ADD COLUMN sector_source VARCHAR;
+ALTER TABLE companies ADD COLUMN group_parent_id INTEGER;
+CREATE SEQUENCE IF NOT EXISTS fact_ids;
+CREATE TABLE company_observations (
+    fact_id BIGINT PRIMARY KEY DEFAULT nextval('fact_ids'), company_id INTEGER NOT NULL, fact VARCHAR NOT NULL,
+    value VARCHAR, state VARCHAR, period VARCHAR, recorded_on DATE, source VARCHAR NOT NULL, note VARCHAR);
+INSERT INTO company_observations (company_id, fact, value, state, period, recorded_on, source, note)
+    SELECT company_id, fact,
+           CASE WHEN fact = 'russia_production' THEN NULL
+                WHEN fact = 'kazakhstan_presence' THEN CASE value WHEN 'true' THEN 'unspecified' ELSE 'none_found' END
+                ELSE value END,
+           CASE WHEN fact = 'russia_production' THEN CASE value WHEN 'true' THEN 'reported' ELSE 'none' END END,
+           period, NULL, source, note
+    FROM company_facts ORDER BY company_id, fact;
+DROP TABLE company_facts;
+ALTER TABLE company_observations RENAME TO company_facts;
+"""
+MIGRATIONS.append(EVIDENCE_V3)
 
 
 class StoreUnavailable(RuntimeError):
@@ -218,9 +248,20 @@ class Store:
         )
         return None if frame.empty else frame.iloc[0].to_dict()
 
-    def company_facts(self, company_id: int) -> pd.DataFrame:
-        return self.fetch_df("SELECT fact, value, period, source, note FROM company_facts "
-                             "WHERE company_id = ? ORDER BY fact", [company_id])
+    def company_facts(self, company_id: int | None = None) -> pd.DataFrame:
+        """Every dated observation of one company (or of all), in fact order, oldest first."""
+        sql = ("SELECT f.company_id, c.name AS company, f.fact, f.value, f.state, f.period, f.recorded_on, "
+               "f.source, f.note FROM company_facts f JOIN companies c USING (company_id)")
+        params: list[Any] = []
+        if company_id is not None:
+            sql += " WHERE f.company_id = ?"
+            params.append(company_id)
+        return self.fetch_df(sql + " ORDER BY c.name, f.company_id, f.fact, f.fact_id", params)
+
+    def group_members(self, company_id: int) -> pd.DataFrame:
+        """The companies ranked under this one (its group's other names), by name."""
+        return self.fetch_df("SELECT company_id, name, hq_country, status FROM companies "
+                             "WHERE group_parent_id = ? ORDER BY name", [company_id])
 
     def sectors(self) -> pd.DataFrame:
         return self.fetch_df("SELECT * FROM sectors ORDER BY kz_priority DESC, sector_code")

@@ -1,96 +1,239 @@
-"""Build data/seed/companies.csv and company_facts.csv from the shared reference files.
+"""Build data/seed/companies.csv and company_facts.csv from committed and shared source files.
 
 Usage: python scripts/build_seed.py [REFERENCE_DIR]   (default: ../shared/reference)
 
-The reference files are read, cleaned and joined; nothing is estimated. Sectors, the industry
-mapping, incentive packages and MCI values are hand-curated seed files and are not touched.
+Inputs, nothing estimated:
+- REFERENCE_DIR/companies_exiting_russia.csv and company_facts.csv: the Yale CELI list and the facts
+  gathered for it (sources per row);
+- data/sources/dossiers/*.csv: researched dossiers, one row per dated observation with its state and
+  source, "not_found" where a search found nothing (with the date searched);
+- data/sources/company_sectors.csv: the hand-reviewed sector of a company, with reason and source
+  (every other company keeps the sector of its tracker industry, said so in its reason);
+- data/sources/company_groups.csv: companies that belong to another listed company's group.
+
+Each fact's current value is its latest dated observation; a specific production state always beats an
+undated "reported" plant. Sectors, the industry mapping, incentive packages and MCI values are curated
+seed files and are not touched.
 """
 
 from __future__ import annotations
 
 import csv
+import re
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "data" / "seed"
+SOURCES = ROOT / "data" / "sources"
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from lib.evidence import PRESENCE_LEVELS, PRESENCE_VALUE, PRODUCTION_STATES  # noqa: E402
+
 GRADE_OF = {"Withdrawal": "A", "Suspension": "B", "Scaling back": "C", "Buying time": "D", "Digging in": "F"}
 COMPANY_COLUMNS = [
-    "company_id", "name", "hq_country", "industry", "sector_code", "status", "tracker_grade",
-    "status_date", "revenue_worldwide_usd_m", "employees_worldwide", "russia_revenue_usd_m",
-    "russia_employees", "russia_production", "kazakhstan_presence", "website", "is_candidate",
-    "exclusion_reason", "source", "as_of",
+    "company_id", "name", "hq_country", "industry", "sector_code", "sector_reason", "sector_source", "status",
+    "tracker_grade", "status_date", "revenue_worldwide_usd_m", "employees_worldwide", "russia_revenue_usd_m",
+    "russia_employees", "russia_production", "russia_production_date", "kazakhstan_presence",
+    "kazakhstan_presence_since", "group_parent_id", "website", "is_candidate", "exclusion_reason", "source",
+    "as_of",
 ]
-FACTS = ("revenue_worldwide_usd_m", "employees_worldwide", "russia_revenue_usd_m",
-         "russia_employees", "russia_production", "kazakhstan_presence")
+FACT_COLUMNS = ["company_id", "fact", "value", "state", "period", "recorded_on", "source", "note"]
+NUMERIC = ("revenue_worldwide_usd_m", "employees_worldwide", "russia_revenue_usd_m", "russia_employees")
+FACTS = (*NUMERIC, "russia_production", "kazakhstan_presence")
+REFERENCE_RECORDED = "2026-11-25"  # when the shared reference facts were gathered
+GROUP_MEMBER = "Part of a group ranked under its parent company"
+YALE_URL = "https://som.yale.edu/story/2022/over-1000-companies-have-curtailed-operations-russia-some-remain"
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
     with path.open(encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh))
+        return [{k: (v or "").strip() for k, v in row.items()} for row in csv.DictReader(fh)]
 
 
-def yes_no(value: str) -> str:
-    value = value.strip().lower()
-    if value not in {"yes", "no"}:
-        raise ValueError(f"expected yes/no, got {value!r}")
-    return "true" if value == "yes" else "false"
+def period_key(text: str) -> str:
+    """A sortable 'YYYY-MM-DD' from '2023-05', 'FY2023 (...)', '2025-05-21 (...)'; '' when undated."""
+    match = re.search(r"(19|20)\d\d(-\d\d)?(-\d\d)?", text or "")
+    if not match:
+        return ""
+    parts = match.group(0).split("-") + ["00", "00"]
+    return "-".join(parts[:3])
+
+
+def reference_production_state(note: str) -> str:
+    """The state a reference note states in words (e.g. 'factory sold'); 'reported' when it states none."""
+    text = note.casefold()
+    if re.search(r"\bsold\b|transferr|being sold", text):
+        return "sold"
+    if re.search(r"\bclosed\b|liquidat", text):
+        return "closed"
+    if re.search(r"halted|stopped|suspend", text):
+        return "suspended"
+    return "reported"
+
+
+def reference_presence_level(value: str, note: str) -> str:
+    """The presence level a reference note states; 'unspecified' when it says only 'present'."""
+    text = note.casefold()
+    if value.casefold() == "no":
+        return "ended" if "ended" in text or "sold" in text or "transferred" in text else "none_found"
+    if "weak evidence" in text or "among us companies" in text or "government claim" in text:
+        return "unspecified"
+    if re.search(r"licensee|local partner|via local|assembl\w* by", text):
+        return "distributor_licensee"
+    if re.search(r"\bplant\b|factory|production|mill", text):
+        return "production_site"
+    if "representative office" in text:
+        return "representative_office"
+    if re.search(r"subsidiar|llp|\btoo\b|kazakhstan \(local entity\)|local entity|joint venture|consortium|"
+                 r"country manager|central asia", text):
+        return "subsidiary"
+    return "unspecified"
+
+
+def number_text(fact: str, value: str) -> str:
+    number = float(value.replace(",", ""))
+    return str(int(number)) if fact in ("employees_worldwide", "russia_employees") else repr(number)
+
+
+def observations(reference: Path, names: set[str]) -> dict[str, list[dict[str, str]]]:
+    """Every observation per company name: reference facts, then researched dossiers."""
+    found: dict[str, list[dict[str, str]]] = {}
+    for fact in read_csv(reference / "company_facts.csv"):
+        name, kind, value = fact["name"], fact["fact"], fact["value"]
+        obs = {"fact": kind, "value": "", "state": "", "period": fact["year"], "recorded_on": REFERENCE_RECORDED,
+               "source": fact["source"], "note": fact["match_note"], "origin": "reference"}
+        if kind == "russia_production":
+            if value.casefold() != "yes":
+                raise SystemExit(f"unexpected russia_production {value!r} for {name!r}")
+            obs["state"] = reference_production_state(fact["match_note"])
+        elif kind == "kazakhstan_presence":
+            level = reference_presence_level(value, fact["match_note"])
+            obs["value"] = level
+            obs["state"] = "ended" if level == "ended" else "active"
+        else:
+            obs["value"] = number_text(kind, value)
+        found.setdefault(name, []).append(obs)
+    for path in sorted((SOURCES / "dossiers").glob("*.csv")):
+        for line, row in enumerate(read_csv(path), start=2):
+            where = f"{path.name} line {line}"
+            name, kind, state, value = row["company"], row["fact"], row["state"], row["value"]
+            if name not in names:
+                raise SystemExit(f"{where}: company {name!r} is not in the company list")
+            if kind not in FACTS:
+                raise SystemExit(f"{where}: unknown fact {kind!r}")
+            if not row["source"]:
+                raise SystemExit(f"{where}: no source")
+            if kind == "kazakhstan_presence" and value == "none_found" and state in ("", "not_found"):
+                state = "active"  # "none found" is the answer of a search, not a missing fact
+            if kind == "kazakhstan_presence" and value in PRESENCE_LEVELS and not state:
+                state = "active"
+            if state != "not_found":
+                if kind == "russia_production" and state not in PRODUCTION_STATES:
+                    raise SystemExit(f"{where}: production state {state!r} is not one of {PRODUCTION_STATES}")
+                if kind == "kazakhstan_presence" and (value not in PRESENCE_LEVELS or state not in ("active", "ended")):
+                    raise SystemExit(f"{where}: presence {value!r}/{state!r} is not a level and active/ended")
+                if kind in NUMERIC:  # a figure stated only in words or another currency stays a note
+                    value, state = (number_text(kind, value), "") if value else ("", "")
+                elif kind == "russia_production" and value:
+                    value = str(int(float(value)))
+            else:
+                value = ""
+            found.setdefault(name, []).append({
+                "fact": kind, "value": value, "state": state,
+                "period": row["date"], "recorded_on": row["recorded_on"], "source": row["source"],
+                "note": row["note"], "origin": "dossier"})
+    return found
+
+
+def current_values(obs: list[dict[str, str]]) -> dict[str, str]:
+    """The companies-table columns from a company's observations (latest dated, strongest where stated)."""
+    out: dict[str, str] = {}
+    for fact in NUMERIC:
+        known = [o for o in obs if o["fact"] == fact and o["value"] and o["state"] != "not_found"]
+        if known:  # latest period; the reference list wins a tie (it chose one consolidated list per company)
+            best = max(known, key=lambda o: (period_key(o["period"]), o["origin"] == "reference"))
+            out[fact] = best["value"]
+    production = [o for o in obs if o["fact"] == "russia_production" and o["state"] in PRODUCTION_STATES]
+    specific = [o for o in production if o["state"] != "reported"]
+    if specific or production:
+        best = max(specific or production, key=lambda o: period_key(o["period"]))
+        out["russia_production"] = best["state"]
+        out["russia_production_date"] = period_key(best["period"]).replace("-00", "")
+    presence = [o for o in obs if o["fact"] == "kazakhstan_presence" and o["value"] in PRESENCE_LEVELS]
+    researched = [o for o in presence if o["origin"] == "dossier"] or presence
+    if researched:
+        active = [o for o in researched if o["state"] == "active" and o["value"] not in ("ended", "none_found")]
+        if active:
+            best = max(active, key=lambda o: (PRESENCE_VALUE[o["value"]], -int(period_key(o["period"])[:4] or 0)))
+            out["kazakhstan_presence"] = best["value"]
+            year = period_key(best["period"])[:4]
+            if year and best["origin"] == "dossier":  # dossier dates are start years; reference dates are not
+                out["kazakhstan_presence_since"] = year
+        elif any(o["state"] == "ended" or o["value"] == "ended" for o in researched):
+            out["kazakhstan_presence"] = "ended"
+        else:
+            out["kazakhstan_presence"] = "none_found"
+    return out
 
 
 def build(reference: Path) -> tuple[int, int]:
     industry_map = {r["industry"]: r["sector_code"] for r in read_csv(SEED / "industry_sector_map.csv")}
+    sectors = {r["sector_code"] for r in read_csv(SEED / "sectors.csv")}
     companies = sorted(read_csv(reference / "companies_exiting_russia.csv"), key=lambda r: r["name"].casefold())
-    facts = read_csv(reference / "company_facts.csv")
-    by_name: dict[str, dict[str, dict[str, str]]] = {}
-    for fact in facts:
-        by_name.setdefault(fact["name"], {})[fact["fact"]] = fact
+    names = {r["name"] for r in companies}
+    found = observations(reference, names)
+    reviewed = {r["name"]: r for r in read_csv(SOURCES / "company_sectors.csv")}
+    groups = {r["member"]: r for r in read_csv(SOURCES / "company_groups.csv")}
+    for name, row in [*reviewed.items(), *groups.items()]:
+        if name not in names:
+            raise SystemExit(f"{name!r} in data/sources is not in the company list")
+    ids = {row["name"]: i for i, row in enumerate(companies, start=1)}
 
     company_rows, fact_rows = [], []
-    for company_id, row in enumerate(companies, start=1):
-        name, country, industry = row["name"].strip(), row["hq_country"].strip(), row["industry"].strip()
+    for row in companies:
+        company_id = ids[row["name"]]
+        name, country, industry = row["name"], row["hq_country"], row["industry"]
         sector = industry_map.get(industry, "")
         if industry and not sector:
             raise SystemExit(f"industry {industry!r} of {name!r} is not in industry_sector_map.csv")
-        exclusion = ""
+        sector_reason = f"Default: the tracker's industry ({industry})" if industry else ""
+        sector_source = YALE_URL if industry else ""
+        if name in reviewed:
+            review = reviewed[name]
+            if review["sector_code"] not in sectors:
+                raise SystemExit(f"sector {review['sector_code']!r} of {name!r} is not in sectors.csv")
+            sector, sector_reason, sector_source = review["sector_code"], review["reason"], review["source"]
+        exclusion, parent = "", ""
         if country == "Kazakhstan":
             exclusion = "Headquartered in Kazakhstan"
         elif sector == "NGO":
             exclusion = "Not a business (NGO)"
-        known = by_name.get(row["name"], {})
+        elif name in groups:
+            exclusion, parent = GROUP_MEMBER, str(ids[groups[name]["parent"]])
+        if GRADE_OF[row["status"]] not in row["tracker_status_raw"]:
+            raise SystemExit(f"status and grade disagree for {name!r}")
         out = {c: "" for c in COMPANY_COLUMNS}
         out.update(
             company_id=company_id, name=name, hq_country=country, industry=industry, sector_code=sector,
-            status=row["status"], tracker_grade=row["tracker_status_raw"], status_date=row["as_of"],
-            is_candidate="false" if exclusion else "true", exclusion_reason=exclusion,
+            sector_reason=sector_reason, sector_source=sector_source, status=row["status"],
+            tracker_grade=row["tracker_status_raw"], status_date="",  # Yale's own date is not in the copy
+            group_parent_id=parent, is_candidate="false" if exclusion else "true", exclusion_reason=exclusion,
             source=row["source"], as_of=row["as_of"],
         )
-        if GRADE_OF[row["status"]] not in row["tracker_status_raw"]:
-            raise SystemExit(f"status and grade disagree for {name!r}")
-        for fact_name in FACTS:
-            fact = known.get(fact_name)
-            if fact is None:
-                continue
-            value = fact["value"].strip()
-            if fact_name in ("russia_production", "kazakhstan_presence"):
-                value = yes_no(value)
-            elif fact_name in ("employees_worldwide", "russia_employees"):
-                value = str(int(float(value)))
-            else:
-                value = repr(float(value))
-            out[fact_name] = value
-            fact_rows.append({
-                "company_id": company_id, "fact": fact_name, "value": value,
-                "period": fact["year"], "source": fact["source"], "note": fact["match_note"],
-            })
+        obs = found.get(name, [])
+        out.update(current_values(obs))
         company_rows.append(out)
+        for o in obs:
+            fact_rows.append({"company_id": company_id, **{k: o[k] for k in FACT_COLUMNS[1:]}})
 
     with (SEED / "companies.csv").open("w", encoding="utf-8", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=COMPANY_COLUMNS, lineterminator="\n")
         writer.writeheader()
         writer.writerows(company_rows)
     with (SEED / "company_facts.csv").open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=["company_id", "fact", "value", "period", "source", "note"],
-                                lineterminator="\n")
+        writer = csv.DictWriter(fh, fieldnames=FACT_COLUMNS, lineterminator="\n")
         writer.writeheader()
         writer.writerows(fact_rows)
     return len(company_rows), len(fact_rows)

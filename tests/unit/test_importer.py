@@ -113,7 +113,8 @@ def test_every_bad_cell_is_reported(store):
     assert [e.text() for e in preview.errors] == [
         'row 2, column revenue_worldwide_usd_m: "abc" is not a number',
         'row 2, column russia_employees: "-5" is below 0',
-        'row 2, column russia_production: "perhaps" is not yes or no',
+        'row 2, column russia_production: "perhaps" is not one of suspended, sold, closed, operating, reported, none, '
+        'yes, no',
         'row 2, column status_date: "2024-13-45" is not a date (use YYYY-MM-DD)',
         "row 3, column name: is empty; every row needs a company name",
         'row 4, column industry: "Aerospace and Defence" is not in the industry-to-sector mapping '
@@ -255,7 +256,7 @@ def test_a_failure_half_way_writes_nothing(store, monkeypatch):
     def explode(field, value):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(importer, "_fact_text", explode)  # runs after companies were inserted and updated
+    monkeypatch.setattr(importer, "_fact_row", explode)  # runs after companies were inserted and updated
     with pytest.raises(RuntimeError, match="disk full"):
         apply_import(store, EDITOR, preview)
     assert store.table_checksums() == before

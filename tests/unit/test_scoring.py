@@ -8,7 +8,17 @@ from pymcdm.normalizations import vector_normalization
 
 from lib.criteria import CRITERION_IDS, DEFAULT_WEIGHTS
 from lib.models import Filters, ScoringSettings
-from lib.scoring import apply_missing, criteria_values, filter_mask, rank_companies, topsis, weighted_sum
+from lib.scoring import (
+    apply_missing,
+    criteria_values,
+    fact_completeness,
+    filter_mask,
+    rank_companies,
+    rank_label,
+    shared_ranks,
+    topsis,
+    weighted_sum,
+)
 
 
 def test_weighted_sum_by_hand():
@@ -41,8 +51,11 @@ def test_contributions_add_up_to_score(universe):
     table = rank_companies(universe.companies, universe.values, settings).table
     contributions = table[[f"c_{c}" for c in CRITERION_IDS]].sum(axis=1)
     assert np.allclose(contributions, table["score"], atol=1e-12)
-    assert table["score"].is_monotonic_decreasing
-    assert list(table["rank"]) == list(range(1, len(table) + 1))
+    assert (np.diff(table["score"].to_numpy()) <= 1e-9).all()
+    # A rank is the position of the first company with that score; only tied rows share one.
+    positions = np.arange(1, len(table) + 1)
+    assert (table["rank"] == positions)[~table["tied"]].all()
+    assert table["rank"].is_monotonic_increasing and table["tied"].any()
 
 
 def test_weights_are_normalised():
@@ -71,9 +84,10 @@ def _frame(**columns):
         "company_id": [1, 2, 3], "name": ["A", "B", "C"], "hq_country": ["X", "Y", "X"],
         "sector_code": ["IND", "FIN", None], "status": ["Withdrawal", "Digging in", "Suspension"],
         "russia_revenue_usd_m": [100.0, None, None], "russia_employees": [None, None, None],
-        "russia_production": [True, None, None], "revenue_worldwide_usd_m": [1000.0, 100000.0, None],
+        "russia_production": ["sold", None, None], "revenue_worldwide_usd_m": [1000.0, 100000.0, None],
         "employees_worldwide": [None, None, None], "kz_priority": [5, 2, None],
-        "kazakhstan_presence": [None, False, True], "dual_use": [True, False, None], "is_candidate": [True] * 3,
+        "kazakhstan_presence": [None, "none_found", "production_site"], "dual_use": [True, False, None],
+        "is_candidate": [True] * 3,
     }
     base.update(columns)
     return pd.DataFrame(base)
@@ -87,21 +101,77 @@ def test_criteria_values_hand_computed():
     assert a["sector_priority"] == 1.0 and b["sector_priority"] == pytest.approx(0.4)
     assert np.isnan(c["sector_priority"]) and np.isnan(c["incentive_fit"])
     assert a["incentive_fit"] == 1.0 and b["incentive_fit"] == 0.5
-    # Russian footprint of A: mean(log1p(100)/log1p(100), production 1) = 1
+    # Russian footprint of A: log1p(100)/log1p(100) = 1 from revenue alone; production is not counted in it.
     assert a["russian_footprint"] == 1.0 and np.isnan(b["russian_footprint"])
+    # Production of A: a sold plant is worth half of a suspended one.
+    assert a["production_intensity"] == 0.5 and np.isnan(b["production_intensity"])
     # Scale: log-scaled between 1,000 and 100,000 -> A 0, B 1
     assert a["company_scale"] == 0.0 and b["company_scale"] == 1.0
     # Compliance risk (cost, inverted): A = 1 - (0.75*0 + 0.25*1) = 0.75; B = 1 - 0.75 = 0.25
     assert a["compliance_risk"] == pytest.approx(0.75) and b["compliance_risk"] == pytest.approx(0.25)
+    # Presence: own plant 1, none found (a searched fact) 0, unknown stays unknown.
     assert c["regional_presence"] == 1.0 and b["regional_presence"] == 0.0 and np.isnan(a["regional_presence"])
+
+
+def test_less_evidence_never_scores_higher_than_more_of_the_same():
+    # A knows only its Russian revenue; B knows the same revenue and its Russian staff as well. The mean of
+    # the known facts would rank A above B (1.0 against 0.5 + ...); the maximum never does.
+    companies = _frame(russia_revenue_usd_m=[1000.0, 1000.0, 10.0], russia_employees=[None, 50.0, 5000.0],
+                       revenue_worldwide_usd_m=[5000.0, 5000.0, 100.0], employees_worldwide=[None, 10.0, None])
+    values = criteria_values(companies, {})
+    a, b = values.iloc[0], values.iloc[1]
+    assert b["russian_footprint"] >= a["russian_footprint"]
+    assert b["company_scale"] >= a["company_scale"]
+    # A production-only company gets no footprint at all: production is a criterion of its own.
+    only_production = criteria_values(_frame(russia_revenue_usd_m=[None] * 3, russia_production=["suspended"] * 3), {})
+    assert only_production["russian_footprint"].isna().all()
+    assert (only_production["production_intensity"] == 1.0).all()
+
+
+@pytest.mark.parametrize("state, expected", [("suspended", 1.0), ("sold", 0.5), ("closed", 0.5), ("reported", 0.5),
+                                             ("operating", 0.25), ("none", 0.0), (None, None)])
+def test_a_sold_plant_counts_as_what_it_is(state, expected):
+    value = criteria_values(_frame(russia_production=[state] * 3), {})["production_intensity"].iloc[0]
+    assert np.isnan(value) if expected is None else value == expected
+
+
+def test_a_licensee_is_weaker_than_a_subsidiary_and_ended_is_not_unknown():
+    levels = ["distributor_licensee", "subsidiary", "ended"]
+    values = criteria_values(_frame(kazakhstan_presence=levels), {})["regional_presence"]
+    assert list(values) == [0.25, 0.75, 0.0]
+    assert np.isnan(criteria_values(_frame(kazakhstan_presence=[None] * 3), {})["regional_presence"]).all()
+
+
+def test_completeness_counts_company_facts_only():
+    companies = _frame(revenue_worldwide_usd_m=[1000.0, None, None], russia_revenue_usd_m=[None] * 3,
+                       russia_production=[None] * 3, kazakhstan_presence=[None, None, "none_found"])
+    # C has a sector-free, fact-free record except one searched presence; B has nothing at all.
+    assert list(fact_completeness(companies)) == [pytest.approx(1 / 6), 0.0, pytest.approx(1 / 6)]
+    ranking = rank_companies(companies, criteria_values(companies, {}), ScoringSettings())
+    by_name = ranking.table.set_index("name")
+    assert by_name.loc["B", "completeness"] == 0.0 and by_name.loc["B", "facts_known"] == 0
+
+
+def test_ties_share_a_rank_and_the_more_complete_record_comes_first():
+    companies = _frame(name=["Zeta", "Alpha", "Mid"], status=["Withdrawal"] * 3, sector_code=["IND"] * 3,
+                       kz_priority=[5, 5, 5], dual_use=[True] * 3, russia_revenue_usd_m=[None] * 3,
+                       russia_production=[None] * 3, revenue_worldwide_usd_m=[None] * 3,
+                       kazakhstan_presence=["none_found", None, None])
+    # Presence "none found" and unknown presence both count 0 (worst by default): equal scores, one rank.
+    ranking = rank_companies(companies, criteria_values(companies, {"IND": 1.0}), ScoringSettings())
+    table = ranking.table
+    assert list(table["rank"]) == [1, 1, 1] and table["tied"].all()
+    assert list(table["name"]) == ["Zeta", "Alpha", "Mid"]  # Zeta has one fact; the others by name
+    assert rank_label(1, True) == "1=" and rank_label(7, False) == "7"
+    assert list(shared_ranks(np.array([0.9, 0.8, 0.8, 0.7]))) == [1, 2, 2, 4]
 
 
 @pytest.mark.parametrize("policy, expected", [("neutral", 0.5), ("worst", 0.0)])
 def test_missing_policy_fills(policy, expected):
     values = pd.DataFrame({c: [np.nan, 1.0] for c in CRITERION_IDS})
-    filled, completeness = apply_missing(values, ScoringSettings(missing={c: policy for c in CRITERION_IDS}))
+    filled, unknown = apply_missing(values, ScoringSettings(missing={c: policy for c in CRITERION_IDS}))
     assert (filled.iloc[0] == expected).all()
-    assert list(completeness) == [0.0, 1.0]
+    assert unknown.iloc[0].all() and not unknown.iloc[1].any()
 
 
 def test_missing_policy_exclude_drops_only_weighted_criteria():

@@ -110,11 +110,11 @@ def test_a_sector_in_use_cannot_be_deleted_but_a_new_unused_one_can(store):
     used = rows[0]["sector_code"]
     with pytest.raises(InvalidRows, match=f'"{used}" is used by'):
         save_sectors(store, EDITOR, rows[1:])
-    extra = dict(rows[0], sector_code="AGR", name="Agriculture processing", kz_priority=4)
-    assert save_sectors(store, EDITOR, [*rows, extra]).added == ["AGR"]
-    assert save_sectors(store, EDITOR, rows).deleted == ["AGR"]
+    extra = dict(rows[0], sector_code="FSH", name="Fisheries", kz_priority=4)
+    assert save_sectors(store, EDITOR, [*rows, extra]).added == ["FSH"]
+    assert save_sectors(store, EDITOR, rows).deleted == ["FSH"]
     log = store.fetch_all("SELECT action, record_key FROM audit_log WHERE table_name = 'sectors' ORDER BY audit_id")
-    assert log == [("add", "AGR"), ("delete", "AGR")]
+    assert log == [("add", "FSH"), ("delete", "FSH")]
 
 
 def test_viewers_cannot_save(store):
@@ -204,5 +204,5 @@ def test_import_template_filled_in_imports_cleanly(store):
     assert not preview.errors and not preview.unknown_columns and len(preview.adds) == 1
     added = preview.adds[0].company
     assert (added.sector_code, added.status, added.employees_worldwide, added.russia_production,
-            added.status_date) == ("IND", "Suspension", 1200, True, date(2024, 3, 1))
+            added.status_date) == ("IND", "Suspension", 1200, "reported", date(2024, 3, 1))
     assert apply_import(store, EDITOR, preview).added == 1
