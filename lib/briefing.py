@@ -28,7 +28,7 @@ from lib.incentives import (
     sector_name_map,
 )
 from lib.models import Filters, ScoringSettings
-from lib.profile import FACT_LABELS, fact_value_text, score_breakdown
+from lib.profile import FACT_LABELS, observation_text, period_text, score_breakdown
 from lib.radar import Universe
 from lib.scoring import rank_companies
 from lib.store import Store
@@ -134,8 +134,9 @@ def _facts(store: Store, company: dict) -> str:
     facts = store.company_facts(int(company["company_id"]))
     for fact in facts.to_dict("records"):
         label = FACT_LABELS.get(fact["fact"], fact["fact"])
-        period = translate(fact["period"]) if fact.get("period") else ""
-        rows.append((translate(label), fact_value_text(fact["value"]), period, fact["source"]))
+        period = period_text(fact["period"]) if fact.get("period") else ""
+        value = " ".join(t for t in observation_text(fact["fact"], fact["value"], fact.get("state")) if t)
+        rows.append((translate(label), value, period, fact["source"]))
     body = _table([_("Fact"), _("Value"), _("As of / period"), _("Source")], rows, small=(2, 3))
     if facts.empty:
         body += _para(_("No size or Russia facts were found in public sources; the score uses the missing-data "

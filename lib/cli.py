@@ -90,8 +90,25 @@ def cmd_rank(args: argparse.Namespace) -> None:
     universe = load_universe(open_store(args.db))
     ranking = rank_companies(universe.companies, universe.values, _settings(args))
     contribution_columns = [f"c_{c}" for c in CRITERION_IDS] if args.method == "wsm" else []
-    table = ranking.table[["rank", "company_id", "name", "score", *contribution_columns]]
+    table = ranking.table.rename(columns={"sector_code": "sector"})
+    table = table[["rank", "tied", "company_id", "name", "sector", "score", "completeness", "facts_known",
+                   *contribution_columns]]
     _emit(table.head(args.top) if args.top else table, args.format)
+
+
+def cmd_facts(args: argparse.Namespace) -> None:
+    """Every dated observation (company, fact, value, state, period, source), optionally of one company."""
+    store = open_store(args.db)
+    company_id = None
+    if args.company:
+        matches = store.fetch_all("SELECT company_id, name FROM companies WHERE lower(name) = lower(?)",
+                                  [args.company.strip()])
+        if not matches:
+            raise CliError(f"no company named {args.company!r}; `python -m lib rank` lists the names")
+        company_id = int(matches[0][0])
+    facts = store.company_facts(company_id)
+    columns = ["company", "fact", "value", "state", "period", "recorded_on", "source", "note"]
+    _emit(facts[columns], args.format)
 
 
 def cmd_import(args: argparse.Namespace) -> None:
@@ -131,7 +148,7 @@ def cmd_import(args: argparse.Namespace) -> None:
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
-    "build": cmd_build, "criteria": cmd_criteria, "rank": cmd_rank, "import": cmd_import,
+    "build": cmd_build, "criteria": cmd_criteria, "rank": cmd_rank, "facts": cmd_facts, "import": cmd_import,
 }
 
 
@@ -150,6 +167,9 @@ def build_parser() -> argparse.ArgumentParser:
     rank.add_argument("--missing", help="missing-data policy per criterion: id=neutral|worst|exclude,...")
     rank.add_argument("--top", type=int, default=None, help="only the first N companies")
     rank.add_argument("--format", choices=("csv", "json"), default="csv")
+    facts = sub.add_parser("facts", help="list every company fact with its state, date and source")
+    facts.add_argument("--company", default=None, help="only this company (its name, any case)")
+    facts.add_argument("--format", choices=("csv", "json"), default="csv")
     imp = sub.add_parser("import", help="import a company list (Yale CELI, KSE, own export; CSV or .xlsx)")
     imp.add_argument("file", help="the CSV or .xlsx file")
     imp.add_argument("--dry-run", action="store_true", help="only show what would change")

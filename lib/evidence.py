@@ -57,7 +57,6 @@ PRESENCE_VALUE: dict[str, float] = {
     "production_site": 1.0, "subsidiary": 0.75, "representative_office": 0.5, "distributor_licensee": 0.25,
     "unspecified": 0.25, "none_found": 0.0, "ended": 0.0,
 }
-FACT_STATES: tuple[str, ...] = (*PRODUCTION_STATES, "active", "ended", "not_found")
 # Figures describing a period before this year are marked stale on the profile.
 STALE_BEFORE_YEAR = 2023
 # The date the Yale CELI copy was scraped: the row's as_of, kept apart from the tracker's own status date.

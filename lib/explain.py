@@ -16,9 +16,9 @@ from lib.criteria import CRITERION_IDS
 from lib.i18n import _, fmt_number, fmt_percent
 from lib.models import Method
 from lib.robustness import scores_for_weights
+from lib.scoring import TIE_TOLERANCE
 
 SLIDER_VALUES = np.arange(0, 101)  # what a user can actually set
-TIE = 1e-12  # scores closer than this are a tie, broken by name as in the ranked table
 
 
 class WeightChange(BaseModel):
@@ -36,25 +36,23 @@ class WeightChange(BaseModel):
         return self.to_weight - self.from_weight
 
 
-def _ahead_of(matrix: pd.DataFrame, company_id: int) -> tuple[int, np.ndarray]:
-    """Row of the company and, per row, whether it wins a score tie against it (name, then id, first)."""
-    ids = matrix["company_id"].to_numpy()
-    hits = np.flatnonzero(ids == company_id)
+def _row_of(matrix: pd.DataFrame, company_id: int) -> int:
+    """Row of the company in the criteria matrix."""
+    hits = np.flatnonzero(matrix["company_id"].to_numpy() == company_id)
     if not len(hits):
         raise KeyError(company_id)
-    row = int(hits[0])
-    names = matrix["name"].str.casefold().to_numpy(dtype=object)
-    wins_tie = (names < names[row]) | ((names == names[row]) & (ids < ids[row]))
-    return row, wins_tie
+    return int(hits[0])
 
 
 def ranks_of(matrix: pd.DataFrame, company_id: int, weight_rows: np.ndarray, method: Method) -> np.ndarray:
-    """The company's rank under each weight vector (rows of `weight_rows`), as the ranked table shows it."""
-    row, wins_tie = _ahead_of(matrix, company_id)
+    """The company's rank under each weight vector (rows of `weight_rows`), as the ranked table shows it.
+
+    Equal scores share a rank, as in the table: the rank is 1 + the number of companies scoring higher.
+    """
+    row = _row_of(matrix, company_id)
     scores = scores_for_weights(matrix[list(CRITERION_IDS)].to_numpy(dtype=float), weight_rows, method)
-    own = scores[:, row][:, None]
-    ahead = (scores > own + TIE) | ((np.abs(scores - own) <= TIE) & wins_tie)
-    return ahead.sum(axis=1) + 1
+    scores = np.round(scores / TIE_TOLERANCE)
+    return (scores > scores[:, row][:, None]).sum(axis=1) + 1
 
 
 class WhatIf(BaseModel):

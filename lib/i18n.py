@@ -399,7 +399,7 @@ def data_messages() -> list[tuple[str, str]]:
               for city in text.split(";") if city.strip()]
     # Periods of the company facts: the worded ones ("FY2023 (Fortune Global 500 2024 list)"), not bare dates.
     found += [(text, origin) for text, origin in _seed_column("company_facts.csv", "period")
-              if re.search(r"[A-Za-z]", text)]
+              if re.search(r"[A-Za-z]", text) and not re.match(r"^FY\d{4}(/\d\d)?$", text)]
     seen: dict[str, str] = {}
     for message, origin in found:
         seen.setdefault(message, origin)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 import pandas as pd
 
 from lib.criteria import CRITERIA
-from lib.i18n import _, fmt_number
+from lib.evidence import COMPANY_FACTS, PRESENCE_LEVEL_LABELS, PRODUCTION_STATE_LABELS, STALE_BEFORE_YEAR
+from lib.i18n import _, fmt_number, translate
 from lib.scoring import Ranking
 
 FACT_LABELS = {
@@ -14,8 +18,10 @@ FACT_LABELS = {
     "russia_revenue_usd_m": "Revenue in Russia, USD million",
     "russia_employees": "Employees in Russia",
     "russia_production": "Own production in Russia",
-    "kazakhstan_presence": "Present in Kazakhstan",
+    "kazakhstan_presence": "Presence in Kazakhstan",
 }
+STATE_LABELS: dict[str, str] = {"active": "active", "ended": "ended", "not_found": "searched, not found"}
+FISCAL_YEAR = re.compile(r"^FY(\d{4}(?:/\d\d)?)$")
 
 
 def score_breakdown(ranking: Ranking, company_id: int, top_n: int = 10) -> pd.DataFrame | None:
@@ -39,8 +45,76 @@ def score_breakdown(ranking: Ranking, company_id: int, top_n: int = 10) -> pd.Da
     )
 
 
-def fact_value_text(value: str) -> str:
+def period_text(period: str | None) -> str:
+    """The period a fact describes, in the reader's language: 'FY2023' as fiscal year 2023, worded ones translated."""
+    if not period:
+        return "—"
+    match = FISCAL_YEAR.match(period)
+    return _("fiscal year %(year)s") % {"year": match.group(1)} if match else translate(period)
+
+
+def state_text(fact: str, state: str | None, value: str | None = None) -> str:
+    """A fact's state for reading: 'sold or transferred', 'own subsidiary', 'searched, not found'."""
+    if state == "not_found":
+        return _(STATE_LABELS["not_found"])
+    if fact == "russia_production" and state:
+        return _(PRODUCTION_STATE_LABELS.get(state, state))
+    if fact == "kazakhstan_presence" and value:
+        label = _(PRESENCE_LEVEL_LABELS.get(value, value))
+        return label if state != "ended" or value == "ended" else f"{label} ({_(STATE_LABELS['ended'])})"
+    return ""
+
+
+def observation_text(fact: str, value: str | None, state: str | None) -> tuple[str, str]:
+    """(value, state) of one observation for reading; a presence level is shown as its state, in words."""
+    shown = "" if fact == "kazakhstan_presence" else fact_value_text(value)
+    return shown, state_text(fact, state, value)
+
+
+def current_fact_text(company: dict[str, Any], fact: str) -> str:
+    """What the store holds now for one fact: 'sold or transferred (2023-05)', 'own subsidiary since 2012', '—'."""
+    value = company.get(fact)
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return "—"
+    if fact == "russia_production":
+        when = company.get("russia_production_date")
+        text = _(PRODUCTION_STATE_LABELS.get(value, value))
+        return f"{text} ({when})" if isinstance(when, str) and when else text
+    if fact == "kazakhstan_presence":
+        since = company.get("kazakhstan_presence_since")
+        text = _(PRESENCE_LEVEL_LABELS.get(value, value))
+        if since is not None and not pd.isna(since):
+            text += " " + _("since %(year)d") % {"year": int(since)}
+        return text
+    return fact_value_text(str(value))
+
+
+def evidence_warnings(company: dict[str, Any], facts: pd.DataFrame) -> list[str]:
+    """Contradictions between facts and the tracker status, and figures that describe old periods."""
+    notes = []
+    production, status = company.get("russia_production"), company.get("status")
+    if production in ("sold", "closed") and status in ("Suspension", "Scaling back", "Buying time", "Digging in"):
+        notes.append(_("The facts say the Russian plant was %(state)s (%(date)s), but the tracker's status is "
+                       "%(status)s: the status may be out of date.")
+                     % {"state": _(PRODUCTION_STATE_LABELS[production]), "status": translate(status),
+                        "date": company.get("russia_production_date") or "—"})
+    if production == "operating" and status == "Withdrawal":
+        notes.append(_("The facts say a Russian plant is still operating, but the tracker's status is Withdrawal."))
+    stale = []
+    for row in facts.itertuples():
+        year = re.search(r"(19|20)\d\d", row.period or "")
+        if row.value and row.fact in COMPANY_FACTS[:4] and year and int(year.group(0)) < STALE_BEFORE_YEAR:
+            stale.append(f"{_(FACT_LABELS[row.fact])} ({period_text(row.period)})")
+    if stale:
+        notes.append(_("Figures older than %(year)d, possibly stale: %(list)s.")
+                     % {"year": STALE_BEFORE_YEAR, "list": "; ".join(dict.fromkeys(stale))})
+    return notes
+
+
+def fact_value_text(value: str | None) -> str:
     """A stored fact for reading: 'true' as yes, '85000' as 85,000 in the reader's locale; other text unchanged."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
     if value in ("true", "false"):
         return _("yes") if value == "true" else _("no")
     try:

@@ -22,7 +22,15 @@ from lib.i18n import (
     tracker_grade_text,
     translate,
 )
-from lib.profile import FACT_LABELS, fact_value_text, score_breakdown
+from lib.evidence import COMPANY_FACTS
+from lib.profile import (
+    FACT_LABELS,
+    current_fact_text,
+    evidence_warnings,
+    observation_text,
+    period_text,
+    score_breakdown,
+)
 from lib.scoring import criteria_matrix, rank_companies
 from lib.steward import tracker_statuses
 
@@ -49,7 +57,12 @@ sector = translate(company["sector_name"])  # "Materials: chemicals, ...": the s
 cols[1].metric(_("Sector"), sector.split(":")[0], help=sector)
 cols[2].metric(_("Russia status"), translate(company["status"]), help=tracker_grade_text(company["tracker_grade"]))
 status_date = company["status_date"]
-cols[3].metric(_("Status as of"), "—" if pd.isna(status_date) else fmt_date(pd.Timestamp(status_date).date()))
+cols[3].metric(_("Status as of"), "—" if pd.isna(status_date) else fmt_date(pd.Timestamp(status_date).date()),
+               help=_("The tracker's own date of the status, where it gives one. The list was copied on %(date)s.")
+               % {"date": fmt_date(pd.Timestamp(company["as_of"]).date())})
+if company.get("sector_reason"):
+    st.caption(_("Sector: %(reason)s Source: %(source)s") % {
+        "reason": md_text(company["sector_reason"]), "source": md_source(company.get("sector_source") or "—")})
 trackers = tracker_statuses(ui.get_store(), int(company_id))
 if trackers["status"].nunique() > 1:  # DESIGN.md: where the trackers disagree, show both with dates
     st.warning(_("The trackers disagree on this company's Russia status: %(list)s") % {"list": "; ".join(
@@ -59,18 +72,32 @@ if trackers["status"].nunique() > 1:  # DESIGN.md: where the trackers disagree, 
 if not company["is_candidate"]:
     st.warning(_("Not a relocation candidate: %(reason)s")
                % {"reason": md_text(translate(company["exclusion_reason"]))})
+parent_id = company.get("group_parent_id")
+if parent_id is not None and not pd.isna(parent_id):
+    st.info(_("Ranked with its group under %(parent)s.") % {"parent": md_text(names.get(int(parent_id), "—"))})
+members = store.group_members(int(company_id))
+if not members.empty:
+    st.info(_("Ranked once for its group; also listed as: %(names)s.")
+            % {"names": ", ".join(md_text(n) for n in members["name"])})
+for warning in evidence_warnings(company, facts):
+    st.warning(md_text(warning), icon=":material/report:")
+st.dataframe(pd.DataFrame({_("Fact"): [_(FACT_LABELS[f]) for f in COMPANY_FACTS],
+                           _("Now"): [current_fact_text(company, f) for f in COMPANY_FACTS]}),
+             hide_index=True)
 
 st.subheader(_("Facts and sources"))
 if facts.empty:
     st.info(_("No size or Russia facts were found in public sources for this company: its score uses the "
               "missing-data policy for those criteria."))
 else:
-    facts = facts.assign(fact=facts["fact"].map(lambda f: _(FACT_LABELS.get(f, f))),
-                         value=facts["value"].map(fact_value_text),
-                         period=facts["period"].map(translate))
-    st.dataframe(facts, hide_index=True, column_config={
-        "fact": _("Fact"), "value": _("Value"), "period": _("Period"),
-        "source": _("Source"), "note": _("How it was matched")})
+    texts = [observation_text(r.fact, r.value, r.state) for r in facts.itertuples()]
+    shown = facts.assign(value=[t[0] for t in texts], state=[t[1] for t in texts],
+                         fact=facts["fact"].map(lambda f: _(FACT_LABELS.get(f, f))),
+                         period=facts["period"].map(period_text))
+    st.dataframe(shown[["fact", "value", "state", "period", "recorded_on", "source", "note"]], hide_index=True,
+                 column_config={"fact": _("Fact"), "value": _("Value"), "state": _("State"),
+                                "period": _("Date or period it describes"), "recorded_on": _("Recorded on"),
+                                "source": _("Source"), "note": _("Note and how it was matched")})
 st.caption(_("Status source: %(source)s (as of %(date)s)")
            % {"source": md_source(company["source"]), "date": fmt_date(pd.Timestamp(company["as_of"]).date())})
 

@@ -21,8 +21,9 @@ if not user.can_edit:
     st.info(_("You are signed in as a viewer: you can look at and export the data, but not change it."))
 
 
-tab_import, tab_sectors, tab_packages, tab_audit, tab_export = st.tabs(
-    [_("Import companies"), _("Sector priorities"), _("Incentive packages"), _("Audit log"), _("Export and backup")])
+tab_import, tab_sectors, tab_company_sector, tab_packages, tab_audit, tab_export = st.tabs(
+    [_("Import companies"), _("Sector priorities"), _("Company sectors"), _("Incentive packages"), _("Audit log"),
+     _("Export and backup")])
 
 with tab_import:
     uploaded = st.file_uploader(_("Company list: CSV or Excel (.xlsx), up to 50 MB"),
@@ -106,6 +107,9 @@ for tab, frame, save, what in (
 ):
     with tab:
         ui.steward_editor(what, frame, save, store, user)
+
+with tab_company_sector:
+    ui.company_sector_form(store, user)
 
 with tab_audit:
     facets = steward.audit_facets(store)

@@ -36,8 +36,31 @@ st.markdown(_(
 ))
 st.markdown(_(
     "**Missing data**: most companies lack most facts. For each criterion you choose what a missing value "
-    "counts as: neutral (0.5), worst case (0), or leave the company out. Data completeness is the share of "
-    "the eight criteria backed by a real fact; it is shown next to every score."
+    "counts as: neutral (0.5), worst case (0, the pessimistic policy), or leave the company out. A missing fact "
+    "is never shown as known. **Data completeness** is the share of the six company facts that are known "
+    "(worldwide revenue and employees, Russian revenue and employees, Russian production and its state, "
+    "Kazakhstan presence and its level); nothing derived from the tracker grade or the sector counts, so a "
+    "company about which nothing was found shows 0 %. A search that found no Kazakhstan presence is a known "
+    "fact (none found)."
+))
+st.markdown(_(
+    "**Evidence**: every fact is a dated observation with its source, the date or period it describes, when it "
+    "was recorded and, where it applies, a state. Russian production is suspended (1), sold or closed (0.5), "
+    "operating (0.25) or none (0). A sold or closed plant scores half: the company has produced for the region "
+    "and the market that plant served needs a supplier, which is a motive, but there is no idle plant or team "
+    "to move. Kazakhstan presence is an own plant (1), a subsidiary (0.75), a representative office (0.5), a "
+    "distributor or licensee (0.25), none found or ended (0). Footprint and scale take the larger of their "
+    "known facts, so more evidence of the same thing never scores lower than less."
+))
+st.markdown(_(
+    "**Worked example**: a company with Russian revenue of 1,000 USD million and 5,000 Russian employees has a "
+    "footprint of max(log(1 + 1,000) / log(1 + largest revenue), log(1 + 5,000) / log(1 + largest staff)). Its "
+    "plant, sold in 2023, adds 0.5 × the production weight; it is not counted again in the footprint."
+))
+st.markdown(_(
+    "**Ties**: equal scores share a rank, shown as “100=”; within a tie the more complete record comes first. "
+    "**Groups**: a parent and its brands are one candidate, ranked under the parent; the profile lists the "
+    "other names."
 ))
 st.subheader(_("Data sources"))
 st.markdown(_(

@@ -16,6 +16,7 @@ from lib.i18n import (
     translate,
 )
 from lib.ranking_export import ranking_xlsx, readable
+from lib.scoring import rank_label
 from lib.shortlist import add_to_shortlist, shortlisted_stages
 
 ui.route_through_app()  # first: run inside app.py's navigation (see lib/ui/state.py)
@@ -59,6 +60,7 @@ if query.strip():
 
 shown = readable(table, ui.sector_names()).assign(
     completeness=table["completeness"] * 100,
+    rank_shown=[rank_label(r, t) for r, t in zip(table["rank"], table["tied"], strict=True)],
     shortlist=table["company_id"].map({cid: translate(stage)
                                        for cid, stage in shortlisted_stages(ui.get_store()).items()}),
 )
@@ -70,9 +72,11 @@ selection = st.dataframe(
     hide_index=True,
     on_select="rerun",
     selection_mode="multi-row",
-    column_order=["rank", "name", "sector", "hq_country", "status", "score", "completeness", "shortlist"],
+    column_order=["rank_shown", "name", "sector", "hq_country", "status", "score", "completeness", "shortlist"],
     column_config={
-        "rank": st.column_config.NumberColumn(_("Rank"), width="small"),
+        "rank_shown": st.column_config.TextColumn(_("Rank"), width="small",
+                                                  help=_("Equal scores share a rank, shown with “=”; within a tie "
+                                                         "the more complete record comes first.")),
         "name": st.column_config.TextColumn(_("Company")),
         "sector": st.column_config.TextColumn(_("Sector"), width="medium"),
         "hq_country": st.column_config.TextColumn(_("HQ country")),
@@ -80,7 +84,8 @@ selection = st.dataframe(
         "score": st.column_config.ProgressColumn(_("Score"), min_value=0.0, max_value=1.0, **grid_number_format(3),
                                                  help=_("0 to 1; higher is a better fit")),
         "completeness": st.column_config.NumberColumn(_("Data completeness, %"), format="%.0f",
-                                                      help=_("Share of criteria backed by real data")),
+                                                      help=_("Share of the six company facts that are known "
+                                                             "(size, Russian footprint, production, Kazakhstan)")),
         "shortlist": st.column_config.TextColumn(_("Outreach stage"),
                                                  help=_("Stage on the shortlist; empty when not shortlisted")),
     },

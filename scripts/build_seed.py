@@ -142,7 +142,7 @@ def observations(reference: Path, names: set[str]) -> dict[str, list[dict[str, s
                 value = ""
             found.setdefault(name, []).append({
                 "fact": kind, "value": value, "state": state,
-                "period": row["date"], "recorded_on": row["recorded_on"], "source": row["source"],
+                "period": re.sub(r"^Q\d FY", "FY", row["date"]), "recorded_on": row["recorded_on"], "source": row["source"],
                 "note": row["note"], "origin": "dossier"})
     return found
 

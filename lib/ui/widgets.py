@@ -122,3 +122,42 @@ def steward_editor(what: str, frame: pd.DataFrame, save: Callable[..., SaveResul
         st.error(md_text(conflict))
         st.button(_("Reload the latest data (drops your unsaved changes)"), key=f"reload_{what}",
                   on_click=reset_edited_table, args=(name,))
+
+
+def company_sector_form(store: Store, user: User) -> None:
+    """The steward's sector override for one company: sector, reason and source, audited when saved."""
+    from pydantic import ValidationError
+
+    from lib.i18n import sort_by_name, translate
+    from lib.steward import CompanySector, set_company_sector
+
+    st.caption(_("The sector decides the sector priority and which incentives apply. The tracker's industry is "
+                 "only the default: set the sector a company really works in, say why and give the source."))
+    companies = sort_by_name(store.fetch_df("SELECT company_id, name, sector_code, sector_reason, sector_source "
+                                            "FROM companies"))
+    names = dict(zip(companies["company_id"], companies["name"], strict=True))
+    company_id = st.selectbox(_("Company"), list(names), format_func=names.__getitem__, index=None,
+                              key="sector_company", placeholder=_("Choose a company"))
+    if company_id is None:
+        return
+    row = companies.set_index("company_id").loc[company_id]
+    sectors = store.sectors()
+    codes = list(sectors["sector_code"])
+    labels = {c: translate(n) for c, n in zip(sectors["sector_code"], sectors["name"], strict=True)}
+    with st.form("company_sector"):
+        code = st.selectbox(_("Sector"), codes, index=codes.index(row["sector_code"]) if row["sector_code"] in codes
+                            else None, format_func=labels.__getitem__)
+        reason = st.text_area(_("Why this sector"), value=row["sector_reason"] or "", max_chars=500)
+        source = st.text_input(_("Source"), value=row["sector_source"] or "", max_chars=500)
+        saved = st.form_submit_button(_("Save the sector"), disabled=not user.can_edit)
+    if not saved:
+        return
+    try:
+        changed = set_company_sector(store, user, CompanySector(company_id=int(company_id), sector_code=code or "",
+                                                                reason=reason, source=source))
+    except ValidationError:
+        st.error(_("Give a sector, a reason and a source (at least 3 characters each)."))
+    except (InvalidRows, PermissionDenied) as exc:
+        st.error(md_text(exc))
+    else:
+        st.success(_("Saved; the ranking uses the new sector.") if changed else _("Nothing changed."))

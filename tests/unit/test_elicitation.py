@@ -100,7 +100,8 @@ def test_quick_wins_preset_lifts_companies_already_in_kazakhstan(universe):
     def present_in_top(preset_id: str) -> int:
         table = rank_companies(universe.companies, universe.values,
                                ScoringSettings(weights=presets[preset_id].weights)).table.head(30)
-        present = universe.companies.set_index("company_id")["kazakhstan_presence"]
-        return int(present.reindex(table["company_id"]).fillna(False).astype(bool).sum())
+        # A presence of some level (a licensee at least), not "none found", "ended" or unknown.
+        present = universe.values["regional_presence"].set_axis(universe.companies["company_id"]) > 0
+        return int(present.reindex(table["company_id"]).sum())
 
     assert present_in_top("quick_wins") > present_in_top("balanced")

@@ -37,7 +37,10 @@ def test_smallest_move_by_hand():
 
 def test_no_move_can_help_a_company_with_nothing():
     result = what_if(toy(), TWO, company_id=4, top_k=2)
-    assert result.rank_now == 4 and result.into_top_k is None and result.best_move is None
+    assert result.rank_now == 4 and result.into_top_k is None
+    # The most a move can do is a shared third place: exit firmness at 0 leaves Zeta level with Alpha (both 0).
+    assert (result.best_move.criterion_id, result.best_move.to_weight, result.best_move.rank_after) == \
+        ("exit_firmness", 0, 3)
     assert "No single weight change within 0-100" in what_if_text(result, LABELS)
 
 
@@ -47,9 +50,10 @@ def test_already_in_the_top():
     assert what_if_text(result, LABELS) == "Rank 1: already in the top 2."
 
 
-def test_ties_are_broken_by_name_as_in_the_table():
-    # Alpha and Beta tie at 0.5: Alpha comes first by name.
-    assert current_rank(toy(), TWO, 1) == 1 and current_rank(toy(), TWO, 2) == 2
+def test_ties_share_a_rank_as_in_the_table():
+    # Alpha and Beta tie at 0.5: both are rank 1 ("1="), Gamma after them is 3.
+    assert current_rank(toy(), TWO, 1) == 1 and current_rank(toy(), TWO, 2) == 1
+    assert current_rank(toy(), TWO, 3) == 3
 
 
 def test_unknown_company_is_an_error():
