@@ -86,7 +86,8 @@ def test_company_page_shows_sources_and_breakdown(app):
     assert not app.exception
     headers = [h.value for h in app.header]
     assert headers and headers[0]
-    facts, breakdown = app.dataframe[0].value, app.dataframe[1].value
+    now, facts, breakdown = (app.dataframe[i].value for i in range(3))
+    assert len(now) == 6  # the six company facts, each with what the store holds now ("—" when unknown)
     assert facts["source"].str.len().min() > 0
     score = float(app.metric[4].value)
     assert abs(breakdown["company"].sum() - score) < 1e-3

@@ -1,0 +1,44 @@
+"""The seed's evidence: a sold plant reads as sold with its date, EY is not machinery, a group is ranked once."""
+
+from lib.models import ScoringSettings
+from lib.profile import current_fact_text, evidence_warnings
+from lib.scoring import rank_companies
+
+
+def company(store, name):
+    company_id = store.fetch_one("SELECT company_id FROM companies WHERE name = ?", [name])[0]
+    return store.company(company_id)
+
+
+def test_a_sold_plant_reads_as_sold_with_its_date_not_yes(store):
+    vw = company(store, "Volkswagen")
+    assert vw["russia_production"] == "sold"
+    text = current_fact_text(vw, "russia_production")
+    assert text.startswith("sold or transferred (2023")
+    # The tracker still says Suspension: the profile says the facts contradict it.
+    assert any("sold or transferred" in w and "Suspension" in w for w in evidence_warnings(vw, store.company_facts(
+        int(vw["company_id"]))))
+
+
+def test_professional_services_are_not_machinery(store):
+    for name in ("EY", "PwC", "KPMG", "McKinsey"):
+        row = company(store, name)
+        assert row["sector_code"] == "PRO" and row["sector_reason"].startswith("Reviewed by hand")
+        assert not row["dual_use"]
+
+
+def test_a_group_is_ranked_once_and_lists_its_members(store, universe):
+    table = rank_companies(universe.companies, universe.values, ScoringSettings()).table
+    names = set(table["name"])
+    assert "Ikea" in names and "Ingka" not in names
+    assert "Volkswagen" in names and not {"Audi", "Skoda", "Porsche"} & names
+    ikea = company(store, "Ikea")
+    assert list(store.group_members(int(ikea["company_id"]))["name"]) == ["Ingka"]
+
+
+def test_every_fact_has_a_source_and_searches_that_found_nothing_are_dated(store):
+    facts = store.company_facts()
+    assert (facts["source"].str.len() > 0).all()
+    not_found = facts[facts["state"] == "not_found"]
+    assert len(not_found) > 0 and not_found["value"].isna().all()
+    assert not_found["period"].str.match(r"^\d{4}-\d\d-\d\d$").all()
