@@ -682,7 +682,8 @@ def apply_import(store: Store, user: User, preview: ImportPreview, *, skip_rejec
                     for f in facts]
             columns = ["company_id", "fact", "value", "state", "period", "recorded_on", "source", "note"]
             cur.register("import_facts", _arrow(rows, columns))
-            cur.execute(f"INSERT INTO company_facts ({', '.join(columns)}) SELECT {', '.join(columns)} FROM import_facts")
+            listed = ", ".join(columns)
+            cur.execute(f"INSERT INTO company_facts ({listed}) SELECT {listed} FROM import_facts")
             cur.unregister("import_facts")
 
         statuses = []

@@ -47,7 +47,7 @@ def score_breakdown(ranking: Ranking, company_id: int, top_n: int = 10) -> pd.Da
 
 def period_text(period: str | None) -> str:
     """The period a fact describes, in the reader's language: 'FY2023' as fiscal year 2023, worded ones translated."""
-    if not period:
+    if not isinstance(period, str) or not period:
         return "—"
     match = FISCAL_YEAR.match(period)
     return _("fiscal year %(year)s") % {"year": match.group(1)} if match else translate(period)
@@ -102,8 +102,9 @@ def evidence_warnings(company: dict[str, Any], facts: pd.DataFrame) -> list[str]
         notes.append(_("The facts say a Russian plant is still operating, but the tracker's status is Withdrawal."))
     stale = []
     for row in facts.itertuples():
-        year = re.search(r"(19|20)\d\d", row.period or "")
-        if row.value and row.fact in COMPANY_FACTS[:4] and year and int(year.group(0)) < STALE_BEFORE_YEAR:
+        year = re.search(r"(19|20)\d\d", row.period) if isinstance(row.period, str) else None
+        known = isinstance(row.value, str) and row.value != ""
+        if known and row.fact in COMPANY_FACTS[:4] and year and int(year.group(0)) < STALE_BEFORE_YEAR:
             stale.append(f"{_(FACT_LABELS[row.fact])} ({period_text(row.period)})")
     if stale:
         notes.append(_("Figures older than %(year)d, possibly stale: %(list)s.")

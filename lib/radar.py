@@ -28,3 +28,10 @@ def load_universe(store: Store, assumptions: Assumptions | None = None) -> Unive
     # Scales are relative to the candidate universe, so non-candidates do not stretch them.
     values = criteria_values(companies, best)
     return Universe(companies, values, best)
+
+
+def group_names(companies: pd.DataFrame) -> pd.Series:
+    """Per company ranked for a group, the names of its other members joined ("Ingka" for Ikea), so a search
+    for any member finds the group's one candidate. Indexed by the parent's company_id."""
+    members = companies.dropna(subset=["group_parent_id"])
+    return members.groupby(members["group_parent_id"].astype(int))["name"].agg(" · ".join)

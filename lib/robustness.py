@@ -153,13 +153,37 @@ class Robustness:
     stable_in_top: int  # companies of the current top K that stay in it in >= 90% of samples
 
 
+def sample_unknown_scores(x: np.ndarray, unknown: np.ndarray, draws: np.ndarray, seed: int) -> np.ndarray:
+    """Weighted-sum scores (samples x companies) with every unknown cell drawn anew in each sample.
+
+    An unknown value of criterion i is drawn from the values of i that are known (the empirical
+    distribution of the ranked companies), independently per company and sample: S = W X^T, then for
+    each unknown cell S[:, j] += w_i (d - x_ji), where x_ji is the value the missing-data policy filled in.
+    """
+    rng = np.random.default_rng(seed + 1)
+    scores = draws @ x.T
+    for i in range(x.shape[1]):
+        rows = np.flatnonzero(unknown[:, i])
+        if not len(rows) or not draws[:, i].any():
+            continue
+        pool = x[~unknown[:, i], i]
+        drawn = rng.choice(pool, size=(len(draws), len(rows))) if len(pool) else \
+            rng.uniform(0.0, 1.0, size=(len(draws), len(rows)))
+        scores[:, rows] += draws[:, i:i + 1] * (drawn - x[rows, i])
+    return scores
+
+
 def rank_robustness(matrix: pd.DataFrame, weights: dict[str, float], settings: RobustnessSettings,
-                    method: Method = "wsm", interval_for: int = 100) -> Robustness:
+                    method: Method = "wsm", interval_for: int = 100,
+                    unknown: pd.DataFrame | None = None) -> Robustness:
     """Re-rank `matrix` (company_id, name, one column per criterion) under sampled weights.
 
     P(top K) is computed for every company. Rank intervals (5th, 50th, 95th percentile) are computed
     for the current top `interval_for` and every company with a chance of reaching the top K; the
     others get NaN (their intervals would cost time and nobody reads them).
+    With `unknown` (True where a value was filled in by the missing-data policy, rows as in `matrix`) and
+    the weighted sum, each sample also draws the unknown values, so P(top K) reflects missing data as well
+    as uncertain weights. TOPSIS samples weights only.
     """
     columns = ["company_id", "name", "rank", "p_top_k", "rank_low", "rank_median", "rank_high"]
     x = matrix[list(CRITERION_IDS)].to_numpy(dtype=float)
@@ -172,8 +196,14 @@ def rank_robustness(matrix: pd.DataFrame, weights: dict[str, float], settings: R
     distinct, inverse, counts = np.unique(x, axis=0, return_inverse=True, return_counts=True)
     inverse = inverse.ravel()
     draws = sample_weights(w, settings.concentration, settings.samples, settings.seed)
-    scores = scores_for_weights(distinct, draws, method, reference=x)  # samples x distinct
     now = competition_ranks(scores_for_weights(distinct, w[None, :], method, reference=x)[0][inverse])
+    missing = None if unknown is None else unknown[list(CRITERION_IDS)].to_numpy(dtype=bool)
+    if missing is not None and method == "wsm" and missing[:, w > 0].any():
+        # Every company is its own row now: two companies with the same filled-in facts differ per sample.
+        distinct, inverse, counts = x, np.arange(n), np.ones(n, dtype=np.int64)
+        scores = sample_unknown_scores(x, missing, draws, settings.seed)
+    else:
+        scores = scores_for_weights(distinct, draws, method, reference=x)  # samples x distinct
     now_distinct = np.empty(len(distinct), dtype=np.int64)
     now_distinct[inverse] = now
     if len(distinct) > 0.6 * n:

@@ -193,6 +193,15 @@ def criteria_matrix(companies: pd.DataFrame, values: pd.DataFrame, settings: Sco
     return out.reset_index(drop=True)
 
 
+def unknown_matrix(companies: pd.DataFrame, values: pd.DataFrame, settings: ScoringSettings,
+                   filters: Filters | None = None) -> pd.DataFrame:
+    """True where criteria_matrix holds a value filled in by the missing-data policy (same rows and order)."""
+    subset = filter_mask(companies, filters or Filters())
+    _matrix, unknown = apply_missing(values[subset], settings)
+    out = companies.loc[unknown.index, ["company_id", "name"]].join(unknown)
+    return out.reset_index(drop=True)
+
+
 @dataclass
 class Ranking:
     """A ranked table plus what produced it."""

@@ -7,6 +7,7 @@ from lib import incentives as inc
 from lib import ui
 from lib.charts import breakdown_chart
 from lib.criteria import CRITERIA
+from lib.evidence import COMPANY_FACTS
 from lib.explain import what_if, what_if_text
 from lib.i18n import (
     _,
@@ -22,7 +23,6 @@ from lib.i18n import (
     tracker_grade_text,
     translate,
 )
-from lib.evidence import COMPANY_FACTS
 from lib.profile import (
     FACT_LABELS,
     current_fact_text,

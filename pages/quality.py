@@ -16,7 +16,7 @@ from lib.robustness import (
     rank_robustness,
     weight_intervals,
 )
-from lib.scoring import criteria_matrix
+from lib.scoring import criteria_matrix, unknown_matrix
 
 ui.route_through_app()  # first: run inside app.py's navigation (see lib/ui/state.py)
 
@@ -68,7 +68,12 @@ matrix = criteria_matrix(universe.companies, universe.values, settings, filters)
 if matrix.empty:
     st.info(_("No company matches the filters in the sidebar: widen them to see the robustness of the ranking."))
     st.stop()
-robust = rank_robustness(matrix, settings.weights, robust_settings, settings.method)
+sample_unknowns = st.toggle(
+    _("Also draw the unknown facts"), value=True, key="rob_unknowns", disabled=settings.method != "wsm",
+    help=_("Each sample also replaces every fact the company lacks by a value drawn from the companies whose fact "
+           "is known, so the chance of the top K shows what missing data could change (weighted sum only)."))
+unknown = unknown_matrix(universe.companies, universe.values, settings, filters) if sample_unknowns else None
+robust = rank_robustness(matrix, settings.weights, robust_settings, settings.method, unknown=unknown)
 k = min(robust_settings.top_k, len(matrix))
 cols = st.columns(3)
 cols[0].metric(_("Weight samples"), fmt_number(robust_settings.samples))
@@ -87,7 +92,9 @@ st.dataframe(shown, hide_index=True, column_order=["rank", "name", "p_top_k", "r
                  "rank_median": st.column_config.NumberColumn(_("Median rank"), format="%d"),
                  "rank_high": st.column_config.NumberColumn(_("Worst rank (95%)"), format="%d")})
 st.caption(_("Weights are drawn %(n)s times around the current ones (Dirichlet distribution); companies with "
-             "identical data share a rank.") % {"n": fmt_number(robust_settings.samples)})
+             "identical data share a rank.") % {"n": fmt_number(robust_settings.samples)}
+           + (" " + _("Unknown facts are drawn in every sample too.") if unknown is not None
+              and settings.method == "wsm" else ""))
 
 st.header(_("Do the two methods agree?"))
 agreement = method_agreement(matrix, settings.weights, top_k=k)

@@ -15,6 +15,7 @@ from lib.i18n import (
     ngettext,
     translate,
 )
+from lib.radar import group_names
 from lib.ranking_export import ranking_xlsx, readable
 from lib.scoring import rank_label
 from lib.shortlist import add_to_shortlist, shortlisted_stages
@@ -48,7 +49,8 @@ query = st.text_input(_("Find a company"), key="rank_search", max_chars=100,
                       help=_("Narrows the table to matching names; ranks stay those of the whole ranking. Case and "
                              "accents are ignored, in Latin and Cyrillic names."))
 if query.strip():
-    matching = table[name_matches(table["name"], query)]
+    also_named = table["company_id"].map(group_names(ui.get_universe().companies)).fillna("")
+    matching = table[name_matches(table["name"], query) | name_matches(also_named, query)]
     st.caption(ngettext("%(n)d of %(total)s companies matches “%(query)s”.",
                         "%(n)d of %(total)s companies match “%(query)s”.", len(matching))
                % {"n": len(matching), "total": fmt_number(len(table)), "query": md_text(query.strip())})

@@ -142,7 +142,8 @@ def observations(reference: Path, names: set[str]) -> dict[str, list[dict[str, s
                 value = ""
             found.setdefault(name, []).append({
                 "fact": kind, "value": value, "state": state,
-                "period": re.sub(r"^Q\d FY", "FY", row["date"]), "recorded_on": row["recorded_on"], "source": row["source"],
+                "period": re.sub(r"^Q\d FY", "FY", row["date"]), "recorded_on": row["recorded_on"],
+                "source": row["source"],
                 "note": row["note"], "origin": "dossier"})
     return found
 
@@ -186,7 +187,7 @@ def build(reference: Path) -> tuple[int, int]:
     found = observations(reference, names)
     reviewed = {r["name"]: r for r in read_csv(SOURCES / "company_sectors.csv")}
     groups = {r["member"]: r for r in read_csv(SOURCES / "company_groups.csv")}
-    for name, row in [*reviewed.items(), *groups.items()]:
+    for name in [*reviewed, *groups, *(g["parent"] for g in groups.values())]:
         if name not in names:
             raise SystemExit(f"{name!r} in data/sources is not in the company list")
     ids = {row["name"]: i for i, row in enumerate(companies, start=1)}

@@ -135,3 +135,11 @@ def test_a_damaged_store_file_stops_the_app_with_a_clear_message(app_db):
     app_db.unlink()  # the file is restored (here: rebuilt from the seed): the next run works, no restart
     at.run()
     assert not at.exception and not at.error and len(at.dataframe[0].value) >= 300
+
+
+def test_search_for_a_group_member_finds_the_group(app):
+    app.text_input(key="rank_search").input("ingka").run()
+    found = app.dataframe[0].value
+    assert list(found["name"]) == ["Ikea"]
+    app.text_input(key="rank_search").input("skoda").run()
+    assert list(app.dataframe[0].value["name"]) == ["Volkswagen"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 import pytest
+from playwright.sync_api import expect
 
 from lib.criteria import CRITERIA
 from lib.i18n import _, set_language
@@ -77,8 +78,10 @@ def test_switching_language_keeps_filters_and_ranking(server, page):
     switch.click()
     page.get_by_role("option", name="Русский").click()
     page.wait_for_function("() => location.search.includes('lang=ru')", timeout=15_000)
+    # The address changes before the rerun starts: wait for the Russian title itself, then for the run to end.
+    expect(page.locator('[data-testid="stMain"] h1').first).to_have_text(
+        in_language("ru", "Relocation candidates"), timeout=30_000)
     wait_idle(page)
-    assert main_title(page).strip() == in_language("ru", "Relocation candidates")
     status_box = page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').nth(2)
     assert in_language("ru", "Suspension") in status_box.text_content()
     assert top_names(page) == before

@@ -12,6 +12,7 @@ from lib.robustness import (
     RobustnessSettings,
     method_agreement,
     rank_robustness,
+    sample_unknown_scores,
     sample_weights,
     scores_for_weights,
     weight_intervals,
@@ -198,3 +199,22 @@ def test_top_k_wsm_fast_path_matches_a_full_sort(k):
     rows, top = top_k_wsm(matrix, w, k)
     assert list(rows) == list(expected)
     assert np.array_equal(top, scores[expected])
+
+
+def test_unknown_facts_are_sampled_so_a_company_with_nothing_known_is_uncertain():
+    # Two companies: A known at 0.6 on both criteria; B unknown on both (filled with 0.5). Known values of the
+    # other companies are 0 or 1. Weights alone never move B (0.5 < 0.6 always); drawn unknowns sometimes do.
+    x = pd.DataFrame({c: [0.6, 0.5, 0.0, 1.0] for c in CRITERION_IDS})
+    matrix = x.assign(company_id=[1, 2, 3, 4], name=["A", "B", "C", "D"])
+    unknown = pd.DataFrame({c: [False, True, False, False] for c in CRITERION_IDS})
+    settings = RobustnessSettings(top_k=2, samples=400)
+    weights_only = rank_robustness(matrix, dict.fromkeys(CRITERION_IDS, 1.0), settings).table.set_index("name")
+    with_unknowns = rank_robustness(matrix, dict.fromkeys(CRITERION_IDS, 1.0), settings,
+                                    unknown=unknown).table.set_index("name")
+    assert weights_only.loc["B", "p_top_k"] == 0.0
+    assert 0.0 < with_unknowns.loc["B", "p_top_k"] < 1.0
+    assert with_unknowns.loc["D", "p_top_k"] == 1.0  # known facts stay fixed
+    # Drawn values come from the known ones (0, 0.6, 1): B's score never leaves [0, 1].
+    scores = sample_unknown_scores(x.to_numpy(), unknown.to_numpy(), np.full((50, len(CRITERION_IDS)), 1 / 8), 0)
+    assert ((scores[:, 1] >= 0) & (scores[:, 1] <= 1)).all() and len(np.unique(scores[:, 1])) > 1
+    assert (scores[:, 0] == 0.6).all()

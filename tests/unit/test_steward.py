@@ -206,3 +206,22 @@ def test_import_template_filled_in_imports_cleanly(store):
     assert (added.sector_code, added.status, added.employees_worldwide, added.russia_production,
             added.status_date) == ("IND", "Suspension", 1200, "reported", date(2024, 3, 1))
     assert apply_import(store, EDITOR, preview).added == 1
+
+
+def test_a_steward_overrides_a_company_sector_with_reason_and_source_audited(store):
+    company_id = store.fetch_one("SELECT company_id FROM companies WHERE name = 'Corteva'")[0]
+    change = steward.CompanySector(company_id=company_id, sector_code="STP", reason="Test: food ingredients",
+                                   source="https://example.org/corteva")
+    before = store.table_checksums()
+    with pytest.raises(PermissionDenied):
+        steward.set_company_sector(store, VIEWER, change)
+    with pytest.raises(InvalidRows, match="is not a sector code"):
+        steward.set_company_sector(store, EDITOR, change.model_copy(update={"sector_code": "XXX"}))
+    assert store.table_checksums() == before
+    assert steward.set_company_sector(store, EDITOR, change) is True
+    row = store.company(company_id)
+    assert (row["sector_code"], row["sector_reason"], row["industry"]) == ("STP", "Test: food ingredients",
+                                                                          "Consumer Staples")
+    audit = store.fetch_one("SELECT actor, before, after FROM audit_log ORDER BY audit_id DESC LIMIT 1")
+    assert audit[0] == EDITOR.name and json.loads(audit[1])["sector_code"] == "AGR"
+    assert steward.set_company_sector(store, EDITOR, change) is False  # nothing changes, nothing audited
