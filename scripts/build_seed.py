@@ -11,8 +11,8 @@ Inputs, nothing estimated:
   (every other company keeps the sector of its tracker industry, said so in its reason);
 - data/sources/company_groups.csv: companies that belong to another listed company's group.
 
-Each fact's current value is its latest dated observation; a specific production state always beats an
-undated "reported" plant. Sectors, the industry mapping, incentive packages and MCI values are curated
+Each fact's current value is its latest dated observation; a researched production state beats one read
+from the tracker's text, and any specific state beats an undated "reported" plant. Sectors, the industry mapping, incentive packages and MCI values are curated
 seed files and are not touched.
 """
 
@@ -158,8 +158,10 @@ def current_values(obs: list[dict[str, str]]) -> dict[str, str]:
             out[fact] = best["value"]
     production = [o for o in obs if o["fact"] == "russia_production" and o["state"] in PRODUCTION_STATES]
     specific = [o for o in production if o["state"] != "reported"]
+    # Researched dossiers beat a state read from the tracker's text (dated only by the list's scrape date).
+    researched = [o for o in specific if o["origin"] == "dossier"]
     if specific or production:
-        best = max(specific or production, key=lambda o: period_key(o["period"]))
+        best = max(researched or specific or production, key=lambda o: period_key(o["period"]))
         out["russia_production"] = best["state"]
         out["russia_production_date"] = period_key(best["period"]).replace("-00", "")
     presence = [o for o in obs if o["fact"] == "kazakhstan_presence" and o["value"] in PRESENCE_LEVELS]
