@@ -3,6 +3,10 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
+# `make run` listens on this machine only and makes its one user an editor (RADAR_LOCAL_EDITOR=1). To serve
+# others, set ADDRESS=0.0.0.0 and configure sign-in (DEPLOY.md); with secrets, visitors are viewers.
+ADDRESS ?= 127.0.0.1
+LOCAL_EDITOR ?= 1
 export RADAR_DB ?= data/radar.duckdb
 
 .PHONY: run test bench lint setup setup-dev store clean i18n
@@ -27,7 +31,8 @@ store: setup
 	$(BIN)/python -m lib build
 
 run: store
-	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true
+	RADAR_LOCAL_EDITOR=$(LOCAL_EDITOR) $(BIN)/streamlit run app.py --server.address $(ADDRESS) \
+		--server.port $(PORT) --server.headless true
 
 test: setup-dev
 	$(BIN)/python -m pytest

@@ -17,7 +17,10 @@ from pydantic import BaseModel, Field
 
 from lib.i18n import _
 
-Role = Literal["viewer", "editor"]
+# Three tiers: a viewer is anyone with the link (public: the ranking, never the outreach pipeline); a colleague
+# is signed in and reads the pipeline; an editor also writes.
+Role = Literal["viewer", "colleague", "editor"]
+LOCAL_MODE_ENV = "RADAR_LOCAL_EDITOR"  # "1": a single-user run on one's own machine, where everyone edits
 
 
 class PermissionDenied(PermissionError):
@@ -33,6 +36,18 @@ class User(BaseModel):
     @property
     def can_edit(self) -> bool:
         return self.role == "editor"
+
+    @property
+    def can_see_pipeline(self) -> bool:
+        """Shortlist stages, owners, notes, history, briefings, backups: colleagues and editors only."""
+        return self.role in ("colleague", "editor")
+
+
+def require_colleague(user: User, action: str) -> None:
+    """Refuse pipeline data to the public, naming what was asked."""
+    if not user.can_see_pipeline:
+        raise PermissionDenied(_("%(user)s is not signed in and cannot %(action)s; sign in as a colleague or editor.")
+                               % {"user": user.name, "action": action})
 
 
 def require_editor(user: User, action: str) -> None:
@@ -51,6 +66,7 @@ LOCAL_USER = User(name="local user", role="editor")
 MAX_FAILED_SIGN_INS = 5
 LOCKOUT_SECONDS = 15 * 60
 MAX_TRACKED_USERNAMES = 10_000
+GLOBAL_ATTEMPTS_PER_MINUTE = 60  # all usernames together: a flood is slowed down, not just spread out
 
 
 def hash_password(password: str, iterations: int = HASH_ITERATIONS, salt: bytes | None = None) -> str:
@@ -80,30 +96,43 @@ class EditorAccount(BaseModel):
 
 
 class AuthConfig(BaseModel):
-    """Who may edit, read from the app's secrets (the [radar] and [auth] sections)."""
+    """Who may edit, read from the app's secrets (the [radar] and [auth] sections).
 
-    hosted: bool = False  # secrets configured: anonymous visitors are viewers
+    Fails closed: only an explicit local setting (RADAR_LOCAL_EDITOR=1, which `make run` sets) makes an
+    anonymous visitor an editor, and never when any secrets are configured. No secrets, an empty
+    [radar] section, or a secrets file that cannot be read all mean: everyone is a viewer.
+    """
+
+    hosted: bool = True  # anonymous visitors are viewers
     editors: dict[str, EditorAccount] = Field(default_factory=dict)  # username -> account
+    colleagues: dict[str, EditorAccount] = Field(default_factory=dict)  # read the pipeline, cannot write
     oidc: bool = False  # Streamlit's st.login is configured ([auth] section)
     oidc_editors: frozenset[str] = frozenset()  # e-mail addresses (case-folded) that are editors
+    problem: str | None = None  # why sign-in is off (a secrets file that cannot be read), for the operator
 
     @classmethod
-    def from_secrets(cls, raw: Mapping[str, Any]) -> AuthConfig:
-        """Read the config; no [radar] and no [auth] section means a local run where everyone edits."""
+    def from_secrets(cls, raw: Mapping[str, Any], local: bool = False) -> AuthConfig:
+        """Read the config; `local` (the explicit setting) without [radar] or [auth] means everyone edits."""
         radar = dict(raw.get("radar") or {})
         oidc = "auth" in raw
-        editors = {str(k): EditorAccount.model_validate(dict(v)) for k, v in dict(radar.get("editors") or {}).items()}
+
+        def accounts(key: str) -> dict[str, EditorAccount]:
+            return {str(k): EditorAccount.model_validate(dict(v)) for k, v in dict(radar.get(key) or {}).items()}
+
         emails = frozenset(str(e).strip().casefold() for e in (radar.get("oidc_editors") or []))
-        return cls(hosted=bool(radar) or oidc, editors=editors, oidc=oidc, oidc_editors=emails)
+        hosted = bool(raw) or not local  # any secrets at all mean a deployment: never open
+        return cls(hosted=hosted, editors=accounts("editors"), colleagues=accounts("colleagues"), oidc=oidc,
+                   oidc_editors=emails)
 
     def anonymous(self) -> User:
         """The user before anyone signs in: a local run edits, a hosted app only shows."""
         return User(name="viewer", role="viewer") if self.hosted else LOCAL_USER
 
-    def oidc_user(self, email: str | None, name: str | None) -> User:
-        """A user signed in through st.login: an editor only when the e-mail is listed."""
+    def oidc_user(self, email: str | None, name: str | None, email_verified: object = None) -> User:
+        """A user signed in through st.login: a colleague; an editor only when the e-mail is listed and the
+        identity provider says it is verified (an unverified address could be anybody's)."""
         email = (email or "").strip().casefold()
-        role: Role = "editor" if email and email in self.oidc_editors else "viewer"
+        role: Role = "editor" if email and email in self.oidc_editors and email_verified is True else "colleague"
         return User(name=(name or email or "signed-in user")[:120], role=role)
 
 
@@ -113,6 +142,7 @@ class SignInThrottle:
     def __init__(self, now: Callable[[], float] = time.monotonic) -> None:
         self._now = now
         self._failures: dict[str, list[float]] = {}
+        self._recent: list[float] = []  # every failed attempt of the last minute, for the global limit
         self._lock = threading.Lock()
 
     def locked(self, username: str) -> bool:
@@ -124,11 +154,26 @@ class SignInThrottle:
                 self._failures.pop(username[:120], None)
             return len(recent) >= MAX_FAILED_SIGN_INS
 
+    def busy(self) -> bool:
+        """True when the whole app saw more failed attempts in the last minute than GLOBAL_ATTEMPTS_PER_MINUTE."""
+        with self._lock:
+            now = self._now()
+            self._recent = [t for t in self._recent if now - t < 60]
+            return len(self._recent) >= GLOBAL_ATTEMPTS_PER_MINUTE
+
     def failed(self, username: str) -> None:
         with self._lock:
+            now = self._now()
+            self._recent.append(now)
             if len(self._failures) >= MAX_TRACKED_USERNAMES:  # a flood of made-up names must not grow memory
-                self._failures.pop(next(iter(self._failures)))
-            self._failures.setdefault(username[:120], []).append(self._now())
+                # Forget the oldest name that is not locked: a locked account is never freed by other names.
+                for name, times in self._failures.items():
+                    if len([t for t in times if now - t < LOCKOUT_SECONDS]) < MAX_FAILED_SIGN_INS:
+                        self._failures.pop(name)
+                        break
+                else:
+                    return  # every tracked name is locked: record nothing new rather than unlock one
+            self._failures.setdefault(username[:120], []).append(now)
 
     def succeeded(self, username: str) -> None:
         with self._lock:
@@ -145,16 +190,17 @@ class SignInLocked(PermissionError):
 def sign_in(config: AuthConfig, username: str, password: str, throttle: SignInThrottle = THROTTLE) -> User | None:
     """The editor for a correct username and password, None otherwise (the same answer for both)."""
     username = username.strip()
-    if throttle.locked(username):
+    if throttle.locked(username) or throttle.busy():
         raise SignInLocked(username)
-    account = config.editors.get(username)
+    role: Role = "editor" if username in config.editors else "colleague"
+    account = config.editors.get(username) or config.colleagues.get(username)
     # Hash even for an unknown username, so timing does not reveal which usernames exist.
     ok = verify_password(password, account.password_hash if account else _dummy_hash()) and account is not None
     if not ok:
         throttle.failed(username)
         return None
     throttle.succeeded(username)
-    return User(name=account.name, role="editor")
+    return User(name=account.name, role=role)
 
 
 @cache

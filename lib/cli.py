@@ -11,6 +11,7 @@ import pandas as pd
 from pydantic import ValidationError
 
 from lib.criteria import CRITERIA, CRITERION_IDS
+from lib.export import safe_frame
 from lib.models import METHODS, ScoringSettings
 from lib.radar import load_universe
 from lib.scoring import criteria_matrix, rank_companies
@@ -60,8 +61,8 @@ def _plain(value: object) -> object:
 
 
 def _emit(frame: pd.DataFrame, fmt: str) -> None:
-    if fmt == "csv":
-        frame.to_csv(sys.stdout, index=False, lineterminator="\n")
+    if fmt == "csv":  # opened in Excel: text starting with = + - @ is written as text, as the app's exports do
+        safe_frame(frame).to_csv(sys.stdout, index=False, lineterminator="\n")
     else:
         records = frame.astype(object).where(frame.notna(), None).to_dict("records")
         json.dump(records, sys.stdout, indent=1, ensure_ascii=False, default=_plain)

@@ -402,16 +402,19 @@ def companies_csv(store: Store) -> bytes:
     return to_csv_bytes(companies_export(store))
 
 
-def store_xlsx(store: Store) -> bytes:
-    """All tables as one Excel workbook, one sheet each, formula cells neutralised."""
+def store_xlsx(store: Store, user: User) -> bytes:
+    """All tables as one Excel workbook, one sheet each, formula cells neutralised (editors: it holds the pipeline)."""
+    require_editor(user, _("export every table"))
     return to_xlsx_bytes(store_tables(store))
 
 
-def backup_zip(store: Store) -> bytes:
+def backup_zip(store: Store, user: User) -> bytes:
     """A full backup: DuckDB's EXPORT DATABASE (schema.sql, load.sql, one Parquet file per table) zipped.
 
-    Restore with `IMPORT DATABASE 'folder'` into an empty DuckDB file.
+    Restore with `IMPORT DATABASE 'folder'` into an empty DuckDB file. Editors only: it holds the audit log,
+    the shortlist and its notes.
     """
+    require_editor(user, _("download a full backup"))
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "backup"
         # The path is ours (a fresh temp folder), not user input; quotes are doubled all the same.

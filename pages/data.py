@@ -26,11 +26,14 @@ tab_import, tab_sectors, tab_company_sector, tab_packages, tab_audit, tab_export
      _("Export and backup")])
 
 with tab_import:
+    # Uploads and their previews cost the server memory and time: editors only, never anonymous visitors.
+    if not user.can_edit:
+        st.info(_("Importing is for editors: sign in as an editor to upload a company list."))
     uploaded = st.file_uploader(_("Company list: CSV or Excel (.xlsx), up to 50 MB"),
                                 type=["csv", "tsv", "txt", "xlsx"], key="import_file", max_upload_size=50,
                                 help=_("Yale CELI list, KSE Institute #LeaveRussia tracker, this app's own export, "
                                        "or a spreadsheet with the same column names. Encoding and separator are "
-                                       "detected."))
+                                       "detected.")) if user.can_edit else None
     st.download_button(_("Empty template to fill in (.xlsx)"),
                        data=ui.in_this_language(steward.import_template_xlsx, store),
                        on_click="ignore", file_name="relocation_radar_import_template.xlsx", icon=":material/download:",
@@ -112,29 +115,38 @@ with tab_company_sector:
     ui.company_sector_form(store, user)
 
 with tab_audit:
-    facets = steward.audit_facets(store)
-    left, middle, right = st.columns(3)
-    table = left.selectbox(_("Table"), facets["table_name"], index=None, placeholder=_("All tables"), key="audit_table",
-                           format_func=lambda t: _(steward.TABLE_LABELS.get(t, t)))
-    actor = middle.selectbox(_("Who"), facets["actor"], index=None, placeholder=_("Everyone"), key="audit_actor")
-    source = right.selectbox(_("Source file"), facets["source_file"], index=None, placeholder=_("All files"),
-                             key="audit_file")
-    log = steward.labelled_audit(steward.audit_entries(store, table=table, actor=actor, source_file=source))
-    st.caption(_("Newest first; the last %(n)s entries.") % {"n": fmt_number(len(log))})
-    st.dataframe(log, hide_index=True, key="audit_log", column_config={
-        "audit_id": _("No."), "changed_at": st.column_config.DatetimeColumn(_("When"), format="YYYY-MM-DD HH:mm:ss"),
-        "actor": _("Who"), "action": _("Action"), "table_name": _("Table"), "record_key": _("Record"),
-        "before": _("Before"), "after": _("After"), "source_file": _("Source file")})
+    if not user.can_see_pipeline:  # the log records shortlist changes and notes: pipeline data
+        st.info(_("The audit log is for signed-in colleagues and editors."), icon=":material/lock:")
+    else:
+        facets = steward.audit_facets(store)
+        left, middle, right = st.columns(3)
+        table = left.selectbox(_("Table"), facets["table_name"], index=None, placeholder=_("All tables"),
+                               key="audit_table", format_func=lambda t: _(steward.TABLE_LABELS.get(t, t)))
+        actor = middle.selectbox(_("Who"), facets["actor"], index=None, placeholder=_("Everyone"),
+                                 key="audit_actor")
+        source = right.selectbox(_("Source file"), facets["source_file"], index=None, placeholder=_("All files"),
+                                 key="audit_file")
+        log = steward.labelled_audit(steward.audit_entries(store, table=table, actor=actor, source_file=source))
+        st.caption(_("Newest first; the last %(n)s entries.") % {"n": fmt_number(len(log))})
+        st.dataframe(log, hide_index=True, key="audit_log", column_config={
+            "audit_id": _("No."),
+            "changed_at": st.column_config.DatetimeColumn(_("When"), format="YYYY-MM-DD HH:mm:ss"),
+            "actor": _("Who"), "action": _("Action"), "table_name": _("Table"), "record_key": _("Record"),
+            "before": _("Before"), "after": _("After"), "source_file": _("Source file")})
 
 with tab_export:
     st.caption(_("Exports are safe to open in Excel: cells that start with = + - @ are written as text."))
     today = date.today().isoformat()
     st.download_button(_("Companies (CSV)"), data=lambda: steward.companies_csv(store), on_click="ignore",
                        file_name=f"relocation_radar_companies_{today}.csv", mime="text/csv")
-    st.download_button(_("All tables (Excel .xlsx)"), data=lambda: steward.store_xlsx(store), on_click="ignore",
-                       file_name=f"relocation_radar_{today}.xlsx",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    st.download_button(_("Full backup (DuckDB export, Parquet, zip)"), data=lambda: steward.backup_zip(store),
-                       on_click="ignore", file_name=f"relocation_radar_backup_{today}.zip", mime="application/zip",
-                       help=_("Restore with IMPORT DATABASE into an empty DuckDB file; manifest.json lists row "
-                              "counts and checksums."))
+    if user.can_edit:  # both hold the shortlist, its notes and the audit log
+        st.download_button(_("All tables (Excel .xlsx)"), data=lambda: steward.store_xlsx(store, user),
+                           on_click="ignore", file_name=f"relocation_radar_{today}.xlsx",
+                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        st.download_button(_("Full backup (DuckDB export, Parquet, zip)"),
+                           data=lambda: steward.backup_zip(store, user), on_click="ignore",
+                           file_name=f"relocation_radar_backup_{today}.zip", mime="application/zip",
+                           help=_("Restore with IMPORT DATABASE into an empty DuckDB file; manifest.json lists row "
+                                  "counts and checksums."))
+    else:
+        st.caption(_("The full backup and the all-tables workbook hold the outreach pipeline: editors only."))

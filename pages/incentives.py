@@ -74,7 +74,7 @@ matrix_tab, packages_tab = st.tabs([_("Who qualifies"), _("Packages and sources"
 
 with matrix_tab:
     universe = ui.get_universe()
-    sources = ["top"] + (["shortlist"] if shortlist_frame is not None else [])
+    sources = ["top"] + (["shortlist"] if shortlist_frame is not None and ui.current_user().can_see_pipeline else [])
     source = st.radio(_("Companies"), sources, key="inc_companies", horizontal=True,
                       format_func=lambda s: _("Top of the current ranking") if s == "top" else _("Shortlist"))
     if source == "shortlist":

@@ -21,8 +21,13 @@ from lib.ui import outreach_form as form
 ui.route_through_app()  # first: run inside app.py's navigation (see lib/ui/state.py)
 
 store = ui.get_store()
-can_edit = ui.current_user().can_edit  # the lib functions check again, server side
+user = ui.current_user()
+can_edit = user.can_edit  # the lib functions check again, server side
 st.title(_("Outreach pipeline"))
+if not user.can_see_pipeline:  # public link: companies asked not to be named while talks run
+    st.info(_("The outreach pipeline is for signed-in colleagues: companies in talks asked not to be named. "
+              "Sign in (sidebar) to see it."), icon=":material/lock:")
+    st.stop()
 if not can_edit:
     st.info(_("You can read the shortlist; sign in as an editor to change it."))
 if flash := st.session_state.pop("of_flash", None):

@@ -60,11 +60,13 @@ if query.strip():
         st.stop()
     table = matching
 
+user = ui.current_user()
+# The outreach stage is pipeline data: colleagues and editors only, never on a public link.
+stages = shortlisted_stages(ui.get_store()) if user.can_see_pipeline else {}
 shown = readable(table, ui.sector_names()).assign(
     completeness=table["completeness"] * 100,
     rank_shown=[rank_label(r, t) for r, t in zip(table["rank"], table["tied"], strict=True)],
-    shortlist=table["company_id"].map({cid: translate(stage)
-                                       for cid, stage in shortlisted_stages(ui.get_store()).items()}),
+    shortlist=table["company_id"].map({cid: translate(stage) for cid, stage in stages.items()}),
 )
 selection = st.dataframe(
     shown,
@@ -74,7 +76,8 @@ selection = st.dataframe(
     hide_index=True,
     on_select="rerun",
     selection_mode="multi-row",
-    column_order=["rank_shown", "name", "sector", "hq_country", "status", "score", "completeness", "shortlist"],
+    column_order=["rank_shown", "name", "sector", "hq_country", "status", "score", "completeness",
+                  *(["shortlist"] if user.can_see_pipeline else [])],
     column_config={
         "rank_shown": st.column_config.TextColumn(_("Rank"), width="small",
                                                   help=_("Equal scores share a rank, shown with “=”; within a tie "

@@ -12,8 +12,8 @@ Inputs, nothing estimated:
 - data/sources/company_groups.csv: companies that belong to another listed company's group.
 
 Each fact's current value is its latest dated observation; a researched production state beats one read
-from the tracker's text, and any specific state beats an undated "reported" plant. Sectors, the industry mapping, incentive packages and MCI values are curated
-seed files and are not touched.
+from the tracker's text, and any specific state beats an undated "reported" plant. Sectors, the industry
+mapping, incentive packages and MCI values are curated seed files and are not touched.
 """
 
 from __future__ import annotations

@@ -3,11 +3,13 @@
 - `store`: a real DuckDB file in tmp_path, built from the committed seed CSVs.
 - `universe`: the companies and criterion values computed from that store.
 - `app_db`: points RADAR_DB at a fresh store and clears Streamlit caches, for AppTest.
+The app runs as a local single-user run (RADAR_LOCAL_EDITOR=1) unless a test gives it secrets.
 Tests never open data/*.duckdb.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -40,6 +42,9 @@ def _keep_navigation_in_apptest() -> None:
 
 _keep_navigation_in_apptest()
 APP = str(ROOT / "app.py")
+# The app under test is a local single-user run (what `make run` sets), unless a test gives it secrets:
+# without this explicit setting the app fails closed and everyone is a viewer.
+os.environ.setdefault("RADAR_LOCAL_EDITOR", "1")
 
 
 @pytest.fixture

@@ -2,22 +2,45 @@
 
 from __future__ import annotations
 
-import streamlit as st
+import logging
+import os
+from pathlib import Path
 
-from lib.auth import AuthConfig, SignInLocked, User, sign_in
+import streamlit as st
+from streamlit import config as st_config
+
+from lib.auth import LOCAL_MODE_ENV, AuthConfig, SignInLocked, User, sign_in
 from lib.i18n import _, md_text
+
+log = logging.getLogger(__name__)
+
+
+def _secrets_files() -> list[Path]:
+    """The secrets files Streamlit reads (~/.streamlit/secrets.toml, ./.streamlit/secrets.toml, or as set)."""
+    return [Path(p) for p in st_config.get_option("secrets.files") or []]
+
+
+def _read_secrets() -> dict:
+    """st.secrets as a dict; raises StreamlitSecretNotFoundError (a FileNotFoundError) for no file or a broken one."""
+    return st.secrets.to_dict()
 
 
 def auth_config() -> AuthConfig:
-    """Sign-in settings from st.secrets; no secrets file means a local run. A broken file fails closed."""
+    """Sign-in settings from st.secrets. Fails closed: a secrets file that exists but cannot be read or
+    validated leaves everyone a viewer, with a message for the operator in the log and on the page."""
+    local = os.environ.get(LOCAL_MODE_ENV) == "1"
     try:
-        raw = st.secrets.to_dict()
-    except FileNotFoundError:  # StreamlitSecretNotFoundError: no secrets.toml at all
+        raw = _read_secrets()
+    except FileNotFoundError as exc:  # StreamlitSecretNotFoundError: no file, or one that does not parse
+        if any(path.is_file() for path in _secrets_files()):
+            log.error("Sign-in is off, everyone is a viewer: the secrets file cannot be read (%s)", exc)
+            return AuthConfig(problem="unreadable")
         raw = {}
     try:
-        return AuthConfig.from_secrets(raw)
-    except ValueError:  # a malformed [radar] section: read-only for everyone rather than open
-        return AuthConfig(hosted=True)
+        return AuthConfig.from_secrets(raw, local=local)
+    except ValueError as exc:  # a malformed [radar] section: read-only for everyone rather than open
+        log.error("Sign-in is off, everyone is a viewer: the [radar] section is not valid (%s)", exc)
+        return AuthConfig(problem="invalid")
 
 
 def current_user() -> User:
@@ -26,7 +49,7 @@ def current_user() -> User:
         return st.session_state["user"]
     config = auth_config()
     if config.oidc and st.user.is_logged_in:
-        return config.oidc_user(st.user.get("email"), st.user.get("name"))
+        return config.oidc_user(st.user.get("email"), st.user.get("name"), st.user.get("email_verified"))
     return config.anonymous()
 
 
@@ -41,6 +64,13 @@ def account_panel() -> None:
     if not config.hosted:
         side.caption(_("Local run without sign-in: you act as “%(name)s”, an editor.") % {"name": md_text(user.name)})
         return
+    if config.problem:
+        side.error(_("Sign-in is switched off because the app's secrets file cannot be read or is not valid: "
+                     "everyone can only look. The operator finds the reason in the server log (DEPLOY.md)."))
+    elif not (config.editors or config.colleagues or config.oidc):
+        side.caption(_("No sign-in is set up: everyone can only look. For a single-user run on your own "
+                       "machine, start the app with `make run` (it sets RADAR_LOCAL_EDITOR=1); for a shared "
+                       "server, set up editor accounts (DEPLOY.md)."))
     if user.can_edit or "user" in st.session_state:
         side.caption(_("Signed in as %(name)s (%(role)s).") % {"name": md_text(user.name), "role": _(user.role)})
         side.button(_("Sign out"), key="sign_out", on_click=_sign_out)
@@ -55,7 +85,7 @@ def account_panel() -> None:
     with side.expander(_("Editor sign-in"), icon=":material/login:"):
         if config.oidc:
             st.button(_("Sign in with your organisation account"), key="sign_in_oidc", on_click=st.login)
-        if config.editors:
+        if config.editors or config.colleagues:
             with st.form("sign_in", clear_on_submit=True, border=False):
                 username = st.text_input(_("Username"), key="sign_in_username")
                 password = st.text_input(_("Password"), type="password", key="sign_in_password")
@@ -64,7 +94,7 @@ def account_panel() -> None:
                 try:
                     signed_in = sign_in(config, username, password)
                 except SignInLocked:
-                    st.error(_("Too many failed attempts for this username; try again in 15 minutes."))
+                    st.error(_("Too many failed sign-in attempts; try again in 15 minutes."))
                     return
                 if signed_in is None:
                     st.error(_("Wrong username or password."))

@@ -165,19 +165,24 @@ def test_filters_overdue_and_downloads(app_db):
     assert set(at.dataframe[0].value["company_id"]) == {b, c}
 
 
-def test_a_viewer_sees_the_shortlist_but_cannot_change_it(app_db):
+def test_a_colleague_sees_the_shortlist_but_cannot_change_it_and_the_public_sees_nothing(app_db):
     store = open_store(app_db)
     company = int(store.fetch_one("SELECT min(company_id) FROM companies WHERE is_candidate")[0])
     sl.add_to_shortlist(store, User(name="Dana", role="editor"), [{"company_id": company}],
                         (ScoringSettings(), Filters()))
     at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["user"] = User(name="Vera", role="viewer")
+    at.session_state["user"] = User(name="Vera", role="colleague")
     at.run()
     before = store.table_checksums()
-    add_rows(at, [0, 1])  # the rank page lets a viewer press Add; the server refuses it
+    add_rows(at, [0, 1])  # the rank page lets a colleague press Add; the server refuses it
     assert any("Vera is a viewer" in e.value for e in at.error) and not at.success
     assert store.table_checksums() == before
     outreach(at)
     assert list(at.dataframe[0].value["company_id"]) == [company]
     assert any("sign in as an editor" in i.value for i in at.info)
     assert at.button(key="of_save").disabled and at.button(key="of_remove").disabled
+    public = AppTest.from_file(APP, default_timeout=60)
+    public.session_state["user"] = User(name="Visitor", role="viewer")
+    public.run()
+    outreach(public)
+    assert not public.dataframe and any("for signed-in colleagues" in i.value for i in public.info)

@@ -150,9 +150,86 @@ def test_link_made_in_russian_opens_the_same_ranking(app_db):
 
 
 # -- roles ------------------------------------------------------------------------------------------
-def test_local_run_without_secrets_is_an_editor():
-    config = AuthConfig.from_secrets({})
+def test_only_the_explicit_local_setting_makes_everyone_an_editor():
+    config = AuthConfig.from_secrets({}, local=True)
     assert not config.hosted and config.anonymous() == LOCAL_USER and LOCAL_USER.can_edit
+    # No secrets and no explicit setting: viewers only (the absence of a file never opens the app).
+    assert AuthConfig.from_secrets({}).anonymous().role == "viewer"
+    # An empty [radar] section (DEPLOY.md's way to remove the last editor) or only unrelated sections: closed,
+    # even with the local setting.
+    assert AuthConfig.from_secrets({"radar": {}}, local=True).anonymous().role == "viewer"
+    assert AuthConfig.from_secrets({"other": {"x": 1}}, local=True).anonymous().role == "viewer"
+
+
+@pytest.mark.parametrize("content, problem", [
+    ('[radar]\nx = "abc\n', "unreadable"),  # a hash pasted without its closing quote: TOML does not parse
+    ("[radar.editors.aigerim]\nname = 'A'\n", "invalid"),  # an editor without a password hash
+    ("[other]\nkey = 1\n", None),  # only unrelated sections
+    ("[radar]\n", None),  # every editor block deleted
+])
+def test_a_broken_or_partial_secrets_file_fails_closed_in_the_app(tmp_path, monkeypatch, content, problem):
+    import tomllib
+
+    from streamlit.errors import StreamlitSecretNotFoundError
+
+    from lib.ui import account
+
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text(content, encoding="utf-8")
+
+    def to_dict():  # what st.secrets does: a parse error surfaces as StreamlitSecretNotFoundError
+        try:
+            return tomllib.loads(secrets.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise StreamlitSecretNotFoundError(f"Error parsing secrets file at {secrets}: {exc}") from exc
+
+    monkeypatch.setattr(account, "_read_secrets", to_dict)
+    monkeypatch.setattr(account, "_secrets_files", lambda: [secrets])
+    monkeypatch.setenv("RADAR_LOCAL_EDITOR", "1")  # even on a `make run` machine
+    config = account.auth_config()
+    assert config.anonymous().role == "viewer" and config.problem == problem
+    # Without any file and with the explicit setting, the local run edits; without the setting it does not.
+    secrets.unlink()
+    monkeypatch.setattr(account, "_read_secrets", lambda: (_ for _ in ()).throw(
+        StreamlitSecretNotFoundError("No secrets found")))
+    assert account.auth_config().anonymous().can_edit
+    monkeypatch.delenv("RADAR_LOCAL_EDITOR")
+    assert account.auth_config().anonymous().role == "viewer"
+
+
+def test_oidc_editor_needs_a_verified_email():
+    config = AuthConfig.from_secrets({"auth": {"redirect_uri": "x"}, "radar": {"oidc_editors": ["a@gov.kz"]}})
+    assert config.oidc_user("a@gov.kz", "A", email_verified=True).can_edit
+    unverified = config.oidc_user("a@gov.kz", "A", email_verified=None)
+    assert not unverified.can_edit and unverified.can_see_pipeline  # a signed-in colleague, not an editor
+
+
+def test_a_flood_of_made_up_names_never_frees_a_locked_account(monkeypatch):
+    from lib import auth
+
+    monkeypatch.setattr(auth, "MAX_TRACKED_USERNAMES", 50)
+    monkeypatch.setattr(auth, "GLOBAL_ATTEMPTS_PER_MINUTE", 10**9)
+    clock = [0.0]
+    throttle = SignInThrottle(now=lambda: clock[0])
+    config = AuthConfig.from_secrets(SECRETS)
+    for _attempt in range(5):
+        sign_in(config, "aigerim", "guess", throttle)
+    for n in range(500):  # ten times the cap
+        sign_in(config, f"made-up-{n}", "guess", throttle)
+    with pytest.raises(SignInLocked):
+        sign_in(config, "aigerim", PASSWORD, throttle)
+
+
+def test_a_global_limit_slows_a_flood_of_attempts():
+    clock = [0.0]
+    throttle = SignInThrottle(now=lambda: clock[0])
+    config = AuthConfig.from_secrets(SECRETS)
+    for n in range(60):
+        sign_in(config, f"name-{n}", "guess", throttle)
+    with pytest.raises(SignInLocked):  # even the right password waits while the app is under a flood
+        sign_in(config, "aigerim", PASSWORD, throttle)
+    clock[0] += 61
+    assert sign_in(config, "aigerim", PASSWORD, throttle).can_edit
 
 
 def test_hosted_app_is_read_only_until_sign_in():
@@ -167,8 +244,8 @@ def test_hosted_app_is_read_only_until_sign_in():
 def test_oidc_users_are_editors_only_when_listed():
     config = AuthConfig.from_secrets({"auth": {"redirect_uri": "x"}, "radar": {"oidc_editors": ["A@Gov.kz"]}})
     assert config.oidc and config.hosted
-    assert config.oidc_user("a@gov.kz", "A").can_edit
-    assert not config.oidc_user("b@gov.kz", "B").can_edit
+    assert config.oidc_user("a@gov.kz", "A", email_verified=True).can_edit
+    assert not config.oidc_user("b@gov.kz", "B", email_verified=True).can_edit
     assert not config.oidc_user(None, None).can_edit
 
 

@@ -96,3 +96,24 @@ def test_a_damaged_store_file_is_one_clear_line(tmp_path):
     assert len(proc.stderr.strip().splitlines()) == 1
     assert str(damaged) in proc.stderr and "not a valid DuckDB database file" in proc.stderr
     assert "make store" in proc.stderr and damaged.read_bytes() == b"not a database " * 400  # left as it was
+
+
+def test_csv_output_escapes_formula_text(store, tmp_path):
+    company_id = store.fetch_one("SELECT company_id FROM companies WHERE name = 'Ikea'")[0]
+    with store.transaction() as cur:  # hostile names as an import could bring them
+        cur.execute("UPDATE companies SET name = '=HYPERLINK(\"http://x\",\"a\")' WHERE company_id = ?", [company_id])
+        cur.execute("UPDATE companies SET name = '+7 Telecom' WHERE name = 'Volkswagen'")
+    path = str(store.path)
+    store.close()
+    from lib import store as store_module
+    store_module._stores.clear()
+
+    def run(*args: str) -> str:
+        return subprocess.run([sys.executable, "-m", "lib", "--db", path, *args], cwd=ROOT, capture_output=True,
+                              text=True, timeout=120, check=True).stdout
+
+    out = run("rank", "--format", "csv")
+    assert "'=HYPERLINK" in out and "'+7 Telecom" in out
+    assert ",=HYPERLINK" not in out and ',"=HYPERLINK' not in out and ",+7 Telecom" not in out
+    facts = run("facts", "--company", "+7 Telecom", "--format", "csv")
+    assert "'+7 Telecom" in facts and "sold" in facts

@@ -162,7 +162,7 @@ def test_audit_entries_filter_by_table_and_person(store):
 
 
 def test_xlsx_export_has_every_table(store):
-    book = load_workbook(io.BytesIO(steward.store_xlsx(store)))
+    book = load_workbook(io.BytesIO(steward.store_xlsx(store, EDITOR)))
     assert {"companies", "sectors", "incentive_packages", "audit_log", "tracker_statuses"} <= set(book.sheetnames)
     assert book["companies"].max_row == store.fetch_one("SELECT count(*) FROM companies")[0] + 1
 
@@ -171,7 +171,7 @@ def test_backup_restores_to_identical_tables(store, tmp_path):
     rows = sectors(store)
     rows[0]["priority_reason"] = "=cmd|' /C calc'!A0 stays text"
     save_sectors(store, EDITOR, rows)
-    archive = zipfile.ZipFile(io.BytesIO(steward.backup_zip(store)))
+    archive = zipfile.ZipFile(io.BytesIO(steward.backup_zip(store, EDITOR)))
     assert {"schema.sql", "load.sql", "manifest.json", "companies.parquet"} <= set(archive.namelist())
     folder = tmp_path / "restore"
     archive.extractall(folder)

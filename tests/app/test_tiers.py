@@ -1,0 +1,91 @@
+"""What each tier sees, page by page: the public link shows no outreach pipeline anywhere (DEPLOY.md).
+
+Companies in talks asked officials not to be named (Ministry of Foreign Affairs, July 2023): on a public link
+no stage, owner, note, history, briefing, backup or all-tables export may appear.
+"""
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from lib import shortlist as sl
+from lib.auth import User, hash_password
+from lib.models import Filters, ScoringSettings
+from lib.store import open_store
+from tests.conftest import APP
+
+PASSWORD = "correct horse battery staple"
+ACCOUNT = {"name": "Dana K.", "password_hash": hash_password(PASSWORD, iterations=1_000)}
+SECRETS = {"radar": {"editors": {"aigerim": {**ACCOUNT, "name": "Aigerim S."}}, "colleagues": {"dana": ACCOUNT}}}
+PAGES = ["pages/rank.py", "pages/company.py", "pages/incentives.py", "pages/scenarios.py", "pages/outreach.py",
+         "pages/quality.py", "pages/data.py", "pages/methodology.py"]
+SECRET_NOTE = "Call Mr X on +7 701 555 0199"
+OWNER = "Owner Bakhyt"
+
+
+def everything_shown(at: AppTest) -> str:
+    """Every text and table cell the page shows, as one string."""
+    parts = []
+    for kind in ("markdown", "caption", "info", "warning", "success", "error", "title", "header", "subheader",
+                 "metric", "text", "code"):
+        for element in getattr(at, kind):
+            parts.append(str(getattr(element, "value", "")) + " " + str(getattr(element, "label", "")))
+    for frame in at.dataframe:
+        value = frame.value
+        if isinstance(value, pd.DataFrame):
+            parts.append(value.to_string())
+            parts.extend(map(str, value.columns))
+    for element in [*at.button, *at.get("download_button")]:
+        parts.append(str(getattr(element, "label", "")) or str(element.proto))
+    return "\n".join(parts)
+
+
+@pytest.fixture
+def pipeline(app_db):
+    """A shortlist entry with an owner and a note with a phone number, made by an editor."""
+    store = open_store(app_db)
+    editor = User(name="Aigerim S.", role="editor")
+    company_id = store.fetch_one("SELECT company_id FROM companies WHERE name = 'Honeywell'")[0]
+    sl.add_to_shortlist(store, editor, [{"company_id": company_id, "score": 0.8, "rank": 1}],
+                        (ScoringSettings(), Filters()))
+    entry = sl.get_entry(store, company_id)
+    sl.update_entry(store, editor, company_id, {"owner": OWNER, "stage": "Contacted"}, entry.version)
+    sl.add_note(store, editor, company_id, SECRET_NOTE)
+    return company_id
+
+
+def open_as(tier: str, page: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=90)
+    for key, value in SECRETS.items():
+        at.secrets[key] = value
+    at.run()
+    if tier != "public":
+        username = "aigerim" if tier == "editor" else "dana"
+        at.text_input(key="sign_in_username").input(username)
+        at.text_input(key="sign_in_password").input(PASSWORD)
+        at.get("form_submit_button")[0].click()
+        at.run()
+    at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_a_public_link_shows_no_pipeline_data_on_any_page(pipeline, page):
+    shown = everything_shown(open_as("public", page))
+    for secret in (SECRET_NOTE, "+7 701", OWNER, "Outreach stage", "Contacted", "Full backup", "All tables (Excel"):
+        assert secret not in shown, f"{secret!r} is visible to the public on {page}"
+
+
+def test_a_colleague_reads_the_pipeline_but_cannot_write(pipeline):
+    at = open_as("colleague", "pages/outreach.py")
+    shown = everything_shown(at)
+    assert OWNER in shown
+    assert any("sign in as an editor to change it" in i.value for i in at.info)
+    rank = everything_shown(open_as("colleague", "pages/rank.py"))
+    assert "Contacted" in rank  # the stage column of the ranked table
+
+
+def test_an_editor_gets_the_backup_and_the_audit_log(pipeline):
+    shown = everything_shown(open_as("editor", "pages/data.py"))
+    assert "Full backup" in shown and "All tables (Excel" in shown

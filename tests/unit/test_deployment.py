@@ -1,0 +1,21 @@
+"""What a fresh `make run` and the shipped Streamlit config expose: this machine only, no tracebacks."""
+
+import subprocess
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_make_run_listens_on_localhost_unless_told_otherwise():
+    dry = subprocess.run(["make", "-n", "run"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    line = next(x for x in dry.splitlines() if "streamlit run" in x or "--server.port" in x)
+    assert "--server.address 127.0.0.1" in dry and "RADAR_LOCAL_EDITOR=1" in dry, line
+    told = subprocess.run(["make", "-n", "run", "ADDRESS=0.0.0.0", "LOCAL_EDITOR=0"], cwd=ROOT, capture_output=True,
+                          text=True, check=True).stdout
+    assert "--server.address 0.0.0.0" in told and "RADAR_LOCAL_EDITOR=0" in told
+
+
+def test_shipped_config_shows_no_error_details():
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["client"]["showErrorDetails"] == "none"
