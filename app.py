@@ -20,6 +20,7 @@ pages = [
     st.Page("pages/scenarios.py", title=_("Scenarios"), icon=":material/compare_arrows:", url_path="scenarios"),
     st.Page("pages/outreach.py", title=_("Outreach pipeline"), icon=":material/handshake:", url_path="outreach"),
     st.Page("pages/quality.py", title=_("Decision quality"), icon=":material/balance:", url_path="quality"),
+    st.Page("pages/backtest.py", title=_("Back-test"), icon=":material/history:", url_path="backtest"),
     st.Page("pages/data.py", title=_("Data"), icon=":material/database:", url_path="data"),
     st.Page("pages/methodology.py", title=_("Methodology and sources"), icon=":material/menu_book:",
             url_path="methodology"),

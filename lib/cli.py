@@ -119,13 +119,33 @@ def cmd_import(args: argparse.Namespace) -> None:
 
     from lib.auth import User
     from lib.importer import ImportRefused, ImportRejected, apply_import, preview_import, summary_text
+    from lib.outcomes import apply_outcomes, is_outcomes_table, preview_outcomes
+    from lib.tablefile import read_table
 
     path = Path(args.file)
     if not path.is_file():
         raise CliError(f"{path}: no such file")
     store = open_store(args.db)
+    user = User(name=args.actor or getpass.getuser(), role="editor")
     try:
-        preview = preview_import(store, path.read_bytes(), path.name)
+        data = path.read_bytes()
+        table = read_table(data, path.name)
+        if is_outcomes_table(table):  # an outcomes file (company, outcome, date, evidence_level, source...)
+            outcomes = preview_outcomes(store, table, path.name, data)
+            print(f"{path.name} (outcomes): {len(outcomes.outcomes)} to add, "
+                  f"{len({e.row for e in outcomes.errors})} rejected, {len(outcomes.unmatched)} not matched")
+            for name in outcomes.unmatched:
+                print(f"not matched to a stored company: {name}")
+            for error in outcomes.errors:
+                print(f"rejected {error.text()}", file=sys.stderr)
+            if not args.dry_run:
+                try:
+                    added = apply_outcomes(store, user, outcomes)
+                except ValueError as exc:
+                    raise CliError(f"{exc} Nothing was written.") from None
+                print(f"applied: {added} outcomes added")
+            return
+        preview = preview_import(store, data, path.name)
     except ImportRefused as exc:
         raise CliError(str(exc)) from None
     print(summary_text(preview))
@@ -139,7 +159,6 @@ def cmd_import(args: argparse.Namespace) -> None:
     if args.dry_run:
         return
     # Whoever can open the store file from a shell is trusted as an editor; the audit log records the name.
-    user = User(name=args.actor or getpass.getuser(), role="editor")
     try:
         result = apply_import(store, user, preview, skip_rejected=args.skip_rejected)
     except ImportRejected as exc:
@@ -148,8 +167,62 @@ def cmd_import(args: argparse.Namespace) -> None:
           f"{result.audit_rows} audit rows")
 
 
+def cmd_backtest(args: argparse.Namespace) -> None:
+    """Where the companies that came rank under a view; AUC and precision at 10/50/100 beside the baselines."""
+    from pathlib import Path
+
+    from lib.backtest import BacktestSettings, run_backtest
+    from lib.outcomes import preview_outcomes, stored_outcomes
+    from lib.tablefile import ImportRefused, read_table
+
+    store = open_store(args.db)
+    unmatched: list[str] = []
+    if args.outcomes:
+        path = Path(args.outcomes)
+        if not path.is_file():
+            raise CliError(f"{path}: no such file")
+        try:
+            data = path.read_bytes()
+            preview = preview_outcomes(store, read_table(data, path.name), path.name, data)
+        except ImportRefused as exc:
+            raise CliError(str(exc)) from None
+        if preview.errors:
+            raise CliError("; ".join(e.text() for e in preview.errors[:5]))
+        unmatched = preview.unmatched
+        outcomes = pd.DataFrame([{"company_id": o.company_id, "company": o.matched_name or o.company,
+                                  "outcome": o.outcome, "outcome_date": o.date, "evidence_level": o.evidence_level}
+                                 for o in preview.outcomes],
+                                columns=["company_id", "company", "outcome", "outcome_date", "evidence_level"])
+    else:
+        outcomes = stored_outcomes(store)
+        unmatched = sorted(set(outcomes.loc[outcomes["company_id"].isna(), "company"]))
+    universe = load_universe(store)
+    result = run_backtest(universe, store.company_facts(), outcomes, _settings(args),
+                          backtest=BacktestSettings(facts=args.facts, bootstrap=args.bootstrap))
+    view = result.evaluations.iloc[0]
+    matched = result.arrivals.rename(columns={"company": "name"})[["company_id", "name", "outcome_date", "rank",
+                                                                   "tied", "score", "outcomes", "evidence"]]
+    matched = matched.astype({"company_id": "Int64", "rank": "Int64"})
+    if args.format == "json":
+        payload = {"facts": args.facts, "matched": matched.astype(object).where(matched.notna(), None)
+                   .to_dict("records"), "unmatched": unmatched, "not_ranked": result.unranked,
+                   "undated_facts": result.undated, "ranked_companies": result.n_ranked,
+                   "evaluations": result.evaluations.to_dict("records"), "learned_weights": result.learned,
+                   "learned_auc_in_sample": result.learned_auc, "learned_auc_leave_one_out": result.learned_loo_auc}
+        json.dump(payload, sys.stdout, indent=1, ensure_ascii=False, default=_plain)
+        sys.stdout.write("\n")
+    else:
+        rows = pd.concat([matched.assign(matched=True),
+                          pd.DataFrame({"name": unmatched, "matched": False})], ignore_index=True)
+        _emit(rows, "csv")
+    print(f"AUC {view['auc']:.3f} ({view['auc_low']:.3f}-{view['auc_high']:.3f}); precision at 10/50/100: "
+          f"{view['p_at_10']:.2f} / {view['p_at_50']:.2f} / {view['p_at_100']:.2f}; "
+          f"{len(matched)} arrivals matched, {len(unmatched)} names not matched", file=sys.stderr)
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
     "build": cmd_build, "criteria": cmd_criteria, "rank": cmd_rank, "facts": cmd_facts, "import": cmd_import,
+    "backtest": cmd_backtest,
 }
 
 
@@ -171,7 +244,17 @@ def build_parser() -> argparse.ArgumentParser:
     facts = sub.add_parser("facts", help="list every company fact with its state, date and source")
     facts.add_argument("--company", default=None, help="only this company (its name, any case)")
     facts.add_argument("--format", choices=("csv", "json"), default="csv")
-    imp = sub.add_parser("import", help="import a company list (Yale CELI, KSE, own export; CSV or .xlsx)")
+    back = sub.add_parser("backtest", help="where the companies that came rank, AUC and precision at 10/50/100")
+    back.add_argument("--outcomes", default=None, help="a CSV/.xlsx with at least a name column (default: stored)")
+    back.add_argument("--method", choices=METHODS, default="wsm")
+    back.add_argument("--weights", help="id=value,... (0-100, normalised to sum 1; others keep defaults)")
+    back.add_argument("--missing", help="missing-data policy per criterion: id=neutral|worst|exclude,...")
+    back.add_argument("--facts", choices=("point-in-time", "current"), default="point-in-time",
+                      help="score arrivals on what was known before their outcome (default) or on today's facts")
+    back.add_argument("--bootstrap", type=int, default=1000, help="bootstrap samples for the intervals")
+    back.add_argument("--format", choices=("csv", "json"), default="csv")
+    imp = sub.add_parser("import", help="import a company list (Yale CELI, KSE, own export; CSV or .xlsx) "
+                                        "or an outcomes file (company, outcome, date, evidence_level, source)")
     imp.add_argument("file", help="the CSV or .xlsx file")
     imp.add_argument("--dry-run", action="store_true", help="only show what would change")
     imp.add_argument("--skip-rejected", action="store_true", help="import the valid rows even if some are rejected")

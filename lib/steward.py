@@ -271,7 +271,7 @@ TABLE_LABELS: dict[str, str] = {
     "*": N_("Every table (seed load)"), "companies": N_("Companies"), "company_facts": N_("Company facts"),
     "tracker_statuses": N_("Tracker statuses"), "sectors": N_("Sector priorities"),
     "incentive_packages": N_("Incentive packages"), "shortlist": N_("Shortlist"),
-    "shortlist_notes": N_("Shortlist notes"), "scenarios": N_("Scenarios"), "mci": "MCI",
+    "shortlist_notes": N_("Shortlist notes"), "scenarios": N_("Scenarios"), "mci": "MCI", "outcomes": N_("Outcomes"),
 }
 
 

@@ -26,7 +26,7 @@ SEED_DIR = ROOT / "data" / "seed"
 DEFAULT_DB = ROOT / "data" / "radar.duckdb"
 SCHEMA_VERSION = 1
 TABLES = ("sectors", "companies", "company_facts", "incentive_packages", "mci", "scenarios",
-          "shortlist", "shortlist_notes", "audit_log", "tracker_statuses")
+          "shortlist", "shortlist_notes", "audit_log", "tracker_statuses", "outcomes")
 LIST_COLUMNS = ("sector_codes", "excluded_sector_codes", "activity_types", "locations")
 
 SCHEMA_V1 = """
@@ -116,6 +116,15 @@ DROP TABLE company_facts;
 ALTER TABLE company_observations RENAME TO company_facts;
 """
 MIGRATIONS.append(EVIDENCE_V3)
+# What companies actually did about Kazakhstan after February 2022, for the back-test (lib/outcomes.py).
+OUTCOMES_V4 = """
+CREATE SEQUENCE IF NOT EXISTS outcome_ids;
+CREATE TABLE IF NOT EXISTS outcomes (
+    outcome_id INTEGER PRIMARY KEY DEFAULT nextval('outcome_ids'), company_id INTEGER, company_name VARCHAR NOT NULL,
+    hq_country VARCHAR, outcome VARCHAR NOT NULL, outcome_date VARCHAR, evidence_level VARCHAR NOT NULL,
+    source VARCHAR NOT NULL, note VARCHAR, recorded_on DATE);
+"""
+MIGRATIONS.append(OUTCOMES_V4)
 
 
 class StoreUnavailable(RuntimeError):
@@ -298,7 +307,9 @@ class Store:
         """Fill an empty store from the committed seed CSVs, in one transaction."""
         counts: dict[str, int] = {}
         with self.transaction() as cur:
-            for table in ("sectors", "mci", "companies", "company_facts", "incentive_packages"):
+            for table in ("sectors", "mci", "companies", "company_facts", "incentive_packages", "outcomes"):
+                if not (seed_dir / f"{table}.csv").exists() and table == "outcomes":
+                    continue  # a seed folder from before the back-test
                 rows = _read_seed(seed_dir / f"{table}.csv", table)
                 if table == "companies":
                     from lib.models import company_key

@@ -21,9 +21,9 @@ if not user.can_edit:
     st.info(_("You are signed in as a viewer: you can look at and export the data, but not change it."))
 
 
-tab_import, tab_sectors, tab_company_sector, tab_packages, tab_audit, tab_export = st.tabs(
-    [_("Import companies"), _("Sector priorities"), _("Company sectors"), _("Incentive packages"), _("Audit log"),
-     _("Export and backup")])
+tab_import, tab_sectors, tab_company_sector, tab_packages, tab_outcomes, tab_audit, tab_export = st.tabs(
+    [_("Import companies"), _("Sector priorities"), _("Company sectors"), _("Incentive packages"), _("Outcomes"),
+     _("Audit log"), _("Export and backup")])
 
 with tab_import:
     # Uploads and their previews cost the server memory and time: editors only, never anonymous visitors.
@@ -113,6 +113,9 @@ for tab, frame, save, what in (
 
 with tab_company_sector:
     ui.company_sector_form(store, user)
+
+with tab_outcomes:
+    ui.outcomes_panel(store, user)
 
 with tab_audit:
     if not user.can_see_pipeline:  # the log records shortlist changes and notes: pipeline data

@@ -9,7 +9,9 @@ Inputs, nothing estimated:
   source, "not_found" where a search found nothing (with the date searched);
 - data/sources/company_sectors.csv: the hand-reviewed sector of a company, with reason and source
   (every other company keeps the sector of its tracker industry, said so in its reason);
-- data/sources/company_groups.csv: companies that belong to another listed company's group.
+- data/sources/company_groups.csv: companies that belong to another listed company's group;
+- data/sources/outcomes/*.csv: what companies did about Kazakhstan after February 2022 (the back-test's
+  outcomes), matched to the company list by exact name, a group member counting for its parent.
 
 Each fact's current value is its latest dated observation; a researched production state beats one read
 from the tracker's text, and any specific state beats an undated "reported" plant. Sectors, the industry
@@ -239,6 +241,22 @@ def build(reference: Path) -> tuple[int, int]:
         writer = csv.DictWriter(fh, fieldnames=FACT_COLUMNS, lineterminator="\n")
         writer.writeheader()
         writer.writerows(fact_rows)
+    outcome_rows = []
+    parent_of = {r["name"]: groups[r["name"]]["parent"] for r in companies if r["name"] in groups}
+    for path in sorted((SOURCES / "outcomes").glob("*.csv")):
+        for line, row in enumerate(read_csv(path), start=2):
+            if not row["company"] or not row["outcome"] or not row["evidence_level"] or not row["source"]:
+                raise SystemExit(f"{path.name} line {line}: company, outcome, evidence_level and source are needed")
+            name = row["company"]
+            matched = ids.get(parent_of.get(name, name))
+            outcome_rows.append({
+                "company_id": matched or "", "company_name": name, "hq_country": row["hq_country"],
+                "outcome": row["outcome"], "outcome_date": row["date"], "evidence_level": row["evidence_level"],
+                "source": row["source"], "note": row["note"], "recorded_on": row["recorded_on"]})
+    with (SEED / "outcomes.csv").open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(outcome_rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(outcome_rows)
     return len(company_rows), len(fact_rows)
 
 

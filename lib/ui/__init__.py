@@ -23,6 +23,7 @@ from lib.ui.state import (
     current_assumptions,
     current_ranking,
     current_view,
+    get_backtest,
     get_packages,
     get_store,
     get_universe,
@@ -34,6 +35,7 @@ from lib.ui.widgets import (
     company_sector_form,
     edited_table,
     in_this_language,
+    outcomes_panel,
     rejected_rows,
     reset_edited_table,
     selection_key,
@@ -42,7 +44,7 @@ from lib.ui.widgets import (
 
 __all__ = [
     "BIND", "METHOD_LABELS", "MISSING_LABELS", "account_panel", "company_sector_form", "apply_view", "auth_config",
-    "current_assumptions",
+    "current_assumptions", "get_backtest", "outcomes_panel",
     "current_ranking", "current_user", "current_view", "edited_table", "get_packages", "get_store", "get_universe",
     "in_this_language", "language_switch", "link_vocabulary", "normalised_weights_text", "page_url",
     "read_link_once", "rejected_rows", "reset_edited_table", "route_through_app", "scoring_sidebar",

@@ -8,6 +8,7 @@ from typing import TypeVar
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
+from lib.backtest import Backtest, BacktestSettings, run_backtest
 from lib.i18n import md_text
 from lib.incentives import (
     ASSUMPTION_KEYS,
@@ -20,6 +21,7 @@ from lib.incentives import (
     widget_values,
 )
 from lib.models import Filters, IncentivePackage, ScoringSettings
+from lib.outcomes import stored_outcomes
 from lib.radar import Universe, load_universe
 from lib.scoring import Ranking, rank_companies
 from lib.store import Store, StoreUnavailable, db_path, open_store
@@ -139,6 +141,23 @@ def _current_assumptions() -> Assumptions:
             except StreamlitAPIException:  # bound on this page: its widget keeps the URL up to date
                 pass
     return assumptions
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _backtest(path: str, data_version: int, assumptions_json: str, settings_json: str, filters_json: str,
+              backtest_json: str) -> Backtest:
+    store = _store(path)
+    return run_backtest(load_universe(store, Assumptions.model_validate_json(assumptions_json)),
+                        store.company_facts(), stored_outcomes(store),
+                        ScoringSettings.model_validate_json(settings_json), Filters.model_validate_json(filters_json),
+                        BacktestSettings.model_validate_json(backtest_json))
+
+
+def get_backtest(settings: ScoringSettings, filters: Filters, backtest: BacktestSettings) -> Backtest:
+    """The back-test of a view, computed once per data version and view (a few seconds: 16 rankings and a fit)."""
+    store = get_store()
+    return _backtest(str(store.path), store.data_version(), current_assumptions().model_dump_json(),
+                     settings.model_dump_json(), filters.model_dump_json(), backtest.model_dump_json())
 
 
 def current_view() -> tuple[ScoringSettings, Filters]:

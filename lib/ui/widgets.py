@@ -161,3 +161,54 @@ def company_sector_form(store: Store, user: User) -> None:
         st.error(md_text(exc))
     else:
         st.success(_("Saved; the ranking uses the new sector.") if changed else _("Nothing changed."))
+
+
+def outcomes_panel(store: Store, user: User) -> None:
+    """The recorded outcomes with their sources, and (editors) an outcomes file to preview and import."""
+    from lib.outcomes import (
+        EVIDENCE_LABELS,
+        OUTCOME_LABELS,
+        apply_outcomes,
+        preview_outcomes,
+        stored_outcomes,
+    )
+    from lib.tablefile import ImportRefused, read_table
+
+    st.caption(_("What companies actually did about Kazakhstan after February 2022, each with its evidence level and "
+                 "source; the Back-test page ranks them. A file needs a company column; outcome, date, "
+                 "evidence_level, hq_country, source and note are optional."))
+    outcomes = stored_outcomes(store)
+    shown = outcomes.assign(outcome=outcomes["outcome"].map(lambda k: _(OUTCOME_LABELS.get(k, k))),
+                            evidence_level=outcomes["evidence_level"].map(lambda k: _(EVIDENCE_LABELS.get(k, k))),
+                            matched=outcomes["company_id"].notna())
+    st.dataframe(shown, hide_index=True, key="outcomes_table",
+                 column_order=["company", "matched", "outcome", "outcome_date", "evidence_level", "source", "note"],
+                 column_config={"company": _("Company"), "matched": _("In the company list"),
+                                "outcome": _("What happened"), "outcome_date": _("When"),
+                                "evidence_level": _("Evidence"), "source": st.column_config.LinkColumn(_("Source")),
+                                "note": _("Note")})
+    if not user.can_edit:
+        return
+    uploaded = st.file_uploader(_("Outcomes file: CSV or Excel (.xlsx)"), type=["csv", "xlsx"], key="outcomes_file")
+    if uploaded is None:
+        return
+    data = uploaded.getvalue()
+    try:
+        preview = preview_outcomes(store, read_table(data, uploaded.name), uploaded.name, data)
+    except ImportRefused as exc:
+        st.error(md_text(exc))
+        return
+    st.info(_("%(file)s: %(n)d outcomes to add, %(rejected)d rows rejected, %(unmatched)d names not in the company "
+              "list.") % {"file": md_text(uploaded.name), "n": len(preview.outcomes),
+                          "rejected": len({e.row for e in preview.errors}), "unmatched": len(preview.unmatched)})
+    if preview.errors:
+        rejected_rows(preview.errors, _("Nothing can be added until these rows are fixed:"), "outcomes_rejected")
+    if preview.unmatched:
+        st.caption(_("Not matched: %(names)s") % {"names": ", ".join(map(md_text, preview.unmatched))})
+    if st.button(_("Add these outcomes"), key="outcomes_apply", disabled=bool(preview.errors) or not preview.outcomes):
+        try:
+            added = apply_outcomes(store, user, preview)
+        except (ValueError, PermissionDenied) as exc:
+            st.error(md_text(exc))
+        else:
+            st.success(_("%(n)d outcomes added.") % {"n": added})

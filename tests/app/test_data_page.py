@@ -132,3 +132,23 @@ def test_two_stewards_edit_sectors_at_once_and_nothing_is_lost(page, open_page, 
     assert store.table_checksums() == before
     page.button(key="reload_sectors").click().run()
     assert not page.error and page.dataframe  # fresh data, no conflict shown
+
+
+def test_an_outcomes_file_is_previewed_with_row_errors_then_added_and_audited(page, app_db):
+    store = open_store(app_db)
+    before = store.fetch_one("SELECT count(*) FROM outcomes")[0]
+    bad = b"company,outcome,date\nHoneywell,moved somewhere,2022-07\n"
+    from lib.outcomes import apply_outcomes, preview_outcomes
+    from lib.tablefile import read_table
+    preview = preview_outcomes(store, read_table(bad, "bad.csv"), "bad.csv", bad)
+    assert preview.errors and preview.errors[0].row == 2 and preview.errors[0].column == "outcome"
+    good = b"company,hq_country,outcome,date,evidence_level,source\nIngka,,office_moved,2023,press,https://x.org\n" \
+           b"Nobody Ltd,,new_site,2024,confirmed,https://y.org\n"
+    preview = preview_outcomes(store, read_table(good, "good.csv"), "good.csv", good)
+    assert not preview.errors and preview.unmatched == ["Nobody Ltd"]
+    assert preview.outcomes[0].matched_name == "Ikea"  # a group member counts for its group
+    assert apply_outcomes(store, User(name="Aigerim", role="editor"), preview) == 2
+    assert store.fetch_one("SELECT count(*) FROM outcomes")[0] == before + 2
+    assert store.fetch_one("SELECT count(*) FROM audit_log WHERE table_name = 'outcomes'")[0] == 2
+    page.run()
+    assert not page.exception

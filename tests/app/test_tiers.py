@@ -4,6 +4,9 @@ Companies in talks asked officials not to be named (Ministry of Foreign Affairs,
 no stage, owner, note, history, briefing, backup or all-tables export may appear.
 """
 
+import re
+from pathlib import Path
+
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -17,8 +20,7 @@ from tests.conftest import APP
 PASSWORD = "correct horse battery staple"
 ACCOUNT = {"name": "Dana K.", "password_hash": hash_password(PASSWORD, iterations=1_000)}
 SECRETS = {"radar": {"editors": {"aigerim": {**ACCOUNT, "name": "Aigerim S."}}, "colleagues": {"dana": ACCOUNT}}}
-PAGES = ["pages/rank.py", "pages/company.py", "pages/incentives.py", "pages/scenarios.py", "pages/outreach.py",
-         "pages/quality.py", "pages/data.py", "pages/methodology.py"]
+PAGES = re.findall(r'st\.Page\(\s*"(pages/[a-z_]+\.py)"', Path(APP).read_text(encoding="utf-8"))
 SECRET_NOTE = "Call Mr X on +7 701 555 0199"
 OWNER = "Owner Bakhyt"
 

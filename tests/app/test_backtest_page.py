@@ -1,0 +1,37 @@
+"""AppTest: the Back-test page shows the arrivals' ranks, the baselines and learned weights that load into the
+sliders; narrowing the evidence changes the arrivals."""
+
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import APP
+
+
+def open_backtest() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.switch_page("pages/backtest.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_backtest_page_shows_arrivals_baselines_and_loads_learned_weights(app_db):
+    at = open_backtest()
+    metrics = {m.label: m.value for m in at.metric}
+    assert 0 <= float(metrics["AUC of the current view"]) <= 1
+    evaluations, arrivals = at.dataframe[0].value, at.dataframe[1].value
+    assert {"Current view", "Random order (expected)", "Company scale alone"} <= set(evaluations["ranking"])
+    assert arrivals["rank"].notna().all() and len(arrivals) >= 10
+    learned = at.dataframe[3].value
+    assert learned["Learned weight"].sum() in range(98, 103)  # rounded shares of 100
+    at.button(key="bt_load").click().run()
+    weight = {c: at.session_state[f"w_{c}"] for c in ("company_scale", "exit_firmness")}
+    shown = dict(zip(learned["Criterion"], learned["Learned weight"], strict=True))
+    assert weight["company_scale"] == shown["Company scale"]
+
+
+def test_only_confirmed_outcomes_give_fewer_arrivals(app_db):
+    at = open_backtest()
+    everything = len(at.dataframe[1].value)
+    at.multiselect(key="bt_levels").set_value(["confirmed"]).run()
+    assert not at.exception
+    assert len(at.dataframe[1].value) < everything
