@@ -54,17 +54,13 @@ def apply_view(view: viewstate.ViewState) -> None:
 
 
 def page_url() -> str:
-    """This page's address in the user's browser, without the query; relative when unknown (tests)."""
-    try:
-        from streamlit.runtime.context_util import maybe_add_page_path
-        from streamlit.runtime.scriptrunner import get_script_run_ctx
+    """This page's address in the user's browser, without the query; relative when unknown (tests).
 
-        ctx = get_script_run_ctx()
-        if st.context.url and ctx is not None:
-            return maybe_add_page_path(st.context.url, ctx.pages_manager)
-    except (ImportError, AttributeError):  # a private helper: fall back to a relative link if it moves
-        pass
-    return "./"
+    st.context.url (streamlit >= 1.67) already ends with the current page's path ("…/incentives"); adding the
+    page again named it twice and the link opened a blank page.
+    """
+    url = st.context.url
+    return url if url else "./"
 
 
 def share_link(settings: ScoringSettings, filters: Filters) -> str:

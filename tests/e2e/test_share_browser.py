@@ -91,3 +91,24 @@ def test_hostile_link_shows_a_note_and_the_default_ranking(server, page, browser
         assert top_names(colleague) == default_top
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("path, heading", [("incentives", "Incentive packages"), ("methodology", "Methodology")])
+def test_share_link_on_another_page_names_it_once_and_opens_it(server, page, browser, path, heading):
+    page.goto(f"{server.rstrip('/')}/{path}?lang=en")
+    page.locator('[data-testid="stMain"] h1').first.wait_for(timeout=60_000)
+    wait_idle(page)
+    page.get_by_text("Share this view").click()
+    code = page.locator('[data-testid="stSidebar"] [data-testid="stCode"]').first
+    code.wait_for(timeout=15_000)
+    link = code.text_content().strip()
+    assert f"/{path}/{path}" not in link and urlsplit(link).path.rstrip("/").endswith(f"/{path}")
+    context = browser.new_context(viewport={"width": 1600, "height": 1200})
+    try:
+        colleague = context.new_page()
+        colleague.goto(link)
+        title = colleague.locator('[data-testid="stMain"] h1').first
+        title.wait_for(timeout=60_000)  # a page named twice stayed blank: no title ever came
+        assert heading in title.text_content()
+    finally:
+        context.close()

@@ -161,3 +161,9 @@ def test_every_note_reads_as_a_sentence_without_the_raw_value():
     assert len(texts) == 4
     assert all(hostile not in t and "alert" not in t for t in texts)
     assert any("Exit firmness" in t and "20" in t for t in texts)
+
+
+def test_decision_quality_parameters_are_known_so_a_link_carrying_them_raises_no_note():
+    parsed = parse({"rob_k": "20", "rob_unc": "high", "w_exit_firmness": "30"})
+    assert not parsed.notes
+    assert parse({"rob_x": "1"}).notes  # an unknown one still does
