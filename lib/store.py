@@ -363,6 +363,36 @@ def open_store(path: str | Path | None = None, seed_dir: Path = SEED_DIR) -> Sto
         return store
 
 
+def is_fatal(exc: BaseException) -> bool:
+    """A DuckDB error after which the connection is unusable ("database has been invalidated", disk full)."""
+    text = str(exc).lower()
+    return isinstance(exc, duckdb.FatalException) or "invalidated" in text or "no space left" in text
+
+
+def check_usable(store: Store) -> Store:
+    """The store if its connection still answers; else a fresh connection to the same file (the cause, e.g. a
+    full disk, may be gone by now). Raises StoreUnavailable, with what to do, when it cannot be reopened."""
+    try:
+        store.fetch_one("SELECT 1")
+        return store
+    except duckdb.Error as exc:
+        if not is_fatal(exc):
+            raise
+    with _stores_lock:
+        if _stores.get(store.path.resolve()) is store:
+            del _stores[store.path.resolve()]
+    try:
+        store.close()
+    except duckdb.Error:
+        pass  # an invalidated connection may refuse even to close
+    try:
+        return open_store(store.path)
+    except (duckdb.Error, OSError) as exc:
+        raise StoreUnavailable(
+            f"The store {store.path.name} stopped working ({str(exc).split(': ', 1)[-1].strip()[:200]}) and could "
+            "not be reopened. Free disk space or fix the file; the app reopens it on the next click.") from exc
+
+
 def close_all() -> None:
     """Close every open store (tests and CLI exit)."""
     with _stores_lock:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import os
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -24,9 +26,10 @@ from lib.models import Filters, IncentivePackage, ScoringSettings
 from lib.outcomes import stored_outcomes
 from lib.radar import Universe, load_universe
 from lib.scoring import Ranking, rank_companies
-from lib.store import Store, StoreUnavailable, db_path, open_store
+from lib.store import Store, StoreUnavailable, check_usable, db_path, open_store
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 def start_run() -> None:
@@ -71,8 +74,16 @@ def get_store() -> Store:
     run tries again, so a restored file works without restarting the app).
     """
     try:
-        return _store(str(db_path()))
+        store = _store(str(db_path()))
+        usable = check_usable(store)  # a connection a full disk invalidated is replaced, not kept forever
+        if usable is not store:
+            _store.clear()
+        return usable
     except StoreUnavailable as exc:
+        _store.clear()
+        log.error("store unusable: %s", exc)
+        if os.environ.get("RADAR_EXIT_ON_FATAL") == "1":  # let the supervisor (systemd) restart the process
+            os._exit(3)
         st.error(md_text(exc), icon=":material/database:")
         st.stop()
 
