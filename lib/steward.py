@@ -253,14 +253,27 @@ def save_incentive_packages(store: Store, user: User, rows: Iterable[Mapping[str
 
 
 # -- reading the record ------------------------------------------------------------------------
+COMPANY_TABLES = ("companies", "company_facts", "shortlist", "shortlist_notes", "outcomes", "tracker_statuses")
+
+
 def audit_entries(store: Store, *, table: str | None = None, actor: str | None = None,
-                  source_file: str | None = None, limit: int = 1000) -> pd.DataFrame:
-    """The newest audit rows first, optionally for one table, person or file (parameterised filters)."""
+                  source_file: str | None = None, company_id: int | None = None, since: date | None = None,
+                  until: date | None = None, limit: int = 1000) -> pd.DataFrame:
+    """The newest audit rows first, optionally for one table, person, file, company or period (parameterised)."""
     where, params = [], []
     for column, value in (("table_name", table), ("actor", actor), ("source_file", source_file)):
         if value:
             where.append(f"{column} = ?")  # column names are the constants above
             params.append(value)
+    if company_id is not None:  # a company's own rows are keyed by its id ("42", or "42|KSE Institute")
+        where.append("table_name IN (SELECT unnest(?)) AND (record_key = ? OR record_key LIKE ?)")
+        params += [list(COMPANY_TABLES), str(company_id), f"{company_id}|%"]
+    if since is not None:
+        where.append("changed_at >= ?")
+        params.append(datetime.combine(since, datetime.min.time()))
+    if until is not None:
+        where.append("changed_at < ?")
+        params.append(datetime.combine(until, datetime.min.time()) + pd.Timedelta(days=1))
     sql = (f"SELECT {', '.join(AUDIT_COLUMNS)} FROM audit_log {'WHERE ' + ' AND '.join(where) if where else ''} "
            "ORDER BY audit_id DESC LIMIT ?")
     return store.fetch_df(sql, [*params, int(limit)])
@@ -285,9 +298,42 @@ ACTION_LABELS: dict[str, str] = {
 }
 
 
-def labelled_audit(log: pd.DataFrame) -> pd.DataFrame:
-    """The audit log as a reader sees it: actions and tables in words of the current language."""
+def _short(value: Any) -> str:
+    text = "—" if value is None or value == "" else str(value)
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
+def change_text(before: str | None, after: str | None, limit: int = 8) -> str:
+    """An audit row's change in words: "stage: Contacted → Meeting held; owner: — → Dana" (JSON in, text out)."""
+    old = json.loads(before) if isinstance(before, str) and before else None
+    new = json.loads(after) if isinstance(after, str) and after else None
+    if not isinstance(old, dict) and not isinstance(new, dict):
+        return _short(new if new is not None else old)
+    old, new = old if isinstance(old, dict) else {}, new if isinstance(new, dict) else {}
+    keys = [k for k in dict.fromkeys([*old, *new]) if old.get(k) != new.get(k) or not old]
+    parts = [f"{k}: {_short(old.get(k))} → {_short(new.get(k))}" if old else f"{k}: {_short(new.get(k))}"
+             for k in keys if k not in ("name",) or not old]
+    if not new and old:
+        parts = [f"{k}: {_short(v)} → —" for k, v in old.items()]
+    more = len(parts) - limit
+    return "; ".join(parts[:limit]) + (f"; … (+{more})" if more > 0 else "")
+
+
+def labelled_audit(log: pd.DataFrame, company_names: dict[int, str] | None = None) -> pd.DataFrame:
+    """The audit log as a reader sees it: actions and tables in words, the company by name, changes as
+    "field: old → new" (the stored JSON stays as it is)."""
+    names = company_names or {}
+
+    def record(table: str, key: object) -> str:
+        text = "" if key is None or (isinstance(key, float) and pd.isna(key)) else str(key)
+        head = text.split("|")[0]
+        if table in COMPANY_TABLES and head.isdigit() and int(head) in names:
+            return names[int(head)]
+        return text
+
     return log.assign(action=log["action"].map(lambda a: _(ACTION_LABELS.get(a, a))),
+                      record_key=[record(t, k) for t, k in zip(log["table_name"], log["record_key"], strict=True)],
+                      changes=[change_text(b, a) for b, a in zip(log["before"], log["after"], strict=True)],
                       table_name=log["table_name"].map(lambda t: _(TABLE_LABELS.get(t, t))))
 
 

@@ -121,21 +121,7 @@ with tab_audit:
     if not user.can_see_pipeline:  # the log records shortlist changes and notes: pipeline data
         st.info(_("The audit log is for signed-in colleagues and editors."), icon=":material/lock:")
     else:
-        facets = steward.audit_facets(store)
-        left, middle, right = st.columns(3)
-        table = left.selectbox(_("Table"), facets["table_name"], index=None, placeholder=_("All tables"),
-                               key="audit_table", format_func=lambda t: _(steward.TABLE_LABELS.get(t, t)))
-        actor = middle.selectbox(_("Who"), facets["actor"], index=None, placeholder=_("Everyone"),
-                                 key="audit_actor")
-        source = right.selectbox(_("Source file"), facets["source_file"], index=None, placeholder=_("All files"),
-                                 key="audit_file")
-        log = steward.labelled_audit(steward.audit_entries(store, table=table, actor=actor, source_file=source))
-        st.caption(_("Newest first; the last %(n)s entries.") % {"n": fmt_number(len(log))})
-        st.dataframe(log, hide_index=True, key="audit_log", column_config={
-            "audit_id": _("No."),
-            "changed_at": st.column_config.DatetimeColumn(_("When"), format="YYYY-MM-DD HH:mm:ss"),
-            "actor": _("Who"), "action": _("Action"), "table_name": _("Table"), "record_key": _("Record"),
-            "before": _("Before"), "after": _("After"), "source_file": _("Source file")})
+        ui.audit_panel(store, user)
 
 with tab_export:
     st.caption(_("Exports are safe to open in Excel: cells that start with = + - @ are written as text."))

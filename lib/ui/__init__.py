@@ -32,6 +32,7 @@ from lib.ui.state import (
     start_run,
 )
 from lib.ui.widgets import (
+    audit_panel,
     company_sector_form,
     edited_table,
     in_this_language,
@@ -43,8 +44,8 @@ from lib.ui.widgets import (
 )
 
 __all__ = [
-    "BIND", "METHOD_LABELS", "MISSING_LABELS", "account_panel", "company_sector_form", "apply_view", "auth_config",
-    "current_assumptions", "get_backtest", "outcomes_panel",
+    "BIND", "METHOD_LABELS", "MISSING_LABELS", "account_panel", "apply_view", "audit_panel", "auth_config",
+    "company_sector_form", "current_assumptions", "get_backtest", "outcomes_panel",
     "current_ranking", "current_user", "current_view", "edited_table", "get_packages", "get_store", "get_universe",
     "in_this_language", "language_switch", "link_vocabulary", "normalised_weights_text", "page_url",
     "read_link_once", "rejected_rows", "reset_edited_table", "route_through_app", "scoring_sidebar",

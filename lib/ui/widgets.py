@@ -212,3 +212,44 @@ def outcomes_panel(store: Store, user: User) -> None:
             st.error(md_text(exc))
         else:
             st.success(_("%(n)d outcomes added.") % {"n": added})
+
+
+def audit_panel(store: Store, user: User) -> None:
+    """Who changed what, when: filters by table, person, company, file and period; changes in words."""
+    from datetime import date, timedelta
+
+    from lib.export import to_csv_bytes
+    from lib.i18n import fmt_number, sort_by_name
+    from lib.steward import TABLE_LABELS, audit_entries, audit_facets, labelled_audit
+
+    facets = audit_facets(store)
+    companies = sort_by_name(store.fetch_df("SELECT company_id, name FROM companies"))
+    names = dict(zip(companies["company_id"].astype(int), companies["name"], strict=True))
+    first, second, third = st.columns(3)
+    table = first.selectbox(_("Table"), facets["table_name"], index=None, placeholder=_("All tables"),
+                            key="audit_table", format_func=lambda t: _(TABLE_LABELS.get(t, t)))
+    actor = second.selectbox(_("Who"), facets["actor"], index=None, placeholder=_("Everyone"), key="audit_actor")
+    company = third.selectbox(_("Company"), list(names), index=None, placeholder=_("All companies"),
+                              key="audit_company", format_func=names.__getitem__)
+    fourth, fifth = st.columns([1, 2])
+    source = fourth.selectbox(_("Source file"), facets["source_file"], index=None, placeholder=_("All files"),
+                              key="audit_file")
+    period = fifth.date_input(_("Period"), value=(date.today() - timedelta(days=365), date.today()),
+                              key="audit_period", format="YYYY-MM-DD")
+    since, until = (period if isinstance(period, tuple) and len(period) == 2 else (None, None))
+    log = labelled_audit(audit_entries(store, table=table, actor=actor, source_file=source, company_id=company,
+                                       since=since, until=until), names)
+    st.caption(_("Newest first; the last %(n)s entries.") % {"n": fmt_number(len(log))})
+    st.dataframe(log, hide_index=True, key="audit_log",
+                 column_order=["audit_id", "changed_at", "actor", "action", "table_name", "record_key", "changes",
+                               "source_file"],
+                 column_config={
+                     "audit_id": _("No."),
+                     "changed_at": st.column_config.DatetimeColumn(_("When"), format="YYYY-MM-DD HH:mm:ss"),
+                     "actor": _("Who"), "action": _("Action"), "table_name": _("Table"), "record_key": _("Record"),
+                     "changes": st.column_config.TextColumn(_("What changed"), width="large"),
+                     "source_file": _("Source file")})
+    if user.can_edit:
+        st.download_button(_("These entries (CSV)"), data=lambda: to_csv_bytes(log.drop(columns=["before", "after"])),
+                           on_click="ignore", file_name="relocation_radar_audit_log.csv", mime="text/csv",
+                           key="audit_export")

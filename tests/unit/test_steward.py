@@ -225,3 +225,25 @@ def test_a_steward_overrides_a_company_sector_with_reason_and_source_audited(sto
     audit = store.fetch_one("SELECT actor, before, after FROM audit_log ORDER BY audit_id DESC LIMIT 1")
     assert audit[0] == EDITOR.name and json.loads(audit[1])["sector_code"] == "AGR"
     assert steward.set_company_sector(store, EDITOR, change) is False  # nothing changes, nothing audited
+
+
+def test_the_audit_log_reads_in_names_and_changes_and_filters_by_company_and_period(store):
+    from datetime import date, timedelta
+
+    from lib import shortlist as sl
+    from lib.models import Filters, ScoringSettings
+
+    company_id = store.fetch_one("SELECT company_id FROM companies WHERE name = 'Honeywell'")[0]
+    sl.add_to_shortlist(store, EDITOR, [{"company_id": company_id, "score": 0.8, "rank": 1}],
+                        (ScoringSettings(), Filters()))
+    entry = sl.get_entry(store, company_id)
+    sl.update_entry(store, EDITOR, company_id, {"stage": "Contacted", "owner": "Dana"}, entry.version)
+    names = {company_id: "Honeywell"}
+    log = steward.labelled_audit(steward.audit_entries(store, company_id=company_id), names)
+    assert len(log) == 2 and set(log["record_key"]) == {"Honeywell"}
+    change = log.iloc[0]["changes"]
+    assert "stage: Identified → Contacted" in change and "owner: — → Dana" in change
+    assert steward.audit_entries(store, company_id=company_id, since=date.today() + timedelta(days=1)).empty
+    assert len(steward.audit_entries(store, company_id=company_id, until=date.today())) == 2
+    other = store.fetch_one("SELECT company_id FROM companies WHERE name = 'Ikea'")[0]
+    assert steward.audit_entries(store, company_id=other).empty
