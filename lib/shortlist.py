@@ -53,6 +53,10 @@ ACTION_LABELS: dict[str, str] = {
     "shortlist_remove": N_("Removed from the shortlist"),
     "shortlist_restore": N_("Restored to the shortlist"),
     "shortlist_note": N_("Note"),
+    "shortlist_confidential": N_("Marked confidential"),
+    "shortlist_public": N_("Confidential mark removed"),
+    "shortlist_reveal": N_("Confidential entries shown"),
+    "shortlist_export_confidential": N_("Confidential entries exported"),
 }
 EDITABLE = ("stage", "owner", "next_step", "due_date", "contact_status")  # the only columns update_entry writes
 
@@ -121,6 +125,12 @@ class ShortlistEntry(BaseModel):
     removed: bool = False
     removed_at: datetime | None = None
     removed_by: str | None = None
+    confidential: bool = False  # shown to editors only: the company asked not to be named while talks run
+
+    @field_validator("confidential", mode="before")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        return bool(value) if value is not None else False
 
     @field_validator("scenario_at_add", mode="before")
     @classmethod
@@ -221,23 +231,59 @@ def get_entry(store: Store, company_id: int) -> ShortlistEntry | None:
         return _entry(cur, company_id)
 
 
-def shortlisted_stages(store: Store) -> dict[int, str]:
-    """company_id -> stage for every company on the shortlist (not removed): cheap, for the rank table."""
-    return {int(cid): stage for cid, stage in
-            store.fetch_all("SELECT company_id, stage FROM shortlist WHERE NOT removed")}
+def shortlisted_stages(store: Store, include_confidential: bool = False) -> dict[int, str]:
+    """company_id -> stage for every company on the shortlist (not removed): cheap, for the rank table.
+
+    Confidential entries only with `include_confidential` (editors): to everyone else they are not shortlisted.
+    """
+    return {int(cid): stage for cid, stage in store.fetch_all(
+        "SELECT company_id, stage FROM shortlist WHERE NOT removed AND (? OR NOT coalesce(confidential, FALSE))",
+        [include_confidential])}
 
 
-def shortlist_frame(store: Store, include_removed: bool = False, today: date | None = None) -> pd.DataFrame:
+def confidential_ids(store: Store) -> set[int]:
+    """Companies whose shortlist entry is confidential."""
+    return {int(r[0]) for r in store.fetch_all("SELECT company_id FROM shortlist WHERE coalesce(confidential, FALSE)")}
+
+
+def set_confidential(store: Store, user: User, company_id: int, confidential: bool) -> ShortlistEntry:
+    """Mark an entry confidential (editors only see it) or public again, audited."""
+    require_editor(user, _("mark shortlist entries confidential"))
+    with store.transaction() as cur:
+        before = _entry(cur, company_id)
+        if before is None:
+            raise EntryNotFound(company_id)
+        cur.execute("UPDATE shortlist SET confidential = ? WHERE company_id = ?", [confidential, company_id])
+        store.audit(cur, actor=user.name, action="shortlist_confidential" if confidential else "shortlist_public",
+                    table="shortlist", record_key=str(company_id), before={"confidential": before.confidential},
+                    after={"confidential": confidential})
+        return _entry(cur, company_id)
+
+
+def record_confidential_access(store: Store, user: User, company_ids: Iterable[int], export: str | None) -> None:
+    """Audit an editor's reveal (export None) or export (its file name) of confidential entries."""
+    ids = sorted(set(company_ids) & confidential_ids(store))
+    if not ids:
+        return
+    with store.transaction() as cur:
+        store.audit(cur, actor=user.name, action="shortlist_export_confidential" if export else "shortlist_reveal",
+                    table="shortlist", record_key=",".join(map(str, ids)), after={"companies": ids},
+                    source_file=export)
+
+
+def shortlist_frame(store: Store, include_removed: bool = False, today: date | None = None,
+                    include_confidential: bool = True) -> pd.DataFrame:
     """The shortlist joined with company facts, note counts and an `overdue` flag, in pipeline order."""
     frame = store.fetch_df(
         "SELECT s.company_id, c.name, c.hq_country, c.sector_code, sec.name AS sector_name, c.status, "
         "s.stage, s.owner, s.next_step, s.due_date, s.contact_status, s.score_at_add, s.rank_at_add, "
         "s.added_by, s.added_at, s.updated_at, s.version, s.removed, s.removed_at, s.removed_by, "
-        "coalesce(n.notes, 0) AS notes, n.last_note "
+        "coalesce(s.confidential, FALSE) AS confidential, coalesce(n.notes, 0) AS notes, n.last_note "
         "FROM shortlist s JOIN companies c USING (company_id) LEFT JOIN sectors sec ON sec.sector_code = c.sector_code "
         "LEFT JOIN (SELECT company_id, count(*) AS notes, arg_max(text, note_id) AS last_note "
         "           FROM shortlist_notes GROUP BY company_id) n USING (company_id) "
-        "WHERE ? OR NOT s.removed", [include_removed])
+        "WHERE (? OR NOT s.removed) AND (? OR NOT coalesce(s.confidential, FALSE))",
+        [include_removed, include_confidential])
     frame["due_date"] = [None if pd.isna(v) else pd.Timestamp(v).date() for v in frame["due_date"]]
     frame["notes"] = frame["notes"].astype(int)
     frame["overdue"] = overdue_mask(frame, today or date.today())

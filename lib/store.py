@@ -125,6 +125,12 @@ CREATE TABLE IF NOT EXISTS outcomes (
     source VARCHAR NOT NULL, note VARCHAR, recorded_on DATE);
 """
 MIGRATIONS.append(OUTCOMES_V4)
+# A shortlist entry a company asked to keep quiet while talks run: shown to editors only (lib/shortlist.py).
+CONFIDENTIAL_V5 = """
+ALTER TABLE shortlist ADD COLUMN confidential BOOLEAN DEFAULT FALSE;
+UPDATE shortlist SET confidential = FALSE WHERE confidential IS NULL;
+"""
+MIGRATIONS.append(CONFIDENTIAL_V5)
 
 
 class StoreUnavailable(RuntimeError):

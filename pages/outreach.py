@@ -32,7 +32,15 @@ if not can_edit:
     st.info(_("You can read the shortlist; sign in as an editor to change it."))
 if flash := st.session_state.pop("of_flash", None):
     st.success(flash)
-everything = sl.shortlist_frame(store, include_removed=True)
+# Confidential entries (the company asked not to be named while talks run): editors only, shown on request,
+# and every reveal and export is in the audit log.
+reveal = can_edit and st.toggle(_("Show confidential entries"), key="of_reveal",
+                                help=_("Entries marked confidential are hidden from colleagues everywhere. Showing "
+                                       "or exporting them is recorded in the audit log."))
+everything = sl.shortlist_frame(store, include_removed=True, include_confidential=reveal)
+if reveal and not st.session_state.get("of_revealed"):
+    sl.record_confidential_access(store, user, everything["company_id"], None)
+    st.session_state["of_revealed"] = True
 frame = everything[~everything["removed"]]
 if frame.empty:
     st.info(_("No company is on the shortlist yet. Select rows in the ranked table and press "
@@ -72,11 +80,22 @@ st.dataframe(
         "notes": st.column_config.NumberColumn(_("Notes")),
     })
 down_left, down_right, _gap = st.columns([1, 1, 4])
-down_left.download_button(_("Download .xlsx"), ui.in_this_language(sl.shortlist_xlsx, shown),
+
+
+def exported(build, file_name: str):
+    """A download builder that records an export of confidential rows before building the file."""
+    def run() -> bytes:
+        if reveal:
+            sl.record_confidential_access(store, user, shown["company_id"], file_name)
+        return build(shown)
+    return run
+
+
+down_left.download_button(_("Download .xlsx"), ui.in_this_language(exported(sl.shortlist_xlsx, "shortlist.xlsx")),
                           file_name="shortlist.xlsx",
                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                           icon=":material/download:", key="of_xlsx", on_click="ignore")
-down_right.download_button(_("Download CSV"), ui.in_this_language(sl.shortlist_csv, shown),
+down_right.download_button(_("Download CSV"), ui.in_this_language(exported(sl.shortlist_csv, "shortlist.csv")),
                            file_name="shortlist.csv",
                            mime="text/csv", icon=":material/download:", key="of_csv", on_click="ignore")
 st.caption(ngettext("The downloads hold the %(n)s row shown above.", "The downloads hold the %(n)s rows shown above.",
@@ -116,6 +135,14 @@ if not shown.empty:
         st.form_submit_button(_("Save"), type="primary", on_click=form.save, args=(company_id,), key="of_save",
                               disabled=not can_edit)
 
+    if can_edit:
+        secret = bool(entry.confidential)
+        st.button(_("Remove the confidential mark") if secret else _("Mark as confidential"), key="of_confidential",
+                  icon=":material/visibility:" if secret else ":material/visibility_off:",
+                  help=_("A confidential entry is hidden from colleagues on every page and in every export."),
+                  on_click=form.act, args=(sl.set_confidential, company_id,
+                                           _("The confidential mark was removed.") if secret else
+                                           _("Marked confidential: only editors see it now."), not secret))
     st.download_button(_("Download the briefing (HTML, printable)"), icon=":material/description:", key="of_brief",
                        on_click="ignore",
                        data=ui.in_this_language(briefing_html, store, ui.get_universe(), company_id,

@@ -237,8 +237,15 @@ def audit_panel(store: Store, user: User) -> None:
     period = fifth.date_input(_("Period"), value=(date.today() - timedelta(days=365), date.today()),
                               key="audit_period", format="YYYY-MM-DD")
     since, until = (period if isinstance(period, tuple) and len(period) == 2 else (None, None))
-    log = labelled_audit(audit_entries(store, table=table, actor=actor, source_file=source, company_id=company,
-                                       since=since, until=until), names)
+    entries = audit_entries(store, table=table, actor=actor, source_file=source, company_id=company, since=since,
+                            until=until)
+    if not user.can_edit:  # a confidential entry's history is as hidden as the entry
+        from lib.shortlist import confidential_ids
+
+        hidden = {str(i) for i in confidential_ids(store)}
+        pipeline = entries["table_name"].isin(["shortlist", "shortlist_notes"])
+        entries = entries[~(pipeline & entries["record_key"].astype(str).str.split("|").str[0].isin(hidden))]
+    log = labelled_audit(entries, names)
     st.caption(_("Newest first; the last %(n)s entries.") % {"n": fmt_number(len(log))})
     st.dataframe(log, hide_index=True, key="audit_log",
                  column_order=["audit_id", "changed_at", "actor", "action", "table_name", "record_key", "changes",

@@ -91,3 +91,29 @@ def test_a_colleague_reads_the_pipeline_but_cannot_write(pipeline):
 def test_an_editor_gets_the_backup_and_the_audit_log(pipeline):
     shown = everything_shown(open_as("editor", "pages/data.py"))
     assert "Full backup" in shown and "All tables (Excel" in shown
+
+
+def test_a_confidential_entry_is_hidden_from_colleagues_and_its_reveal_is_logged(pipeline, app_db):
+    store = open_store(app_db)
+    editor = User(name="Aigerim S.", role="editor")
+    sl.set_confidential(store, editor, pipeline, True)
+    for page in ("pages/outreach.py", "pages/rank.py"):
+        shown = everything_shown(open_as("colleague", page))
+        assert OWNER not in shown and "Contacted" not in shown, page
+    assert not sl.shortlisted_stages(store) and sl.shortlisted_stages(store, include_confidential=True)
+    # An editor sees it only on request; showing it is recorded in the audit log.
+    at = open_as("editor", "pages/outreach.py")
+    assert OWNER not in everything_shown(at)
+    at.toggle(key="of_reveal").set_value(True).run()
+    assert OWNER in everything_shown(at)
+    actions = [r[0] for r in store.fetch_all("SELECT action FROM audit_log WHERE table_name = 'shortlist'")]
+    assert "shortlist_confidential" in actions and "shortlist_reveal" in actions
+
+
+def test_a_confidential_entrys_history_is_not_in_a_colleagues_audit_log(pipeline, app_db):
+    store = open_store(app_db)
+    sl.set_confidential(store, User(name="Aigerim S.", role="editor"), pipeline, True)
+    colleague = everything_shown(open_as("colleague", "pages/data.py"))
+    editor = everything_shown(open_as("editor", "pages/data.py"))
+    assert "Honeywell" in editor and "Marked confidential" in editor
+    assert "Marked confidential" not in colleague and "Added to the shortlist" not in colleague
