@@ -349,3 +349,28 @@ def test_url_params_round_trip_and_leave_defaults_out():
     assert back == a and notes == []
     assert inc.assumptions_from_params(inc.widget_values(a), ["Taraz"])[0] == a
     assert set(inc.url_params(Assumptions()).values()) == {None}
+
+
+def test_excisable_goods_makers_are_not_eligible_for_the_investment_agreement(store):
+    """Tobacco and alcohol are on the investment agreement's negative list (and outside the preferences)."""
+    from lib.incentives import Assumptions, eligibility_for_sector
+
+    for name in ("Japan Tobacco", "Carlsberg", "Philip Morris"):
+        company = store.fetch_one("SELECT sector_code FROM companies WHERE name = ?", [name])
+        assert company[0] == "EXC", name
+    sector = {"sector_code": "EXC", "activity_type": "manufacturing"}
+    results = {e.package_id: e for e in eligibility_for_sector(
+        sector, store.incentive_packages(), Assumptions(investment_usd_m=500.0), store.mci_table())}
+    assert results["investment_agreement"].outcome == "not_eligible"
+    assert not any(e.eligible for e in results.values() if e.package_id.startswith(("investment_project", "sez_")))
+    # A food maker of the same size still qualifies: the exclusion is about excisable goods, not food.
+    food = {e.package_id: e for e in eligibility_for_sector(
+        {"sector_code": "STP", "activity_type": "manufacturing"}, store.incentive_packages(),
+        Assumptions(investment_usd_m=500.0), store.mci_table())}
+    assert food["investment_agreement"].outcome == "eligible"
+
+
+def test_astana_hub_grants_no_customs_exemption(store):
+    hub = store.incentive_packages().set_index("package_id").loc["astana_hub"]
+    assert not hub["customs_vat_exemption"]
+    assert "no customs-duty exemption" in hub["other_benefits"]
