@@ -21,6 +21,7 @@ pages = [
     st.Page("pages/outreach.py", title=_("Outreach pipeline"), icon=":material/handshake:", url_path="outreach"),
     st.Page("pages/quality.py", title=_("Decision quality"), icon=":material/balance:", url_path="quality"),
     st.Page("pages/backtest.py", title=_("Back-test"), icon=":material/history:", url_path="backtest"),
+    st.Page("pages/weighting.py", title=_("Group weighting"), icon=":material/groups:", url_path="weighting"),
     st.Page("pages/data.py", title=_("Data"), icon=":material/database:", url_path="data"),
     st.Page("pages/methodology.py", title=_("Methodology and sources"), icon=":material/menu_book:",
             url_path="methodology"),

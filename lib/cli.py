@@ -220,9 +220,60 @@ def cmd_backtest(args: argparse.Namespace) -> None:
           f"{len(matched)} arrivals matched, {len(unmatched)} names not matched", file=sys.stderr)
 
 
+def cmd_weights(args: argparse.Namespace) -> None:
+    """`weights ahp`: weights and consistency ratio of one pairwise matrix (CSV: criteria as header and first
+    column). `weights pool`: several participants' weights (a row each) or matrices (blocks) pooled."""
+    from pathlib import Path
+
+    from lib import group_weights as gw
+
+    def read(path_text: str) -> pd.DataFrame:
+        path = Path(path_text)
+        if not path.is_file():
+            raise CliError(f"{path}: no such file")
+        try:
+            return pd.read_csv(path, index_col=0)
+        except (ValueError, pd.errors.ParserError) as exc:
+            raise CliError(f"{path}: not a CSV table ({exc})") from None
+
+    try:
+        if args.action == "ahp":
+            frame = read(args.matrix)
+            if list(frame.index.astype(str)) != list(frame.columns.astype(str)):
+                raise CliError("the matrix needs the same criteria as header and as first column, in the same order")
+            result = gw.ahp(frame.to_numpy(dtype=float))
+            names = [str(c) for c in frame.columns]
+            payload = {"weights": dict(zip(names, map(float, result.weights), strict=True)),
+                       "lambda_max": result.lambda_max, "consistency_ratio": result.consistency_ratio,
+                       "random_index": "Donegan and Dodd (1991), as ahpy",
+                       "review": None if result.worst_pair is None else
+                       [names[result.worst_pair[0]], names[result.worst_pair[1]]]}
+        else:
+            frame = read(args.inputs)
+            names = [str(c) for c in frame.columns]
+            weights = frame.to_numpy(dtype=float)
+            if (weights < 0).any() or (weights.sum(axis=1) <= 0).any():
+                raise CliError("every participant needs non-negative weights with at least one above 0")
+            weights = weights / weights.sum(axis=1, keepdims=True)
+            pooled = (gw.ahp(gw.pool_judgements([gw.consistent_matrix(w) for w in weights])).weights
+                      if args.method == "judgements" else gw.pool_priorities(list(weights)))
+            payload = {"method": args.method, "participants": [str(p) for p in frame.index],
+                       "weights": dict(zip(names, map(float, pooled), strict=True)),
+                       "spread": {n: [float(weights[:, i].min()), float(weights[:, i].max())]
+                                  for i, n in enumerate(names)}}
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    if args.format == "json":
+        json.dump(payload, sys.stdout, indent=1, default=_plain)
+        sys.stdout.write("\n")
+    else:
+        _emit(pd.DataFrame({"criterion": list(payload["weights"]), "weight": list(payload["weights"].values())}),
+              "csv")
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
     "build": cmd_build, "criteria": cmd_criteria, "rank": cmd_rank, "facts": cmd_facts, "import": cmd_import,
-    "backtest": cmd_backtest,
+    "backtest": cmd_backtest, "weights": cmd_weights,
 }
 
 
@@ -253,6 +304,15 @@ def build_parser() -> argparse.ArgumentParser:
                       help="score arrivals on what was known before their outcome (default) or on today's facts")
     back.add_argument("--bootstrap", type=int, default=1000, help="bootstrap samples for the intervals")
     back.add_argument("--format", choices=("csv", "json"), default="csv")
+    weights = sub.add_parser("weights", help="group weighting: AHP weights of a matrix, or pooled weights")
+    weights_sub = weights.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    ahp_cmd = weights_sub.add_parser("ahp", help="weights and consistency ratio of one pairwise matrix")
+    ahp_cmd.add_argument("--matrix", required=True, help="CSV with the criteria as header and first column")
+    ahp_cmd.add_argument("--format", choices=("csv", "json"), default="csv")
+    pool_cmd = weights_sub.add_parser("pool", help="pool several participants' weights (a row each)")
+    pool_cmd.add_argument("--inputs", required=True, help="CSV: participant, then one column per criterion")
+    pool_cmd.add_argument("--method", choices=("judgements", "priorities"), default="judgements")
+    pool_cmd.add_argument("--format", choices=("csv", "json"), default="csv")
     imp = sub.add_parser("import", help="import a company list (Yale CELI, KSE, own export; CSV or .xlsx) "
                                         "or an outcomes file (company, outcome, date, evidence_level, source)")
     imp.add_argument("file", help="the CSV or .xlsx file")

@@ -26,7 +26,8 @@ SEED_DIR = ROOT / "data" / "seed"
 DEFAULT_DB = ROOT / "data" / "radar.duckdb"
 SCHEMA_VERSION = 1
 TABLES = ("sectors", "companies", "company_facts", "incentive_packages", "mci", "scenarios",
-          "shortlist", "shortlist_notes", "audit_log", "tracker_statuses", "outcomes")
+          "shortlist", "shortlist_notes", "audit_log", "tracker_statuses", "outcomes", "weighting_rounds",
+          "weighting_submissions")
 LIST_COLUMNS = ("sector_codes", "excluded_sector_codes", "activity_types", "locations")
 
 SCHEMA_V1 = """
@@ -131,6 +132,17 @@ ALTER TABLE shortlist ADD COLUMN confidential BOOLEAN DEFAULT FALSE;
 UPDATE shortlist SET confidential = FALSE WHERE confidential IS NULL;
 """
 MIGRATIONS.append(CONFIDENTIAL_V5)
+# Group weighting rounds: each official submits weights their own way; the round pools them (lib/rounds.py).
+ROUNDS_V6 = """
+CREATE SEQUENCE IF NOT EXISTS round_ids;
+CREATE TABLE IF NOT EXISTS weighting_rounds (
+    round_id INTEGER PRIMARY KEY DEFAULT nextval('round_ids'), name VARCHAR NOT NULL, opened_by VARCHAR NOT NULL,
+    opened_at TIMESTAMP NOT NULL, closed_at TIMESTAMP, closed_by VARCHAR);
+CREATE TABLE IF NOT EXISTS weighting_submissions (
+    round_id INTEGER NOT NULL, participant VARCHAR NOT NULL, submitted_by VARCHAR NOT NULL,
+    submitted_at TIMESTAMP NOT NULL, submission JSON NOT NULL, PRIMARY KEY (round_id, participant));
+"""
+MIGRATIONS.append(ROUNDS_V6)
 
 
 class StoreUnavailable(RuntimeError):

@@ -49,8 +49,9 @@ LIST_KEYS = ("sector", "country", "status")
 VIEW_KEYS = ("lang", "method", *WEIGHT_KEYS, *MISSING_KEYS, *LIST_KEYS, "min_rev", "no_high_risk", "company")
 # Streamlit's own parameters, and parameters other pages bind to their widgets: never "unknown".
 # A page that binds a widget to the URL adds its key here so links to it raise no note.
-# rob_k and rob_unc: the Decision quality page's top K and weight uncertainty (pages/quality.py).
-OTHER_KEYS: set[str] = {"embed", "embed_options", "rob_k", "rob_unc", *ASSUMPTION_KEYS}
+# rob_k and rob_unc: the Decision quality page's top K and weight uncertainty (pages/quality.py); round: the
+# weighting round a participant's link opens (pages/weighting.py).
+OTHER_KEYS: set[str] = {"embed", "embed_options", "rob_k", "rob_unc", "round", *ASSUMPTION_KEYS}
 LIST_LIMITS = {"sector": 50, "country": 200, "status": len(STATUSES)}
 
 Problem = Literal["unknown_parameter", "more_unknown", "not_a_number", "out_of_range", "unknown_choice",

@@ -4,6 +4,7 @@ import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.helpers import top_names, wait_for_app, wait_idle
 
@@ -110,5 +111,34 @@ def test_share_link_on_another_page_names_it_once_and_opens_it(server, page, bro
         title = colleague.locator('[data-testid="stMain"] h1').first
         title.wait_for(timeout=60_000)  # a page named twice stayed blank: no title ever came
         assert heading in title.text_content()
+    finally:
+        context.close()
+
+
+def test_a_participant_opens_the_rounds_link_and_sees_that_round(server, page, browser):
+    # The server holds its store file (DuckDB lock), so the round is opened through the page, as an editor would.
+    page.goto(f"{server.rstrip('/')}/weighting?lang=en")
+    page.locator('[data-testid="stMain"] h1').first.wait_for(timeout=60_000)
+    wait_idle(page)
+    page.get_by_label("Open a new round").fill("Committee, test")
+    page.get_by_role("button", name="Open the round").click()
+    wait_idle(page)
+    link = page.locator('[data-testid="stMain"] [data-testid="stCode"]').first.text_content().strip()
+    assert "round=" in link and "/weighting" in link
+    # A newer round opens too: without its link, a participant would land on that one.
+    page.get_by_label("Open a new round").fill("Committee, later")
+    page.get_by_role("button", name="Open the round").click()
+    expect(page.locator('[data-testid="stMain"] [data-testid="stCode"]').first).not_to_have_text(link, timeout=30_000)
+    context = browser.new_context(viewport={"width": 1600, "height": 1200})
+    try:
+        colleague = context.new_page()
+        colleague.goto(link)
+        colleague.locator('[data-testid="stMain"] h1').first.wait_for(timeout=60_000)
+        # The round the link names is the one selected: its own link (round=<id>) is shown, and the form is open.
+        shown = colleague.locator('[data-testid="stMain"] [data-testid="stCode"]').first
+        shown.wait_for(timeout=60_000)
+        round_id = parse_qs(urlsplit(link).query)["round"][0]
+        assert shown.text_content().strip().endswith(f"/weighting?round={round_id}")
+        colleague.get_by_role("button", name="Submit my weighting").wait_for(timeout=30_000)
     finally:
         context.close()
