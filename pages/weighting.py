@@ -103,7 +103,8 @@ left, right = st.columns(2)
 left.button(_("Load the pooled weights into the sliders"), key="w_load", on_click=ui.set_weights,
             args=(slider_values,))
 if user.can_edit:
-    scenario = right.text_input(_("Save as scenario"), value=_("%(round)s (pooled)") % {"round": names[round_id]}, key="w_scen")
+    scenario = right.text_input(_("Save as scenario"), key="w_scen",
+                                value=_("%(round)s (pooled)") % {"round": names[round_id]})
     if right.button(_("Save"), key="w_save"):
         try:
             save_scenario(store, user, scenario, ViewState(weights=slider_values), replace=True)
