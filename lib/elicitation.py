@@ -113,6 +113,20 @@ PRESETS: tuple[Preset, ...] = (
          "incentive_fit": 5, "regional_presence": 5, "production_intensity": 0, "compliance_risk": 30},
     ),
 )
+# Kazakhstan's own "green corridor" project score (MFA order 11-1-4/746, in force 19 Jan 2025) weighs investment
+# amount, technology, Forbes Global 2000 membership and social orientation; its point weights are not in our
+# sources, so the four count equally here (an assumption). Mapped onto our criteria: investment amount and
+# Forbes membership -> company scale (25 + 25), technology -> sector priority (25), social orientation (jobs)
+# -> production intensity (25). Not covered: the project's own technology level and its social commitments.
+PRESETS = (*PRESETS, Preset(
+    "green_corridor", N_("Green corridor (official criteria, equal weights assumed)"),
+    N_("The Foreign Ministry's green-corridor score: investment amount, technology, Forbes Global 2000 membership "
+       "and social orientation, mapped onto company scale (amount and Forbes), sector priority (technology) and "
+       "production (jobs). The official point weights are not published in our sources: equal weights are an "
+       "assumption."),
+    {"exit_firmness": 0, "russian_footprint": 0, "company_scale": 50, "sector_priority": 25, "incentive_fit": 0,
+     "regional_presence": 0, "production_intensity": 25, "compliance_risk": 0},
+))
 PRESETS_BY_ID: dict[str, Preset] = {p.id: p for p in PRESETS}
 
 

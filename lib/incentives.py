@@ -155,6 +155,21 @@ def mci_for(year: int, mci_table: Mapping[int, int]) -> int:
     return int(mci_table[max(known)])
 
 
+GREEN_CORRIDOR_NATIONAL_MCI = 150_000  # above: the national pool on the National Digital Investment Platform
+
+
+def green_corridor_pool(assumptions: Assumptions, mci_table: Mapping[int, int]) -> tuple[str | None, float | None]:
+    """("regional" or "national", the investment in MCI) for the assumed investment; (None, None) when unknown."""
+    if assumptions.investment_usd_m is None:
+        return None, None
+    try:
+        mci = mci_for(assumptions.regime_date.year, mci_table)
+    except ValueError:
+        return None, None
+    in_mci = assumptions.investment_usd_m * 1e6 * assumptions.kzt_per_usd / mci
+    return ("national" if in_mci > GREEN_CORRIDOR_NATIONAL_MCI else "regional"), in_mci
+
+
 def vat_rate_pct(when: date) -> float:
     """Standard VAT rate on a date (12% to 2025, 16% from 2026)."""
     return next(rate for start, rate in VAT_RATES if when >= start)

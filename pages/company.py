@@ -98,6 +98,11 @@ else:
                  column_config={"fact": _("Fact"), "value": _("Value"), "state": _("State"),
                                 "period": _("Date or period it describes"), "recorded_on": _("Recorded on"),
                                 "source": _("Source"), "note": _("Note and how it was matched")})
+pool, in_mci = inc.green_corridor_pool(ui.current_assumptions(), store.mci_table())
+if pool:
+    st.caption(_("Green corridor: an assumed investment of %(mci)s MCI belongs to the %(pool)s pool (the national "
+                 "pool starts above 150,000 MCI; set the investment on the Incentives page).")
+               % {"mci": fmt_number(in_mci, 0), "pool": _("national") if pool == "national" else _("regional")})
 st.caption(_("Status source: %(source)s (as of %(date)s)")
            % {"source": md_source(company["source"]), "date": fmt_date(pd.Timestamp(company["as_of"]).date())})
 

@@ -62,6 +62,15 @@ st.markdown(_(
     "**Groups**: a parent and its brands are one candidate, ranked under the parent; the profile lists the "
     "other names."
 ))
+st.markdown(_(
+    "**Green corridor**: the Foreign Ministry's project score (order 11-1-4/746, in force 19 January 2025) weighs "
+    "investment amount, technology, membership of the Forbes Global 2000 and social orientation; projects up to "
+    "150,000 MCI go to the regional pool, larger ones to the national pool. Its point weights are not published "
+    "in our sources, so the preset gives the four equal weight (an assumption) and maps them onto company scale "
+    "(amount and Forbes membership), sector priority (technology) and production (jobs). Not covered: the "
+    "project's own technology level and social commitments, which only the project documents show. Forbes "
+    "membership is a company fact where the 2025 list has the company, and unknown (not 'no') elsewhere."
+))
 st.subheader(_("Data sources"))
 st.markdown(_(
     "- **Companies and Russia status**: Yale Chief Executive Leadership Institute (CELI) list of companies "

@@ -229,6 +229,13 @@ def build(reference: Path) -> tuple[int, int]:
         )
         obs = found.get(name, [])
         out.update(current_values(obs))
+        # Forbes Global 2000 membership (the green corridor's criterion): known where a Forbes 2025 row exists;
+        # elsewhere unknown, never "no" (Fortune's figures were preferred, so members may lack a Forbes row).
+        forbes = next((o for o in obs if "Forbes Global 2000 2025" in o["period"]), None)
+        if forbes is not None:
+            obs = [*obs, {"fact": "forbes_global_2000", "value": "true", "state": "", "period": "2025",
+                          "recorded_on": forbes["recorded_on"], "source": forbes["source"],
+                          "note": "listed in the Forbes Global 2000 2025"}]
         company_rows.append(out)
         for o in obs:
             fact_rows.append({"company_id": company_id, **{k: o[k] for k in FACT_COLUMNS[1:]}})

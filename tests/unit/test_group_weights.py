@@ -126,3 +126,20 @@ def test_submissions_refuse_unknown_criteria_and_out_of_scale_judgements():
     with pytest.raises(ValueError):
         gw.Submission(participant="A", mode="ahp", judgements={"exit_firmness|company_scale": 12})
     assert len(gw.pairs()) == len(CRITERION_IDS) * (len(CRITERION_IDS) - 1) // 2
+
+
+def test_green_corridor_preset_pool_and_forbes_membership(store):
+    from lib.elicitation import PRESETS_BY_ID
+    from lib.incentives import Assumptions, green_corridor_pool
+
+    preset = PRESETS_BY_ID["green_corridor"]
+    assert sum(preset.weights.values()) == 100 and set(preset.weights) == set(CRITERION_IDS)
+    mci = store.mci_table()
+    # 150,000 MCI at the 2026 MCI and 500 KZT/USD: about USD 1.2 million; USD 1 m is regional, 50 m national.
+    assert green_corridor_pool(Assumptions(investment_usd_m=1.0), mci)[0] == "regional"
+    pool, in_mci = green_corridor_pool(Assumptions(investment_usd_m=50.0), mci)
+    assert pool == "national" and in_mci == pytest.approx(50e6 * 500 / mci[2026])
+    assert green_corridor_pool(Assumptions(investment_usd_m=None), mci) == (None, None)
+    abb = store.fetch_one("SELECT company_id FROM companies WHERE name = 'ABB'")[0]
+    facts = store.company_facts(abb)
+    assert (facts["fact"] == "forbes_global_2000").any()
