@@ -78,6 +78,7 @@ class Assumptions(BaseModel):
     regime_date: date = REGIMES["2026"]
     location: str = Field(default=ANY_LOCATION, max_length=60)  # a city, or "any" (not decided yet)
     new_entity: bool = True
+    include_assumed_rules: bool = False  # rules the sources do not support decide nothing unless included
     horizon_years: int = Field(default=10, ge=1, le=30)
     discount_rate_pct: float = Field(default=10.0, ge=0, le=50)
     profit_pct_of_investment: float = Field(default=15.0, ge=0, le=100)
@@ -313,6 +314,12 @@ def check_package(sector: Mapping[str, Any] | None, package: IncentivePackage | 
         checks.append(_check_investment(pkg, assumptions, mci_kzt))
     if pkg.requires_new_entity:
         checks.append(_check_entity(assumptions.new_entity))
+    if pkg.assumed_rules and not assumptions.include_assumed_rules:
+        # A rule the sources do not support may neither qualify nor disqualify: the package stays undecided.
+        checks = [RuleCheck(c.rule, None, c.reason + " " + _("This rule is Relocation Radar's assumption, not in the "
+                                                            "sources; it counts only when assumed rules are "
+                                                            "included."))
+                  if c.rule in pkg.assumed_rules else c for c in checks]
     value_pct, parts = estimate_value(pkg, assumptions)
     return Eligibility(pkg.package_id, pkg.name, checks, value_pct, parts)
 
@@ -484,6 +491,7 @@ def assumption_lines(a: Assumptions) -> list[tuple[str, str]]:
         (_("Regime date"), fmt_date(a.regime_date)),
         (_("Location"), location),
         (_("Legal entity"), _("new") if a.new_entity else _("existing")),
+        (_("Assumed rules"), _("included") if a.include_assumed_rules else _("left out")),
         (_("Horizon"), ngettext("%(n)d year", "%(n)d years", a.horizon_years) % {"n": a.horizon_years}),
         (_("Discount rate"), _pct(a.discount_rate_pct, 1)),
         (_("Annual taxable profit"), _("%(pct)s of the investment") % {"pct": _pct(a.profit_pct_of_investment)}),
@@ -505,6 +513,7 @@ ASSUMPTION_KEYS: dict[str, str] = {
     "inc_discount": "discount_rate_pct", "inc_profit": "profit_pct_of_investment", "inc_cit": "cit_rate_pct",
     "inc_property": "property_tax_rate_pct", "inc_land": "land_tax_rate_pct",
     "inc_equipment": "equipment_share_pct", "inc_duty": "customs_duty_pct", "inc_grant": "grant_take_up_pct",
+    "inc_assumed": "include_assumed_rules",
 }
 
 

@@ -166,6 +166,8 @@ class IncentivePackage(BaseModel):
     in_kind_grant_pct: float | None = Field(default=None, ge=0, le=100)
     stability_years: int | None = Field(default=None, ge=0, le=100)
     other_benefits: str | None = None
+    assumed_rules: list[Literal["sector", "activity", "location", "investment", "entity"]] = Field(
+        default_factory=list)  # rules that are Relocation Radar's assumption, not in the sources
     uncertain: bool = False
     uncertainty_note: str | None = None
     source: str = Field(min_length=1)

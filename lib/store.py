@@ -28,7 +28,7 @@ SCHEMA_VERSION = 1
 TABLES = ("sectors", "companies", "company_facts", "incentive_packages", "mci", "scenarios",
           "shortlist", "shortlist_notes", "audit_log", "tracker_statuses", "outcomes", "weighting_rounds",
           "weighting_submissions")
-LIST_COLUMNS = ("sector_codes", "excluded_sector_codes", "activity_types", "locations")
+LIST_COLUMNS = ("sector_codes", "excluded_sector_codes", "activity_types", "locations", "assumed_rules")
 
 SCHEMA_V1 = """
 CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at TIMESTAMP NOT NULL);
@@ -143,6 +143,13 @@ CREATE TABLE IF NOT EXISTS weighting_submissions (
     submitted_at TIMESTAMP NOT NULL, submission JSON NOT NULL, PRIMARY KEY (round_id, participant));
 """
 MIGRATIONS.append(ROUNDS_V6)
+# Rules of an incentive package that are Relocation Radar's assumption, not in the sources (e.g. an SEZ's sector
+# list read from its description): they decide nothing unless the user includes assumed rules.
+ASSUMED_RULES_V7 = """
+ALTER TABLE incentive_packages ADD COLUMN assumed_rules VARCHAR[] DEFAULT [];
+UPDATE incentive_packages SET assumed_rules = [] WHERE assumed_rules IS NULL;
+"""
+MIGRATIONS.append(ASSUMED_RULES_V7)
 
 
 class StoreUnavailable(RuntimeError):

@@ -36,6 +36,9 @@ middle.radio(_("Regime"), list(inc.REGIMES), captions=[_(label) for label in inc
                     "forms and a new Tax Code took effect (VAT 16%)."))
 middle.toggle(_("Expands an existing Kazakh entity"), key="inc_existing", bind=BIND, persist_state=SESSION,
               help=_("Off: the company sets up a new legal entity, which some instruments require."))
+middle.toggle(_("Include assumed rules"), key="inc_assumed", bind=BIND, persist_state=SESSION,
+              help=_("Some rules are Relocation Radar's reading, not the sources' (e.g. the sector lists of the Alatau "
+                     "and Khorgos zones). Off: such a package stays undecided and adds nothing to incentive fit."))
 # A bound widget writes the shown label into the URL (Астана); links accept the city in any language.
 site = right.selectbox(_("Location"), inc.locations(packages), index=None, key="inc_site", bind=BIND,
                        format_func=translate,

@@ -374,3 +374,31 @@ def test_astana_hub_grants_no_customs_exemption(store):
     hub = store.incentive_packages().set_index("package_id").loc["astana_hub"]
     assert not hub["customs_vat_exemption"]
     assert "no customs-duty exemption" in hub["other_benefits"]
+
+
+def test_a_package_whose_sector_list_is_an_assumption_counts_only_when_included(store):
+    """Alatau's and Khorgos' sector lists are read from their descriptions, not the sources."""
+    from lib.incentives import Assumptions, eligibility_for_sector
+
+    sector = {"sector_code": "FIN", "activity_type": "finance"}  # finance qualified only through Alatau's list
+    packages = store.incentive_packages()
+    alatau = packages.set_index("package_id").loc["sez_alatau"]
+    assert list(alatau["assumed_rules"]) == ["sector"]
+    off = {e.package_id: e for e in eligibility_for_sector(sector, packages, Assumptions(location="Alatau"),
+                                                           store.mci_table())}
+    assert off["sez_alatau"].outcome == "unknown" and not off["sez_alatau"].eligible
+    assert "assumption" in next(c.reason for c in off["sez_alatau"].checks if c.rule == "sector")
+    on = {e.package_id: e for e in eligibility_for_sector(
+        sector, packages, Assumptions(location="Alatau", include_assumed_rules=True), store.mci_table())}
+    assert on["sez_alatau"].eligible
+
+
+def test_the_food_and_light_industry_project_does_not_cover_cars(store):
+    from datetime import date
+
+    from lib.incentives import Assumptions, eligibility_for_sector
+
+    cars = {e.package_id: e for e in eligibility_for_sector(
+        {"sector_code": "CDS", "activity_type": "manufacturing"}, store.incentive_packages(),
+        Assumptions(regime_date=date(2023, 1, 1), investment_usd_m=5000.0), store.mci_table())}
+    assert cars["priority_project_food_light"].outcome == "not_eligible"
