@@ -13,7 +13,7 @@ title = st.sidebar.empty()  # the app's name above the language switch, written 
 ui.language_switch()
 
 pages = [
-    st.Page("pages/rank.py", title=_("Rank candidates"), icon=":material/leaderboard:", url_path="rank",
+    st.Page("pages/rank.py", title=_("Rank candidates"), icon=":material/leaderboard:", url_path="ranking",
             default=True),
     st.Page("pages/company.py", title=_("Company profile"), icon=":material/business:", url_path="company"),
     st.Page("pages/incentives.py", title=_("Incentive packages"), icon=":material/savings:", url_path="incentives"),
@@ -26,6 +26,8 @@ pages = [
     st.Page("pages/methodology.py", title=_("Methodology and sources"), icon=":material/menu_book:",
             url_path="methodology"),
 ]
+# The ranking is the home page ("/"); "/rank" typed by hand (or in an old link) leads there too.
+pages.append(st.Page("pages/rank.py", title=_("Rank candidates"), url_path="rank", visibility="hidden"))
 page = st.navigation(pages)
 title.title(_("Relocation Radar"))
 ui.scoring_sidebar()

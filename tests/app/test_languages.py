@@ -19,7 +19,9 @@ from lib.i18n import ALLOWED_IDENTICAL, LANGUAGES, TRANSLATED_LANGUAGES, set_lan
 from scripts import i18n as catalogue_tool
 from tests.conftest import APP, ROOT
 
-PAGES = re.findall(r'st\.Page\(\s*"(pages/[\w/]+\.py)"', Path(APP).read_text(encoding="utf-8"))
+# The ranking is also registered at /rank (hidden): each page file once.
+PAGES = list(dict.fromkeys(
+    re.findall(r'st\.Page\(\s*"(pages/[\w/]+\.py)"', Path(APP).read_text(encoding="utf-8"))))
 TEXT_FIELDS = ("label", "body", "help", "placeholder", "caption", "title")
 NUMBER = "[0-9\u00a0\u202f ,.]+"  # a formatted number in any of the three languages
 

@@ -142,3 +142,13 @@ def test_a_participant_opens_the_rounds_link_and_sees_that_round(server, page, b
         colleague.get_by_role("button", name="Submit my weighting").wait_for(timeout=30_000)
     finally:
         context.close()
+
+
+def test_rank_typed_in_the_address_bar_opens_the_ranking_with_its_parameters(server, page):
+    page.goto(f"{server.rstrip('/')}/rank?lang=en&status=Suspension")
+    wait_for_app(page)
+    title = page.locator('[data-testid="stMain"] h1').first
+    expect(title).to_have_text("Relocation candidates", timeout=30_000)
+    assert "Page not found" not in page.locator('[data-testid="stMain"]').inner_text()
+    status_box = page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').nth(2)
+    assert "Suspension" in status_box.text_content()
