@@ -81,7 +81,7 @@ with matrix_tab:
     source = st.radio(_("Companies"), sources, key="inc_companies", horizontal=True,
                       format_func=lambda s: _("Top of the current ranking") if s == "top" else _("Shortlist"))
     if source == "shortlist":
-        ids = list(shortlist_frame(ui.get_store(), include_confidential=ui.current_user().can_edit)["company_id"])
+        ids = list(shortlist_frame(ui.get_store(), include_confidential=False)["company_id"])
     else:
         top_n = st.number_input(_("How many of the top companies"), 1, 200, 20, 5, key="inc_top")
         ids = list(ui.current_ranking().table["company_id"].head(int(top_n)))

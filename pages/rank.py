@@ -62,7 +62,8 @@ if query.strip():
 
 user = ui.current_user()
 # The outreach stage is pipeline data: colleagues and editors only, never on a public link.
-stages = shortlisted_stages(ui.get_store(), include_confidential=user.can_edit) if user.can_see_pipeline else {}
+# Confidential entries show nowhere but on the Outreach page, to editors who ask (and that is audited).
+stages = shortlisted_stages(ui.get_store()) if user.can_see_pipeline else {}
 shown = readable(table, ui.sector_names()).assign(
     completeness=table["completeness"] * 100,
     rank_shown=[rank_label(r, t) for r, t in zip(table["rank"], table["tied"], strict=True)],

@@ -119,3 +119,9 @@ def test_a_confidential_entrys_history_is_not_in_a_colleagues_audit_log(pipeline
     editor = everything_shown(open_as("editor", "pages/data.py"))
     assert "Honeywell" in editor and "Marked confidential" in editor
     assert "Marked confidential" not in colleague and "Added to the shortlist" not in colleague
+
+
+def test_even_an_editor_sees_a_confidential_stage_only_on_the_outreach_page_on_request(pipeline, app_db):
+    store = open_store(app_db)
+    sl.set_confidential(store, User(name="Aigerim S.", role="editor"), pipeline, True)
+    assert "Contacted" not in everything_shown(open_as("editor", "pages/rank.py"))
