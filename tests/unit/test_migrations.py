@@ -1,0 +1,38 @@
+"""A store written by the previous version (schema 2: yes/no facts) upgrades in place, nothing lost."""
+
+import duckdb
+
+from lib.store import MIGRATIONS, Store
+
+
+def test_a_schema_2_store_upgrades_its_yes_no_facts_to_states_and_levels(tmp_path):
+    path = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at TIMESTAMP NOT NULL)")
+    for version, sql in enumerate(MIGRATIONS[:2], start=1):
+        con.execute(sql)
+        con.execute("INSERT INTO schema_version VALUES (?, now())", [version])
+    con.execute("INSERT INTO companies (company_id, company_key, name, status, russia_production, kazakhstan_presence, "
+                "source, as_of) VALUES (1, 'a|x', 'A', 'Withdrawal', true, true, 's', DATE '2025-05-21'), "
+                "(2, 'b|x', 'B', 'Suspension', false, false, 's', DATE '2025-05-21'), "
+                "(3, 'c|x', 'C', 'Suspension', NULL, NULL, 's', DATE '2025-05-21')")
+    con.execute("INSERT INTO company_facts VALUES (1, 'russia_production', 'true', '2022', 'src', 'n'), "
+                "(1, 'kazakhstan_presence', 'true', '2023', 'src', 'n'), (2, 'revenue_worldwide_usd_m', '10.0', "
+                "'FY2023', 'src', 'n')")
+    con.execute("INSERT INTO shortlist (company_id, stage, added_by, added_at, updated_at) "
+                "VALUES (1, 'Identified', 'x', now(), now())")
+    con.close()
+
+    store = Store(path)
+    assert store.fetch_one("SELECT max(version) FROM schema_version")[0] == len(MIGRATIONS)
+    rows = store.fetch_all("SELECT company_id, russia_production, kazakhstan_presence FROM companies ORDER BY 1")
+    # An old "yes" becomes what it honestly said: a plant reported (state since unknown), a presence of unstated
+    # level; "no" becomes none / none found; unknown stays unknown.
+    assert rows == [(1, "reported", "unspecified"), (2, "none", "none_found"), (3, None, None)]
+    facts = store.fetch_all("SELECT company_id, fact, value, state, period FROM company_facts ORDER BY 1, 2")
+    assert facts == [(1, "kazakhstan_presence", "unspecified", None, "2023"),
+                     (1, "russia_production", None, "reported", "2022"),
+                     (2, "revenue_worldwide_usd_m", "10.0", None, "FY2023")]
+    assert store.fetch_one("SELECT confidential FROM shortlist")[0] is False
+    assert store.fetch_one("SELECT count(*) FROM outcomes")[0] == 0
+    store.close()
