@@ -3,9 +3,12 @@
 from urllib.parse import parse_qs
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from lib.criteria import CRITERIA, DEFAULT_WEIGHTS
-from lib.i18n import set_language
+from lib.criteria import CRITERIA, CRITERION_IDS, DEFAULT_WEIGHTS, MISSING_POLICIES
+from lib.i18n import LANGUAGES, set_language
+from lib.models import METHODS, STATUSES
 from lib.viewstate import (
     VIEW_KEYS,
     LinkNote,
@@ -167,3 +170,33 @@ def test_decision_quality_parameters_are_known_so_a_link_carrying_them_raises_no
     parsed = parse({"rob_k": "20", "rob_unc": "high", "w_exit_firmness": "30"})
     assert not parsed.notes
     assert parse({"rob_x": "1"}).notes  # an unknown one still does
+
+
+# -- property: every field of the view survives view -> URL -> view ---------------------------------------
+views = st.builds(
+    ViewState,
+    method=st.sampled_from(METHODS),
+    weights=st.fixed_dictionaries({c: st.integers(0, 100).map(float) for c in CRITERION_IDS}),
+    missing=st.fixed_dictionaries({c: st.sampled_from(MISSING_POLICIES) for c in CRITERION_IDS}),
+    sectors=st.lists(st.sampled_from(sorted(VOCAB.sectors)), unique=True),
+    countries=st.lists(st.sampled_from(VOCAB.countries), unique=True),
+    statuses=st.lists(st.sampled_from(STATUSES), unique=True),
+    min_revenue_usd_m=st.integers(0, 100_000).map(float),
+    exclude_high_risk=st.booleans(),
+    company=st.sampled_from([None, *VOCAB.companies]),
+    lang=st.sampled_from(list(LANGUAGES)),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(views)
+def test_every_field_of_the_view_survives_the_url(view):
+    back = parse(parse_qs(to_query(view, VOCAB)))
+    assert not back.notes
+    restored = back.view
+    assert restored.method == view.method and restored.weights == view.weights and restored.missing == view.missing
+    assert set(restored.sectors) == set(view.sectors) and set(restored.countries) == set(view.countries)
+    assert set(restored.statuses) == set(view.statuses)
+    assert restored.min_revenue_usd_m == view.min_revenue_usd_m
+    assert restored.exclude_high_risk == view.exclude_high_risk and restored.company == view.company
+    assert restored.lang == view.lang
