@@ -22,7 +22,7 @@ from bench import Timing, machine, measure, seed_universe, summarise, synthetic_
 from lib.criteria import CRITERION_IDS
 from lib.models import ScoringSettings
 from lib.robustness import RobustnessSettings, rank_robustness
-from lib.scoring import criteria_matrix, rank_companies, top_k_wsm, topsis, unknown_matrix
+from lib.scoring import criteria_matrices, criteria_matrix, rank_companies, top_k_wsm, topsis
 from lib.store import ROOT, close_all
 
 CHROMIUM = "/usr/bin/chromium"
@@ -67,12 +67,11 @@ def robustness_rows(universe_seed, n: int, samples: int) -> list[Row]:
         timing = measure(lambda m=method: rank_robustness(matrix, settings.weights, robust, m), 5)
         rows.append((f"Robustness ({method}), P(top 10) + rank intervals", f"{samples:,} samples x {len(matrix):,}",
                      timing, "< 300 ms"))
-    seed_matrix = criteria_matrix(universe_seed.companies, universe_seed.values, settings)
+    seed_matrix, seed_unknown = criteria_matrices(universe_seed.companies, universe_seed.values, settings)
     rows.append(("Robustness (wsm) on the seed data", f"{samples:,} samples x {len(seed_matrix):,}",
                  measure(lambda: rank_robustness(seed_matrix, settings.weights, RobustnessSettings(samples=samples)),
                          5), "< 300 ms"))
     # The Decision quality page's default: every sample also draws the unknown facts (no distinct-row shortcut).
-    seed_unknown = unknown_matrix(universe_seed.companies, universe_seed.values, settings)
     rows.append(("Robustness (wsm) on the seed data, unknown facts drawn too", f"{samples:,} samples x "
                  f"{len(seed_matrix):,}", measure(lambda: rank_robustness(
                      seed_matrix, settings.weights, RobustnessSettings(samples=samples), unknown=seed_unknown), 5),

@@ -31,7 +31,7 @@ from lib.evidence import PRODUCTION_STATES
 from lib.models import Filters, ScoringSettings
 from lib.outcomes import ARRIVALS, EVIDENCE_LEVELS, EvidenceLevel, OutcomeKind, outcome_year
 from lib.radar import Universe
-from lib.scoring import apply_missing, criteria_values, filter_mask, rank_companies
+from lib.scoring import criteria_matrices, criteria_values, rank_companies
 
 FactsMode = Literal["point-in-time", "current"]
 KS: tuple[int, ...] = (10, 50, 100)
@@ -272,26 +272,23 @@ def run_backtest(universe: Universe, facts: pd.DataFrame, outcomes: pd.DataFrame
     for preset in PRESETS:
         rows.append(by_weights(f"Preset: {preset.label}", {k: float(v) for k, v in preset.weights.items()}))
 
-    subset = filter_mask(companies, filters)
-    matrix, unknown = apply_missing(values[subset], settings)
-    ids = companies.loc[matrix.index, "company_id"]
-    y = ids.isin(set(came["company_id"])).to_numpy()
+    matrix, unknown = criteria_matrices(companies, values, settings, filters)
+    y = matrix["company_id"].isin(set(came["company_id"])).to_numpy()
     x = matrix[list(CRITERION_IDS)].to_numpy(dtype=float)
     learned = learn_weights(x, y) if y.any() else np.full(len(CRITERION_IDS), 1 / len(CRITERION_IDS))
     learned_weights = {cid: float(w) for cid, w in zip(CRITERION_IDS, learned, strict=True)}
     rows.append(by_weights("Learned from outcomes (in-sample)", {k: v * 100 for k, v in learned_weights.items()}))
     loo = leave_one_out_auc(x, y) if y.sum() >= 3 else float("nan")
 
-    unknown_share = unknown.reindex(matrix.index)
     separation = pd.DataFrame({
         "criterion_id": list(CRITERION_IDS),
         "criterion": [c.label for c in CRITERIA],
         "arrivals_mean": [float(x[y, i].mean()) if y.any() else np.nan for i in range(len(CRITERION_IDS))],
         "others_mean": [float(x[~y, i].mean()) for i in range(len(CRITERION_IDS))],
         "auc_alone": [auc(x[:, i], y) for i in range(len(CRITERION_IDS))],
-        "arrivals_unknown": [float(unknown_share[cid].to_numpy()[y].mean()) if y.any() else np.nan
+        "arrivals_unknown": [float(unknown[cid].to_numpy()[y].mean()) if y.any() else np.nan
                              for cid in CRITERION_IDS],
-        "others_unknown": [float(unknown_share[cid].to_numpy()[~y].mean()) for cid in CRITERION_IDS],
+        "others_unknown": [float(unknown[cid].to_numpy()[~y].mean()) for cid in CRITERION_IDS],
     })
     evaluations = pd.DataFrame([r.row() for r in rows])
     # What each row is, so a page can name it in the reader's language.

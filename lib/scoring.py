@@ -184,22 +184,20 @@ def filter_mask(companies: pd.DataFrame, filters: Filters) -> pd.Series:
     return mask
 
 
+def criteria_matrices(companies: pd.DataFrame, values: pd.DataFrame, settings: ScoringSettings,
+                      filters: Filters | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The normalised matrix the ranking is computed on (company_id, name, one column per criterion) and, in the
+    same rows and order, True where a value was filled in by the missing-data policy."""
+    subset = filter_mask(companies, filters or Filters())
+    matrix, unknown = apply_missing(values[subset], settings)
+    names = companies.loc[matrix.index, ["company_id", "name"]]
+    return names.join(matrix).reset_index(drop=True), names.join(unknown).reset_index(drop=True)
+
+
 def criteria_matrix(companies: pd.DataFrame, values: pd.DataFrame, settings: ScoringSettings,
                     filters: Filters | None = None) -> pd.DataFrame:
     """The normalised matrix the ranking is computed on: company_id, name, one column per criterion."""
-    subset = filter_mask(companies, filters or Filters())
-    matrix, _ = apply_missing(values[subset], settings)
-    out = companies.loc[matrix.index, ["company_id", "name"]].join(matrix)
-    return out.reset_index(drop=True)
-
-
-def unknown_matrix(companies: pd.DataFrame, values: pd.DataFrame, settings: ScoringSettings,
-                   filters: Filters | None = None) -> pd.DataFrame:
-    """True where criteria_matrix holds a value filled in by the missing-data policy (same rows and order)."""
-    subset = filter_mask(companies, filters or Filters())
-    _matrix, unknown = apply_missing(values[subset], settings)
-    out = companies.loc[unknown.index, ["company_id", "name"]].join(unknown)
-    return out.reset_index(drop=True)
+    return criteria_matrices(companies, values, settings, filters)[0]
 
 
 @dataclass
@@ -259,7 +257,7 @@ def rank_companies(companies: pd.DataFrame, values: pd.DataFrame, settings: Scor
     order = np.lexsort((table["company_id"].to_numpy(), table["name"].str.casefold().to_numpy(),
                         -table["completeness"].to_numpy(), -rounded))
     table = table.iloc[order].reset_index(drop=True)
-    ranks = shared_ranks(np.round(table["score"].to_numpy() / TIE_TOLERANCE) * TIE_TOLERANCE)
+    ranks = shared_ranks(rounded[order])
     counts = pd.Series(ranks).map(pd.Series(ranks).value_counts()).to_numpy()
     table.insert(0, "rank", ranks)
     table.insert(1, "tied", counts > 1)

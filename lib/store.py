@@ -292,6 +292,10 @@ class Store:
             params.append(company_id)
         return self.fetch_df(sql + " ORDER BY c.name, f.company_id, f.fact, f.fact_id", params)
 
+    def company_sectors(self) -> pd.DataFrame:
+        """Every company's id, name and sector with its reason and source (the steward's sector editor)."""
+        return self.fetch_df("SELECT company_id, name, sector_code, sector_reason, sector_source FROM companies")
+
     def group_members(self, company_id: int) -> pd.DataFrame:
         """The companies ranked under this one (its group's other names), by name."""
         return self.fetch_df("SELECT company_id, name, hq_country, status FROM companies "

@@ -16,7 +16,7 @@ from lib.robustness import (
     rank_robustness,
     weight_intervals,
 )
-from lib.scoring import criteria_matrix, unknown_matrix
+from lib.scoring import criteria_matrices
 
 ui.route_through_app()  # first: run inside app.py's navigation (see lib/ui/state.py)
 
@@ -64,7 +64,7 @@ intervals = weight_intervals(settings.weights, robust_settings.concentration)
 st.altair_chart(weight_share_chart(intervals.assign(criterion=intervals["criterion_id"].map(label))),
                 width="stretch")
 
-matrix = criteria_matrix(universe.companies, universe.values, settings, filters)
+matrix, unknown_cells = criteria_matrices(universe.companies, universe.values, settings, filters)
 if matrix.empty:
     st.info(_("No company matches the filters in the sidebar: widen them to see the robustness of the ranking."))
     st.stop()
@@ -72,7 +72,7 @@ sample_unknowns = st.toggle(
     _("Also draw the unknown facts"), value=True, key="rob_unknowns", disabled=settings.method != "wsm",
     help=_("Each sample also replaces every fact the company lacks by a value drawn from the companies whose fact "
            "is known, so the chance of the top K shows what missing data could change (weighted sum only)."))
-unknown = unknown_matrix(universe.companies, universe.values, settings, filters) if sample_unknowns else None
+unknown = unknown_cells if sample_unknowns else None
 robust = rank_robustness(matrix, settings.weights, robust_settings, settings.method, unknown=unknown)
 k = min(robust_settings.top_k, len(matrix))
 cols = st.columns(3)

@@ -76,17 +76,18 @@ if not answers:
     st.stop()
 st.subheader(_("What each participant said"))
 weights = {s.participant: s.weight_vector() for s in answers}
+checks = {s.participant: gw.ahp(s.matrix()) for s in answers if s.mode == "ahp"}  # consistency, once each
 table = pd.DataFrame([{_("Participant"): s.participant, _("How"): _(gw.MODE_LABELS[s.mode]).split(" (")[0],
-                       _("Consistency ratio"): "—" if s.consistency_ratio() is None else fmt_number(
-                           s.consistency_ratio(), 3),
+                       _("Consistency ratio"): fmt_number(checks[s.participant].consistency_ratio, 3)
+                       if s.participant in checks else "—",
                        **{label[c]: fmt_percent(weights[s.participant][i], 0) for i, c in enumerate(CRITERION_IDS)}}
                       for s in answers])
 st.dataframe(table, hide_index=True)
-for s in answers:
-    if s.mode == "ahp" and not (result := gw.ahp(s.matrix())).acceptable:
+for who, result in checks.items():
+    if not result.acceptable:
         i, j = result.worst_pair
         st.warning(_("%(who)s: consistency ratio %(cr)s is above 0.10. Review the comparison %(a)s · %(b)s first.")
-                   % {"who": md_text(s.participant), "cr": fmt_number(result.consistency_ratio, 2),
+                   % {"who": md_text(who), "cr": fmt_number(result.consistency_ratio, 2),
                       "a": label[CRITERION_IDS[i]], "b": label[CRITERION_IDS[j]]})
 
 st.subheader(_("The group's weights"))

@@ -158,8 +158,7 @@ def _current_assumptions() -> Assumptions:
 def _backtest(path: str, data_version: int, assumptions_json: str, settings_json: str, filters_json: str,
               backtest_json: str) -> Backtest:
     store = _store(path)
-    return run_backtest(load_universe(store, Assumptions.model_validate_json(assumptions_json)),
-                        store.company_facts(), stored_outcomes(store),
+    return run_backtest(_universe(path, data_version, assumptions_json), store.company_facts(), stored_outcomes(store),
                         ScoringSettings.model_validate_json(settings_json), Filters.model_validate_json(filters_json),
                         BacktestSettings.model_validate_json(backtest_json))
 

@@ -133,8 +133,7 @@ def company_sector_form(store: Store, user: User) -> None:
 
     st.caption(_("The sector decides the sector priority and which incentives apply. The tracker's industry is "
                  "only the default: set the sector a company really works in, say why and give the source."))
-    companies = sort_by_name(store.fetch_df("SELECT company_id, name, sector_code, sector_reason, sector_source "
-                                            "FROM companies"))
+    companies = sort_by_name(store.company_sectors())
     names = dict(zip(companies["company_id"], companies["name"], strict=True))
     company_id = st.selectbox(_("Company"), list(names), format_func=names.__getitem__, index=None,
                               key="sector_company", placeholder=_("Choose a company"))
@@ -223,7 +222,7 @@ def audit_panel(store: Store, user: User) -> None:
     from lib.steward import TABLE_LABELS, audit_entries, audit_facets, labelled_audit
 
     facets = audit_facets(store)
-    companies = sort_by_name(store.fetch_df("SELECT company_id, name FROM companies"))
+    companies = sort_by_name(store.company_sectors())
     names = dict(zip(companies["company_id"].astype(int), companies["name"], strict=True))
     first, second, third = st.columns(3)
     table = first.selectbox(_("Table"), facets["table_name"], index=None, placeholder=_("All tables"),
