@@ -27,7 +27,7 @@ from scipy import optimize, stats
 
 from lib.criteria import CRITERIA, CRITERION_IDS
 from lib.elicitation import PRESETS
-from lib.evidence import PRODUCTION_STATES
+from lib.evidence import PRODUCTION_STATES, period_date
 from lib.models import Filters, ScoringSettings
 from lib.outcomes import ARRIVALS, EVIDENCE_LEVELS, EvidenceLevel, OutcomeKind, outcome_year
 from lib.radar import Universe
@@ -67,13 +67,6 @@ def arrivals(outcomes: pd.DataFrame, settings: BacktestSettings) -> pd.DataFrame
     return out
 
 
-def _period_key(text: object) -> str:
-    import re
-
-    found = re.search(r"(19|20)\d\d(-\d\d)?(-\d\d)?", text if isinstance(text, str) else "")
-    return found.group(0) if found else ""
-
-
 def point_in_time(companies: pd.DataFrame, facts: pd.DataFrame,
                   came: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     """The companies table as the arrivals looked before their outcome, and the facts that could not be dated."""
@@ -97,12 +90,12 @@ def point_in_time(companies: pd.DataFrame, facts: pd.DataFrame,
         if isinstance(state, str) and cutoff and isinstance(when, str) and when[:len(cutoff)] > cutoff:
             earlier = facts[(facts["company_id"] == row.company_id) & (facts["fact"] == "russia_production")
                             & facts["state"].isin(PRODUCTION_STATES)]
-            earlier = earlier[[0 < len(_period_key(p)) and _period_key(p) <= cutoff for p in earlier["period"]]]
+            earlier = earlier[[0 < len(period_date(p)) and period_date(p) <= cutoff for p in earlier["period"]]]
             if earlier.empty:
                 undated.append(f"{row.company}: no Russian production state dated before {cutoff}; left out")
                 out.loc[at, "russia_production"] = None
             else:
-                best = earlier.iloc[int(np.argmax([_period_key(p) for p in earlier["period"]]))]
+                best = earlier.iloc[int(np.argmax([period_date(p) for p in earlier["period"]]))]
                 out.loc[at, "russia_production"] = best["state"]
     return out, undated
 

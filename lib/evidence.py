@@ -7,6 +7,7 @@ which is what the criteria read. Every value below is stated on the methodology 
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 # The company-specific facts: data completeness is the share of these that are known. Nothing derived
@@ -61,3 +62,29 @@ PRESENCE_VALUE: dict[str, float] = {
 STALE_BEFORE_YEAR = 2023
 # The date the Yale CELI copy was scraped: the row's as_of, kept apart from the tracker's own status date.
 INVASION_DATE = "2022-02-24"
+
+_FISCAL_YEAR = re.compile(r"FY((?:19|20)\d\d)")
+_DATE = re.compile(r"(?<!\d)(?:19|20)\d\d(?:-\d\d){0,2}(?!\d)")
+
+
+def period_date(text: object) -> str:
+    """The date a fact's period text describes, as written ("2023-05", "2025-05-21", "2024"); "" when undated.
+
+    A fiscal year ("FY2023 (Fortune Global 500 2024 list)") is the period described; otherwise the latest date
+    named, so a list's name ("Forbes Global 2000 2025 list") gives its edition, 2025, not 2000.
+    """
+    if not isinstance(text, str):
+        return ""
+    fiscal = _FISCAL_YEAR.search(text)
+    if fiscal:
+        return fiscal.group(1)
+    dates = _DATE.findall(text)
+    return max(dates, key=period_key) if dates else ""
+
+
+def period_key(text: object) -> str:
+    """A sortable "YYYY-MM-DD" of period_date ("2023-05" -> "2023-05-00"); "" when undated."""
+    date = text if isinstance(text, str) and _DATE.fullmatch(text) else period_date(text)
+    if not date:
+        return ""
+    return "-".join((date.split("-") + ["00", "00"])[:3])

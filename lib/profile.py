@@ -8,7 +8,13 @@ from typing import Any
 import pandas as pd
 
 from lib.criteria import CRITERIA
-from lib.evidence import COMPANY_FACTS, PRESENCE_LEVEL_LABELS, PRODUCTION_STATE_LABELS, STALE_BEFORE_YEAR
+from lib.evidence import (
+    COMPANY_FACTS,
+    PRESENCE_LEVEL_LABELS,
+    PRODUCTION_STATE_LABELS,
+    STALE_BEFORE_YEAR,
+    period_key,
+)
 from lib.i18n import _, fmt_number, translate
 from lib.scoring import Ranking
 
@@ -102,11 +108,11 @@ def evidence_warnings(company: dict[str, Any], facts: pd.DataFrame) -> list[str]
     if production == "operating" and status == "Withdrawal":
         notes.append(_("The facts say a Russian plant is still operating, but the tracker's status is Withdrawal."))
     stale = []
-    for row in facts.itertuples():
-        year = re.search(r"(19|20)\d\d", row.period) if isinstance(row.period, str) else None
-        known = isinstance(row.value, str) and row.value != ""
-        if known and row.fact in COMPANY_FACTS[:4] and year and int(year.group(0)) < STALE_BEFORE_YEAR:
-            stale.append(f"{_(FACT_LABELS[row.fact])} ({period_text(row.period)})")
+    for fact in COMPANY_FACTS[:4]:  # the figures; only the newest observation of each is the one in use
+        dated = [(period_key(r.period), r.period) for r in facts.itertuples()
+                 if r.fact == fact and isinstance(r.value, str) and r.value != "" and period_key(r.period)]
+        if dated and int(max(dated)[0][:4]) < STALE_BEFORE_YEAR:
+            stale.append(f"{_(FACT_LABELS[fact])} ({period_text(max(dated)[1])})")
     if stale:
         notes.append(_("Figures older than %(year)d, possibly stale: %(list)s.")
                      % {"year": STALE_BEFORE_YEAR, "list": "; ".join(dict.fromkeys(stale))})

@@ -31,7 +31,7 @@ SOURCES = ROOT / "data" / "sources"
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from lib.evidence import PRESENCE_LEVELS, PRESENCE_VALUE, PRODUCTION_STATES  # noqa: E402
+from lib.evidence import PRESENCE_LEVELS, PRESENCE_VALUE, PRODUCTION_STATES, period_key  # noqa: E402
 
 GRADE_OF = {"Withdrawal": "A", "Suspension": "B", "Scaling back": "C", "Buying time": "D", "Digging in": "F"}
 COMPANY_COLUMNS = [
@@ -52,15 +52,6 @@ YALE_URL = "https://som.yale.edu/story/2022/over-1000-companies-have-curtailed-o
 def read_csv(path: Path) -> list[dict[str, str]]:
     with path.open(encoding="utf-8", newline="") as fh:
         return [{k: (v or "").strip() for k, v in row.items()} for row in csv.DictReader(fh)]
-
-
-def period_key(text: str) -> str:
-    """A sortable 'YYYY-MM-DD' from '2023-05', 'FY2023 (...)', '2025-05-21 (...)'; '' when undated."""
-    match = re.search(r"(19|20)\d\d(-\d\d)?(-\d\d)?", text or "")
-    if not match:
-        return ""
-    parts = match.group(0).split("-") + ["00", "00"]
-    return "-".join(parts[:3])
 
 
 def reference_production_state(note: str) -> str:

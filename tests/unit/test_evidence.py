@@ -1,5 +1,8 @@
 """The seed's evidence: a sold plant reads as sold with its date, EY is not machinery, a group is ranked once."""
 
+import pytest
+
+from lib.evidence import period_date
 from lib.models import ScoringSettings
 from lib.profile import current_fact_text, evidence_warnings
 from lib.scoring import rank_companies
@@ -42,3 +45,19 @@ def test_every_fact_has_a_source_and_searches_that_found_nothing_are_dated(store
     not_found = facts[facts["state"] == "not_found"]
     assert len(not_found) > 0 and not_found["value"].isna().all()
     assert not_found["period"].str.match(r"^\d{4}-\d\d-\d\d$").all()
+
+
+@pytest.mark.parametrize("period, date", [
+    ("Forbes Global 2000 2025 list (latest 12-month figures, spring 2025)", "2025"),  # not the list's "2000"
+    ("FY2023 (Fortune Global 500 2024 list)", "2023"),  # the fiscal year the figure describes
+    ("2025-05-21 (Yale list as scraped; plant status may have changed since)", "2025-05-21"),
+    ("2023-05", "2023-05"), ("undated page", ""), (None, "")])
+def test_the_date_a_period_describes(period, date):
+    assert period_date(period) == date
+
+
+def test_a_forbes_2025_figure_is_neither_stale_nor_older_than_a_2022_one(store):
+    kingspan = company(store, "Kingspan")
+    assert kingspan["employees_worldwide"] == 27000  # Forbes 2025, not the 2022 news figure (19,000)
+    assert not any("Employees worldwide" in w for w in evidence_warnings(kingspan, store.company_facts(
+        int(kingspan["company_id"]))))
