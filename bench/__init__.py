@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from lib.incentives import incentive_frame
 from lib.radar import Universe, load_universe
 from lib.scoring import criteria_values
 from lib.store import SEED_DIR, close_all, open_store
@@ -80,7 +81,9 @@ def synthetic_companies(seed: pd.DataFrame, n: int, rng_seed: int = 0, first_id:
 def synthetic_universe(seed: Universe, n: int, rng_seed: int = 0) -> Universe:
     """An in-memory universe of n synthetic companies (criterion values computed as for real ones)."""
     companies = synthetic_companies(seed.companies, n, rng_seed)
-    return Universe(companies, criteria_values(companies, seed.incentive_best), seed.incentive_best)
+    incentives = incentive_frame(companies, seed.offers, seed.assumptions)
+    return Universe(companies, criteria_values(companies, incentives["incentive_value_usd_m"]), incentives,
+                    seed.offers, seed.assumptions)
 
 
 def synthetic_store(workdir: Path, total: int) -> Path:

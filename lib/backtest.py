@@ -28,6 +28,7 @@ from scipy import optimize, stats
 from lib.criteria import CRITERIA, CRITERION_IDS
 from lib.elicitation import PRESETS
 from lib.evidence import PRODUCTION_STATES, period_date
+from lib.incentives import incentive_frame
 from lib.models import Filters, ScoringSettings
 from lib.outcomes import ARRIVALS, EVIDENCE_LEVELS, EvidenceLevel, OutcomeKind, outcome_year
 from lib.radar import Universe
@@ -240,7 +241,9 @@ def run_backtest(universe: Universe, facts: pd.DataFrame, outcomes: pd.DataFrame
     came = arrivals(outcomes, backtest)
     companies, undated = (point_in_time(universe.companies, facts, came) if backtest.facts == "point-in-time"
                           else (universe.companies, []))
-    values = criteria_values(companies, universe.incentive_best)
+    # The investment estimate, hence the incentive fit, follows the facts known at the time too.
+    incentives = incentive_frame(companies, universe.offers, universe.assumptions)
+    values = criteria_values(companies, incentives["incentive_value_usd_m"])
     ranking = rank_companies(companies, values, settings, filters).table
     positions = np.arange(1, len(ranking) + 1)
     positive = ranking["company_id"].isin(set(came["company_id"])).to_numpy()

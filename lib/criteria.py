@@ -46,8 +46,9 @@ CRITERIA: tuple[Criterion, ...] = (
     ),
     Criterion(
         "incentive_fit", "Incentive fit", "benefit", 10, "neutral",
-        "Estimated value of the best incentive package the company qualifies for, "
-        "relative to the best value any company can get.",
+        "Present value in US dollars of the best incentive package the company qualifies for at its own "
+        "investment (estimated from its Russian business), on a log scale, 1 for the largest. Unknown when "
+        "the investment cannot be estimated.",
     ),
     Criterion(
         "regional_presence", "Regional presence", "benefit", 10, "worst",

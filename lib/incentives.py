@@ -20,9 +20,10 @@ from datetime import date
 from typing import Any, Literal
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from lib.i18n import N_, _, any_language_lookup, fmt_date, fmt_number, fmt_percent, ngettext, translate
+from lib.investment import estimate_frame
 from lib.models import IncentivePackage
 
 ANY_LOCATION = "any"
@@ -58,7 +59,8 @@ VALUE_PARTS: dict[str, str] = {
     "cit": N_("Corporate income tax"),
     "property_tax": N_("Property tax"),
     "land_tax": N_("Land tax"),
-    "import_duty_vat": N_("Import customs duty and VAT"),
+    "import_duty": N_("Import customs duty"),
+    "import_vat": N_("Import VAT"),
     "grant": N_("State in-kind grant"),
 }
 INSTRUMENT_LABELS: dict[str, str] = {
@@ -73,7 +75,9 @@ class Assumptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    investment_usd_m: float | None = Field(default=50.0, ge=0, le=100_000)  # None = size not known
+    # None: each company's own estimate (lib.investment); a figure: the same investment for every company.
+    investment_usd_m: float | None = Field(default=None, ge=0, le=100_000)
+    company_investment_usd_m: dict[int, float] = Field(default_factory=dict, max_length=500)  # set per company
     kzt_per_usd: float = Field(default=500.0, gt=0, le=10_000)
     regime_date: date = REGIMES["2026"]
     location: str = Field(default=ANY_LOCATION, max_length=60)  # a city, or "any" (not decided yet)
@@ -88,6 +92,26 @@ class Assumptions(BaseModel):
     equipment_share_pct: float = Field(default=40.0, ge=0, le=100)
     customs_duty_pct: float = Field(default=5.0, ge=0, le=100)
     grant_take_up_pct: float = Field(default=50.0, ge=0, le=100)
+    # Where in the range of an uncertain benefit (2026 SEZ terms, ...) the score takes its value.
+    uncertain_point: Literal["low", "middle", "high"] = "middle"
+
+    @field_validator("company_investment_usd_m")
+    @classmethod
+    def _sizes(cls, value: dict[int, float]) -> dict[int, float]:
+        if any(not 0 <= v <= 100_000 for v in value.values()):
+            raise ValueError("a company's investment must be between 0 and 100,000 USD m")
+        return value
+
+    def for_company(self, company_id: int | None, estimate_usd_m: float | None) -> Assumptions:
+        """These assumptions with the investment of one company: set for it, else the same for all, else its own
+        estimate (None when there is none)."""
+        if company_id is not None and company_id in self.company_investment_usd_m:
+            size: float | None = self.company_investment_usd_m[company_id]
+        elif self.investment_usd_m is not None:
+            size = self.investment_usd_m
+        else:
+            size = None if estimate_usd_m is None or math.isnan(estimate_usd_m) else float(estimate_usd_m)
+        return self.model_copy(update={"investment_usd_m": size})
 
 
 @dataclass
@@ -106,8 +130,11 @@ class Eligibility:
     package_id: str
     name: str
     checks: list[RuleCheck] = field(default_factory=list)
-    value_pct: float | None = None  # estimated value as % of the investment; None = not quantified
-    value_parts: dict[str, float] = field(default_factory=dict)  # keys of VALUE_PARTS
+    value_pct: float | None = None  # estimated value as % of the investment (the stated point); None = not quantified
+    value_parts: dict[str, float] = field(default_factory=dict)  # keys of VALUE_PARTS, at the point
+    value_low: float | None = None  # the range when a benefit is uncertain (equal to value_pct otherwise)
+    value_high: float | None = None
+    uncertain_parts: tuple[str, ...] = ()  # the VALUE_PARTS that are uncertain on the regime date
 
     @property
     def outcome(self) -> Outcome:
@@ -320,8 +347,9 @@ def check_package(sector: Mapping[str, Any] | None, package: IncentivePackage | 
                                                             "sources; it counts only when assumed rules are "
                                                             "included."))
                   if c.rule in pkg.assumed_rules else c for c in checks]
-    value_pct, parts = estimate_value(pkg, assumptions)
-    return Eligibility(pkg.package_id, pkg.name, checks, value_pct, parts)
+    low, value_pct, high, parts = value_range(pkg, assumptions)
+    return Eligibility(pkg.package_id, pkg.name, checks, value_pct, parts, low, high,
+                       uncertain_parts(pkg, assumptions.regime_date))
 
 
 def annuity_factor(years: float, rate_pct: float) -> float:
@@ -333,16 +361,46 @@ def annuity_factor(years: float, rate_pct: float) -> float:
     return (1 - (1 + r) ** -whole) / r
 
 
+POINT_SHARES: dict[str, float] = {"low": 0.0, "middle": 0.5, "high": 1.0}
+POINT_LABELS: dict[str, str] = {"low": N_("low end"), "middle": N_("middle"), "high": N_("high end")}
+
+
+def uncertain_parts(package: IncentivePackage, when: date) -> tuple[str, ...]:
+    """The benefits of the package whose figure is uncertain on `when` (e.g. SEZ terms under the 2026 Tax Code)."""
+    if package.uncertain_from is not None and when < package.uncertain_from:
+        return ()
+    return tuple(package.uncertain_terms)
+
+
+def value_range(package: IncentivePackage | Mapping[str, Any], a: Assumptions) -> tuple[
+        float | None, float | None, float | None, dict[str, float]]:
+    """(low, point, high, parts at the point) of the value, as % of the investment; Nones when nothing is valued.
+
+    An uncertain benefit counts for nothing at the low end and in full at the high end; the point is the
+    assumptions' `uncertain_point` of the way between them (the middle by default). Certain benefits count in full.
+    """
+    pkg = package if isinstance(package, IncentivePackage) else parse_packages([package])[0]
+    high, parts = estimate_value(pkg, a)
+    if high is None:
+        return None, None, None, {}
+    doubtful = uncertain_parts(pkg, a.regime_date)
+    share = POINT_SHARES[a.uncertain_point]
+    at_point = {k: v * share if k in doubtful else v for k, v in parts.items()}
+    low = sum(v for k, v in parts.items() if k not in doubtful)
+    return low, sum(at_point.values()), high, at_point
+
+
 def estimate_value(package: IncentivePackage | Mapping[str, Any], a: Assumptions) -> tuple[float | None,
                                                                                           dict[str, float]]:
-    """What the package is worth, as % of the investment, in present value over the horizon.
+    """What the package is worth in full, as % of the investment, in present value over the horizon.
 
     value = CIT rate × profit% × AF(cit years) + property tax rate × AF(property years)
-            + land tax rate × AF(land years) + equipment% × (customs duty + import VAT)   [up front]
-            + in-kind grant% × take-up%                                                  [up front]
+            + land tax rate × AF(land years) + equipment% × customs duty + equipment% × import VAT   [up front]
+            + in-kind grant% × take-up%                                                            [up front]
     where AF(n) = Σ_{t=1..min(n, horizon)} (1 + discount)^-t and the asset base of property and land tax is
-    taken as the whole investment. Stability clauses and unquantified benefits add nothing. Returns
-    (None, {}) when the package has no quantified benefit.
+    taken as the whole investment. Duty and import VAT count only where the package exempts each (priority
+    projects: duty only). Stability clauses and unquantified benefits add nothing. Returns (None, {}) when the
+    package has no quantified benefit. See value_range for benefits whose figure is uncertain.
     """
     pkg = package if isinstance(package, IncentivePackage) else parse_packages([package])[0]
 
@@ -353,8 +411,9 @@ def estimate_value(package: IncentivePackage | Mapping[str, Any], a: Assumptions
         "cit": a.cit_rate_pct / 100 * a.profit_pct_of_investment * factor(pkg.cit_exemption_years),
         "property_tax": a.property_tax_rate_pct * factor(pkg.property_tax_years),
         "land_tax": a.land_tax_rate_pct * factor(pkg.land_tax_years),
-        "import_duty_vat": (a.equipment_share_pct / 100 * (a.customs_duty_pct + vat_rate_pct(a.regime_date))
-                            if pkg.customs_vat_exemption else 0.0),
+        "import_duty": a.equipment_share_pct / 100 * a.customs_duty_pct if pkg.customs_duty_exemption else 0.0,
+        "import_vat": (a.equipment_share_pct / 100 * vat_rate_pct(a.regime_date)
+                       if pkg.import_vat_exemption else 0.0),
         "grant": (pkg.in_kind_grant_pct or 0.0) * a.grant_take_up_pct / 100,
     }
     parts = {k: v for k, v in parts.items() if v > 0}
@@ -381,40 +440,113 @@ def eligibility_for_sector(sector: Mapping[str, Any] | None, packages: pd.DataFr
     return evaluate(sector, parse_packages(packages), assumptions, mci_table, sector_names)
 
 
-def best_value_by_sector(sectors: pd.DataFrame, packages: pd.DataFrame | list[IncentivePackage],
-                         assumptions: Assumptions, mci_table: Mapping[int, int]) -> dict[str, float]:
-    """Best estimated value (% of investment) among the eligible packages of each sector code; 0 if none."""
-    models = parse_packages(packages)
-    best = {}
+@dataclass(frozen=True)
+class SectorOffer:
+    """A valued package a sector qualifies for on every rule except perhaps the minimum investment."""
+
+    package_id: str
+    value_pct: float  # at the stated point of an uncertain range
+    minimum_kzt: int | None  # the minimum investment in tenge on the regime date; None = no minimum
+
+
+def sector_offers(sectors: pd.DataFrame, packages: pd.DataFrame | list[IncentivePackage], assumptions: Assumptions,
+                  mci_table: Mapping[int, int]) -> dict[str, list[SectorOffer]]:
+    """Per sector code, the valued packages it qualifies for whatever the investment, each with its minimum.
+
+    Computed once per sector; `incentive_frame` then tests each company's investment against the minimums. A
+    package whose minimum cannot be converted (no MCI for the regime year) or that another rule leaves undecided
+    (an assumed rule left out) is not offered.
+    """
+    models = {p.package_id: p for p in parse_packages(packages)}
+    probe = assumptions.model_copy(update={"investment_usd_m": None})
+    try:
+        mci_kzt: int | None = mci_for(assumptions.regime_date.year, mci_table)
+    except ValueError:
+        mci_kzt = None
+    offers: dict[str, list[SectorOffer]] = {}
     for sector in sectors.to_dict("records"):
-        values = [e.value_pct or 0.0 for e in evaluate(sector, models, assumptions, mci_table) if e.eligible]
-        best[sector["sector_code"]] = max(values, default=0.0)
-    return best
+        found = []
+        for result in evaluate(sector, models.values(), probe, mci_table):
+            if result.value_pct is None or any(c.passed is not True for c in result.checks if c.rule != "investment"):
+                continue
+            minimum = models[result.package_id].min_investment_mci
+            if minimum is not None and mci_kzt is None:
+                continue
+            found.append(SectorOffer(result.package_id, result.value_pct,
+                                     None if minimum is None else int(minimum) * mci_kzt))
+        offers[sector["sector_code"]] = found
+    return offers
+
+
+def incentive_frame(companies: pd.DataFrame, offers: Mapping[str, list[SectorOffer]],
+                    assumptions: Assumptions) -> pd.DataFrame:
+    """Per company (same index): the investment used and its range, the best eligible package and its value.
+
+    Columns: investment_usd_m (the point used), investment_low, investment_high, investment_basis (a key of
+    lib.investment.BASIS_LABELS), best_package, best_value_pct and incentive_value_usd_m = best_value_pct % of the
+    investment. The value is 0 where the sector qualifies for no valued package (or the investment is below every
+    minimum) and NaN where it cannot be told: the sector is unknown, or it qualifies but the size is unknown.
+    """
+    estimates = estimate_frame(companies)
+    rows = []
+    for company, estimate in zip(companies.to_dict("records"), estimates.to_dict("records"), strict=True):
+        company_id = int(company["company_id"])
+        a = assumptions.for_company(company_id, estimate["investment_point"])
+        size = a.investment_usd_m
+        if company_id in assumptions.company_investment_usd_m:
+            basis, low, high = "set_by_user", size, size
+        elif assumptions.investment_usd_m is not None:
+            basis, low, high = "same_for_all", size, size
+        else:
+            basis, low, high = estimate["investment_basis"], estimate["investment_low"], estimate["investment_high"]
+        code = company.get("sector_code")
+        best: SectorOffer | None = None
+        if not _is_set(code):
+            value = math.nan
+        elif not offers.get(code):
+            value = 0.0
+        elif size is None:
+            value = math.nan
+        else:
+            size_kzt = round(size * 1e6 * a.kzt_per_usd)  # whole tenge, as the eligibility check compares
+            open_to = [o for o in offers[code] if o.minimum_kzt is None or size_kzt >= o.minimum_kzt]
+            best = max(open_to, key=lambda o: o.value_pct, default=None)
+            value = 0.0 if best is None else best.value_pct / 100 * size
+        rows.append({"investment_usd_m": math.nan if size is None else size, "investment_low": low,
+                     "investment_high": high, "investment_basis": basis,
+                     "best_package": None if best is None else best.package_id,
+                     "best_value_pct": math.nan if best is None else best.value_pct,
+                     "incentive_value_usd_m": value})
+    return pd.DataFrame(rows, index=companies.index, columns=[
+        "investment_usd_m", "investment_low", "investment_high", "investment_basis", "best_package",
+        "best_value_pct", "incentive_value_usd_m"])
 
 
 def eligibility_matrix(companies: pd.DataFrame, packages: pd.DataFrame | list[IncentivePackage],
                        assumptions: Assumptions, mci_table: Mapping[int, int]) -> pd.DataFrame:
-    """Company × package outcomes (eligible / unknown / not_eligible), plus each company's best value.
+    """Company × package outcomes (eligible / unknown / not_eligible) at each company's own investment.
 
-    `companies` needs company_id, name, sector_code and activity_type; rows keep its order. Columns: company_id,
-    name, one column per package_id, `eligible_count` and `best_value_pct` (NaN when nothing eligible is valued).
+    `companies` needs company_id, name, sector_code, activity_type and the facts of the investment estimate; rows
+    keep its order. Columns: company_id, name, investment_usd_m, one column per package_id, `eligible_count`,
+    `best_value_pct` (NaN when nothing eligible is valued) and `best_value_usd_m`.
     """
     models = parse_packages(packages)
-    by_sector: dict[str | None, list[Eligibility]] = {}
+    estimates = estimate_frame(companies)
     rows = []
-    for company in companies.to_dict("records"):
-        code = company.get("sector_code") if _is_set(company.get("sector_code")) else None
-        if code not in by_sector:
-            sector = {"sector_code": code, "activity_type": company.get("activity_type")} if code else None
-            by_sector[code] = evaluate(sector, models, assumptions, mci_table)
-        results = {e.package_id: e for e in by_sector[code]}
+    for company, point in zip(companies.to_dict("records"), estimates["investment_point"], strict=True):
+        a = assumptions.for_company(int(company["company_id"]), point)
+        results = {e.package_id: e for e in evaluate(company_sector(company), models, a, mci_table)}
         eligible_values = [e.value_pct for e in results.values() if e.eligible and e.value_pct is not None]
-        row = {"company_id": company["company_id"], "name": company["name"]}
+        best = max(eligible_values) if eligible_values else math.nan
+        row = {"company_id": company["company_id"], "name": company["name"],
+               "investment_usd_m": math.nan if a.investment_usd_m is None else a.investment_usd_m}
         row |= {p.package_id: results[p.package_id].outcome for p in models}
         row["eligible_count"] = sum(e.eligible for e in results.values())
-        row["best_value_pct"] = max(eligible_values) if eligible_values else math.nan
+        row["best_value_pct"] = best
+        row["best_value_usd_m"] = best / 100 * row["investment_usd_m"]
         rows.append(row)
-    columns = ["company_id", "name", *(p.package_id for p in models), "eligible_count", "best_value_pct"]
+    columns = ["company_id", "name", "investment_usd_m", *(p.package_id for p in models), "eligible_count",
+               "best_value_pct", "best_value_usd_m"]
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -469,8 +601,12 @@ def benefits_text(package: IncentivePackage) -> str:
     if package.land_tax_years:
         parts.append(ngettext("land tax 0 for %(n)d year", "land tax 0 for %(n)d years", package.land_tax_years)
                      % {"n": package.land_tax_years})
-    if package.customs_vat_exemption:
+    if package.customs_duty_exemption and package.import_vat_exemption:
         parts.append(_("customs duty and import VAT exemption on equipment"))
+    elif package.customs_duty_exemption:
+        parts.append(_("customs duty exemption on equipment (not import VAT)"))
+    elif package.import_vat_exemption:
+        parts.append(_("import VAT exemption on equipment (not customs duty)"))
     if package.in_kind_grant_pct:
         parts.append(_("in-kind grant up to %(pct)s of the investment")
                      % {"pct": _pct(package.in_kind_grant_pct, 0)})
@@ -482,8 +618,11 @@ def benefits_text(package: IncentivePackage) -> str:
 
 def assumption_lines(a: Assumptions) -> list[tuple[str, str]]:
     """Every assumption behind an estimate as (label, value) pairs, to print next to the result."""
-    investment = (_("not set") if a.investment_usd_m is None
-                  else _("USD %(m)s m") % {"m": fmt_number(a.investment_usd_m, 1)})
+    investment = (_("each company's own estimate") if a.investment_usd_m is None
+                  else _("USD %(m)s m for every company") % {"m": fmt_number(a.investment_usd_m, 1)})
+    if a.company_investment_usd_m:
+        investment += "; " + ngettext("set by hand for %(n)d company", "set by hand for %(n)d companies",
+                                      len(a.company_investment_usd_m)) % {"n": len(a.company_investment_usd_m)}
     location = _("not decided (any site)") if a.location == ANY_LOCATION else translate(a.location)
     return [
         (_("Investment"), investment),
@@ -502,6 +641,7 @@ def assumption_lines(a: Assumptions) -> list[tuple[str, str]]:
         (_("Customs duty"), _pct(a.customs_duty_pct, 1)),
         (_("Import VAT"), _pct(vat_rate_pct(a.regime_date), 1)),
         (_("In-kind grant obtained"), _("%(pct)s of the maximum") % {"pct": _pct(a.grant_take_up_pct)}),
+        (_("Uncertain benefits counted at"), _(POINT_LABELS[a.uncertain_point])),
     ]
 
 
@@ -513,8 +653,27 @@ ASSUMPTION_KEYS: dict[str, str] = {
     "inc_discount": "discount_rate_pct", "inc_profit": "profit_pct_of_investment", "inc_cit": "cit_rate_pct",
     "inc_property": "property_tax_rate_pct", "inc_land": "land_tax_rate_pct",
     "inc_equipment": "equipment_share_pct", "inc_duty": "customs_duty_pct", "inc_grant": "grant_take_up_pct",
-    "inc_assumed": "include_assumed_rules",
+    "inc_assumed": "include_assumed_rules", "inc_point": "uncertain_point", "inc_company": "company_investment_usd_m",
 }
+
+
+def company_sizes_text(sizes: Mapping[int, float]) -> str:
+    """Per-company investments as URL text, "12:80;31:15.5" (company id: USD m), sorted by id."""
+    return ";".join(f"{cid}:{int(v) if float(v).is_integer() else v}" for cid, v in sorted(sizes.items()))
+
+
+def parse_company_sizes(text: str) -> dict[int, float]:
+    """The inverse of company_sizes_text; ValueError naming the part that is not "id:number"."""
+    sizes: dict[int, float] = {}
+    for part in filter(None, (p.strip() for p in str(text).split(";"))):
+        cid, sep, value = part.partition(":")
+        try:
+            if not sep:
+                raise ValueError(part)
+            sizes[int(cid)] = float(value)
+        except ValueError:
+            raise ValueError(f"not company-id:USD-million: {part[:40]}") from None
+    return sizes
 
 
 def regime_of(a: Assumptions) -> str | None:
@@ -544,6 +703,11 @@ def assumptions_from_params(params: Mapping[str, Any],
             value = {"false": True, "true": False}.get(str(raw).lower())  # the widget asks "existing?"
         elif name == "location" and sites is not None:
             value = sites.get(str(raw).strip().casefold())
+        elif name == "company_investment_usd_m" and isinstance(raw, str):
+            try:
+                value = parse_company_sizes(raw)
+            except ValueError:
+                value = None
         try:
             if value is None:
                 raise ValueError(raw)
@@ -572,11 +736,20 @@ def company_sector(company: Mapping[str, Any]) -> dict[str, Any] | None:
 def offer_for_company(company: Mapping[str, Any], packages: Iterable[IncentivePackage], assumptions: Assumptions,
                       mci_table: Mapping[int, int],
                       sector_names: Mapping[str, str] | None = None) -> tuple[list[Eligibility], int]:
-    """Packages in force on the regime date checked for one company, and how many of other periods were left out."""
+    """Packages in force on the regime date checked for one company at its own investment, and how many of other
+    periods were left out."""
     models = list(packages)
     current = in_force(models, assumptions.regime_date)
-    results = evaluate(company_sector(company), current, assumptions, mci_table, sector_names)
+    a = company_assumptions(company, assumptions)
+    results = evaluate(company_sector(company), current, a, mci_table, sector_names)
     return results, len(models) - len(current)
+
+
+def company_assumptions(company: Mapping[str, Any], assumptions: Assumptions) -> Assumptions:
+    """The assumptions with this company's investment: set for it, the same for all, or its own estimate."""
+    point = estimate_frame(pd.DataFrame([dict(company)]))["investment_point"].iloc[0]
+    company_id = company.get("company_id")
+    return assumptions.for_company(int(company_id) if _is_set(company_id) else None, point)
 
 
 def checks_frame(result: Eligibility) -> pd.DataFrame:
@@ -613,17 +786,46 @@ def packages_frame(packages: Iterable[IncentivePackage], assumptions: Assumption
     """
     rows = []
     for p in packages:
-        value, _parts = estimate_value(p, assumptions)
+        low, value, high, _parts = value_range(p, assumptions)
+        doubtful = uncertain_parts(p, assumptions.regime_date)
         rows.append({
             "package_id": p.package_id, "name": p.name, "type": _(INSTRUMENT_LABELS[p.instrument_type]),
             "in_force": p.valid_from <= assumptions.regime_date
             and (p.valid_to is None or assumptions.regime_date <= p.valid_to),
             "valid_from": p.valid_from, "valid_to": p.valid_to, "rules": rules_text(p, sector_names),
             "benefits": benefits_text(p), "other_benefits": package_text(p.other_benefits),
-            "value_pct": value, "uncertain": p.uncertain, "uncertainty_note": package_text(p.uncertainty_note),
+            "value_pct": value, "value_low": low, "value_high": high,
+            "uncertain_terms": _join(_(VALUE_PARTS[k]) for k in doubtful),
+            "uncertain": p.uncertain, "uncertainty_note": package_text(p.uncertainty_note),
             "legal_basis": package_text(p.legal_basis), "source": p.source, "as_of": p.as_of,
         })
     return pd.DataFrame(rows)
+
+
+RULE_SOURCE_FIELDS: dict[str, str] = RULE_LABELS | VALUE_PARTS | {"stability": N_("Stability clause")}
+RULE_SOURCE_STATUS: dict[str, str] = {"sourced": N_("sourced"), "assumption": N_("our assumption"),
+                                      "uncertain": N_("uncertain")}
+
+
+def rule_sources_frame(sources: pd.DataFrame, package_id: str) -> pd.DataFrame:
+    """Where each rule field of one package comes from: field, sourced / assumption / uncertain, value, page, note."""
+    rows = sources[sources["package_id"] == package_id]
+    return pd.DataFrame({
+        "field": [_(RULE_SOURCE_FIELDS.get(f, f)) for f in rows["field"]],
+        "status": [_(RULE_SOURCE_STATUS.get(s, s)) for s in rows["status"]],
+        "value": list(rows["value"]), "source": list(rows["source"]), "source_date": list(rows["source_date"]),
+        "note": [package_text(n) for n in rows["note"]]}, columns=["field", "status", "value", "source",
+                                                                   "source_date", "note"])
+
+
+def value_range_text(result: Eligibility) -> str:
+    """The range of an uncertain value in words; "" when every benefit is certain."""
+    if not result.uncertain_parts or result.value_low is None or result.value_high is None:
+        return ""
+    return (_("Uncertain: %(parts)s. The value lies between %(low)s and %(high)s of the investment; the score "
+              "uses %(point)s.") % {"parts": _join(_(VALUE_PARTS[k]) for k in result.uncertain_parts),
+                                     "low": _pct(result.value_low), "high": _pct(result.value_high),
+                                     "point": _pct(result.value_pct or 0.0)})
 
 
 def not_eligible_frame(results: Iterable[Eligibility]) -> pd.DataFrame:
@@ -639,6 +841,7 @@ def widget_values(a: Assumptions) -> dict[str, Any]:
     values["inc_regime"] = regime_of(a)
     values["inc_site"] = None if a.location == ANY_LOCATION else a.location
     values["inc_existing"] = not a.new_entity
+    values["inc_company"] = company_sizes_text(a.company_investment_usd_m) or None
     return values
 
 

@@ -162,7 +162,8 @@ class IncentivePackage(BaseModel):
     cit_exemption_years: int | None = Field(default=None, ge=0, le=100)
     property_tax_years: int | None = Field(default=None, ge=0, le=100)
     land_tax_years: int | None = Field(default=None, ge=0, le=100)
-    customs_vat_exemption: bool = False
+    customs_duty_exemption: bool = False  # import customs duty on equipment
+    import_vat_exemption: bool = False  # import VAT on equipment (priority projects: duty only)
     in_kind_grant_pct: float | None = Field(default=None, ge=0, le=100)
     stability_years: int | None = Field(default=None, ge=0, le=100)
     other_benefits: str | None = None
@@ -170,6 +171,10 @@ class IncentivePackage(BaseModel):
         default_factory=list)  # rules that are Relocation Radar's assumption, not in the sources
     uncertain: bool = False
     uncertainty_note: str | None = None
+    # Benefits whose figure is uncertain from `uncertain_from` on (always when empty): valued as a range.
+    uncertain_terms: list[Literal["cit", "property_tax", "land_tax", "import_duty", "import_vat", "grant"]] = Field(
+        default_factory=list)
+    uncertain_from: date | None = None
     source: str = Field(min_length=1)
     as_of: date
 

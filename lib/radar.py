@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from lib.incentives import Assumptions, best_value_by_sector
+from lib.incentives import Assumptions, SectorOffer, incentive_frame, sector_offers
 from lib.scoring import criteria_values
 from lib.store import Store
 
@@ -17,17 +17,19 @@ class Universe:
 
     companies: pd.DataFrame
     values: pd.DataFrame
-    incentive_best: dict[str, float]  # best package value (% of investment) per sector code
+    incentives: pd.DataFrame  # per company: investment used and its range, best package, its value (incentive_frame)
+    offers: dict[str, list[SectorOffer]]  # per sector code: the valued packages it qualifies for
+    assumptions: Assumptions
 
 
 def load_universe(store: Store, assumptions: Assumptions | None = None) -> Universe:
     """Read companies, sectors and packages and compute every criterion once."""
     assumptions = assumptions or Assumptions()
     companies = store.companies()
-    best = best_value_by_sector(store.sectors(), store.incentive_packages(), assumptions, store.mci_table())
-    # Scales are relative to the candidate universe, so non-candidates do not stretch them.
-    values = criteria_values(companies, best)
-    return Universe(companies, values, best)
+    offers = sector_offers(store.sectors(), store.incentive_packages(), assumptions, store.mci_table())
+    incentives = incentive_frame(companies, offers, assumptions)
+    values = criteria_values(companies, incentives["incentive_value_usd_m"])
+    return Universe(companies, values, incentives, offers, assumptions)
 
 
 def group_names(companies: pd.DataFrame) -> pd.Series:

@@ -76,11 +76,13 @@ def compliance_risk(companies: pd.DataFrame) -> pd.Series:
     return STATUS_RISK_SHARE * status_risk + DUAL_USE_RISK_SHARE * dual
 
 
-def criteria_values(companies: pd.DataFrame, incentive_best: dict[str, float]) -> pd.DataFrame:
+def criteria_values(companies: pd.DataFrame, incentive_value_usd_m: pd.Series | None = None) -> pd.DataFrame:
     """Each criterion in [0,1], oriented so higher is better; NaN where the facts are missing.
 
     russian_footprint = max(log1p(rev_RU)/log1p(max rev_RU), log1p(emp_RU)/log1p(max emp_RU))
     company_scale     = max(log-scaled revenue worldwide, log-scaled employees worldwide)
+    incentive_fit     = log1p(value)/log1p(max value), value = best eligible package's present value in USD m at
+                        the company's investment (lib.incentives.incentive_frame); 0 when none qualifies
     regional_presence = PRESENCE_VALUE[level]     (own plant 1 ... licensee 0.25, none found / ended 0)
     production_intensity = PRODUCTION_VALUE[state] (suspended 1, sold/closed/reported 0.5, operating 0.25,
                                                     none 0)
@@ -92,15 +94,15 @@ def criteria_values(companies: pd.DataFrame, incentive_best: dict[str, float]) -
                            _log_share_of_max(companies["russia_employees"]))
     scale = _max_known(_log_scaled(companies["revenue_worldwide_usd_m"]),
                        _log_scaled(companies["employees_worldwide"]))
-    best = companies["sector_code"].map(incentive_best).astype(float)
-    top = np.nanmax(best.to_numpy()) if best.notna().any() else 0.0
     values = pd.DataFrame(
         {
             "exit_firmness": companies["status"].map(EXIT_FIRMNESS).astype(float),
             "russian_footprint": footprint,
             "company_scale": scale,
             "sector_priority": companies["kz_priority"].astype(float) / 5.0,
-            "incentive_fit": best / top if top > 0 else best * 0.0,
+            "incentive_fit": _log_share_of_max(pd.Series(np.nan, index=companies.index)
+                                               if incentive_value_usd_m is None
+                                               else incentive_value_usd_m.reindex(companies.index)),
             "regional_presence": companies["kazakhstan_presence"].map(PRESENCE_VALUE).astype(float),
             "production_intensity": companies["russia_production"].map(PRODUCTION_VALUE).astype(float),
             "compliance_risk": 1.0 - compliance_risk(companies),  # a cost: inverted here

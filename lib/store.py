@@ -27,8 +27,9 @@ DEFAULT_DB = ROOT / "data" / "radar.duckdb"
 SCHEMA_VERSION = 1
 TABLES = ("sectors", "companies", "company_facts", "incentive_packages", "mci", "scenarios",
           "shortlist", "shortlist_notes", "audit_log", "tracker_statuses", "outcomes", "weighting_rounds",
-          "weighting_submissions")
-LIST_COLUMNS = ("sector_codes", "excluded_sector_codes", "activity_types", "locations", "assumed_rules")
+          "weighting_submissions", "incentive_rule_sources")
+LIST_COLUMNS = ("sector_codes", "excluded_sector_codes", "activity_types", "locations", "assumed_rules",
+                "uncertain_terms")
 
 SCHEMA_V1 = """
 CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at TIMESTAMP NOT NULL);
@@ -150,6 +151,21 @@ ALTER TABLE incentive_packages ADD COLUMN assumed_rules VARCHAR[] DEFAULT [];
 UPDATE incentive_packages SET assumed_rules = [] WHERE assumed_rules IS NULL;
 """
 MIGRATIONS.append(ASSUMED_RULES_V7)
+# The sources name customs duty and import VAT separately (priority projects were exempt from duty only); terms that
+# are uncertain from a date (SEZ benefits under the 2026 Tax Code) are valued as a range; every rule field of a
+# package carries its own citation.
+INCENTIVE_TERMS_V8 = """
+ALTER TABLE incentive_packages RENAME COLUMN customs_vat_exemption TO customs_duty_exemption;
+ALTER TABLE incentive_packages ADD COLUMN import_vat_exemption BOOLEAN DEFAULT FALSE;
+UPDATE incentive_packages SET import_vat_exemption = customs_duty_exemption
+    WHERE package_id NOT IN ('priority_project_new', 'priority_project_expansion', 'priority_project_food_light');
+ALTER TABLE incentive_packages ADD COLUMN uncertain_terms VARCHAR[] DEFAULT [];
+ALTER TABLE incentive_packages ADD COLUMN uncertain_from DATE;
+CREATE TABLE IF NOT EXISTS incentive_rule_sources (
+    package_id VARCHAR NOT NULL, field VARCHAR NOT NULL, status VARCHAR NOT NULL, value VARCHAR, source VARCHAR,
+    source_date VARCHAR, note VARCHAR, PRIMARY KEY (package_id, field));
+"""
+MIGRATIONS.append(INCENTIVE_TERMS_V8)
 
 
 class StoreUnavailable(RuntimeError):
@@ -306,9 +322,13 @@ class Store:
 
     def incentive_packages(self) -> pd.DataFrame:
         frame = self.fetch_df("SELECT * FROM incentive_packages ORDER BY valid_from DESC, package_id")
-        for column in ("valid_from", "valid_to", "as_of"):
+        for column in ("valid_from", "valid_to", "as_of", "uncertain_from"):
             frame[column] = [None if pd.isna(v) else pd.Timestamp(v).date() for v in frame[column]]
         return frame
+
+    def incentive_rule_sources(self) -> pd.DataFrame:
+        """Where each rule field of each package comes from: sourced, an assumption, or uncertain, with the page."""
+        return self.fetch_df("SELECT * FROM incentive_rule_sources ORDER BY package_id, field")
 
     def mci_table(self) -> dict[int, int]:
         return {int(y): int(v) for y, v in self.fetch_all("SELECT year, mci_kzt FROM mci")}
@@ -336,9 +356,10 @@ class Store:
         """Fill an empty store from the committed seed CSVs, in one transaction."""
         counts: dict[str, int] = {}
         with self.transaction() as cur:
-            for table in ("sectors", "mci", "companies", "company_facts", "incentive_packages", "outcomes"):
-                if not (seed_dir / f"{table}.csv").exists() and table == "outcomes":
-                    continue  # a seed folder from before the back-test
+            for table in ("sectors", "mci", "companies", "company_facts", "incentive_packages", "outcomes",
+                          "incentive_rule_sources"):
+                if not (seed_dir / f"{table}.csv").exists() and table in ("outcomes", "incentive_rule_sources"):
+                    continue  # a seed folder from before the back-test or the rule citations
                 rows = _read_seed(seed_dir / f"{table}.csv", table)
                 if table == "companies":
                     from lib.models import company_key

@@ -3,7 +3,6 @@
 import pandas as pd
 import streamlit as st
 
-from lib import incentives as inc
 from lib import ui
 from lib.charts import breakdown_chart
 from lib.criteria import CRITERIA
@@ -18,7 +17,6 @@ from lib.i18n import (
     grid_number_format,
     md_source,
     md_text,
-    ngettext,
     sort_by_name,
     tracker_grade_text,
     translate,
@@ -33,6 +31,7 @@ from lib.profile import (
 )
 from lib.scoring import criteria_matrix, rank_companies
 from lib.steward import tracker_statuses
+from lib.ui.offer import offer_section
 
 ui.route_through_app()  # first: run inside app.py's navigation (see lib/ui/state.py)
 
@@ -98,11 +97,6 @@ else:
                  column_config={"fact": _("Fact"), "value": _("Value"), "state": _("State"),
                                 "period": _("Date or period it describes"), "recorded_on": _("Recorded on"),
                                 "source": _("Source"), "note": _("Note and how it was matched")})
-pool, in_mci = inc.green_corridor_pool(ui.current_assumptions(), store.mci_table())
-if pool:
-    st.caption(_("Green corridor: an assumed investment of %(mci)s MCI belongs to the %(pool)s pool (the national "
-                 "pool starts above 150,000 MCI; set the investment on the Incentives page).")
-               % {"mci": fmt_number(in_mci, 0), "pool": _("national") if pool == "national" else _("regional")})
 st.caption(_("Status source: %(source)s (as of %(date)s)")
            % {"source": md_source(company["source"]), "date": fmt_date(pd.Timestamp(company["as_of"]).date())})
 
@@ -141,36 +135,4 @@ if company_id in set(matrix["company_id"]):
 else:
     st.caption(_("Not in the current ranking (a non-candidate, outside the filters, or excluded for missing data)."))
 
-st.subheader(_("What Kazakhstan can offer"))
-assumptions = ui.current_assumptions()
-packages = {p.package_id: p for p in ui.get_packages()}
-offer, other_periods = inc.offer_for_company(company, packages.values(), assumptions, store.mci_table(),
-                                              ui.sector_names())
-values = [e.value_pct for e in offer if e.eligible and e.value_pct is not None]
-cols = st.columns(2)
-cols[0].metric(_("Eligible packages"), fmt_number(sum(e.eligible for e in offer)))
-cols[1].metric(_("Best value, % of investment"), fmt_number(max(values, default=None), 1),
-               help=_("Present value of the best eligible package; it drives the incentive fit criterion."))
-for result in (e for e in offer if e.outcome != "not_eligible"):
-    package = packages[result.package_id]
-    symbol, outcome = inc.OUTCOME_SYMBOLS[result.outcome], _(inc.OUTCOME_LABELS[result.outcome])
-    with st.expander(f"{symbol} {md_text(translate(result.name))} · {outcome}"):
-        st.dataframe(inc.checks_frame(result), hide_index=True, column_config={
-            "rule": _("Rule"), "result": _("Result"), "reason": _("Why")})
-        st.markdown(inc.value_text(result))
-        st.caption(md_text(f"{inc.benefits_text(package)}. {inc.package_text(package.other_benefits)}"))
-        if package.uncertain:
-            st.warning(_("Uncertain: %(note)s") % {"note": md_text(inc.package_text(package.uncertainty_note))})
-        st.caption(_("Source: %(source)s (as of %(date)s)") % {"source": md_source(package.source),
-                                                               "date": fmt_date(package.as_of)})
-refused = inc.not_eligible_frame(offer)
-if not refused.empty:
-    with st.expander(_("Not eligible (%(n)s)") % {"n": fmt_number(len(refused))}):
-        st.dataframe(refused, hide_index=True, column_config={"package": _("Package"), "why_not": _("Why not")})
-st.caption(_("Assumes: %(assumptions)s.") % {"assumptions": "; ".join(
-    f"{label} {value}" for label, value in inc.assumption_lines(assumptions))})
-if other_periods:
-    st.caption(ngettext("%(n)d package of another period is not shown; change the regime on the Incentives page.",
-                        "%(n)d packages of other periods are not shown; change the regime on the Incentives page.",
-                        other_periods) % {"n": other_periods})
-st.page_link("pages/incentives.py", label=_("Change the assumptions"), icon=":material/tune:")
+offer_section(company)

@@ -27,7 +27,10 @@ st.subheader(_("Assumptions"))
 left, middle, right = st.columns(3)
 left.number_input(_("Investment, USD million"), min_value=0.0, max_value=100_000.0, value=default.investment_usd_m,
                   step=5.0, key="inc_invest", bind=BIND, persist_state=SESSION,
-                  help=_("Compared with each package's minimum in MCI, converted at the regime year's MCI."))
+                  placeholder=_("Empty: each company's own estimate"),
+                  help=_("Compared with each package's minimum in MCI, converted at the regime year's MCI. Empty: "
+                         "each company's estimate from its Russian business (see the Methodology page); a figure "
+                         "here applies to every company. A company's profile can set its own figure."))
 left.number_input(_("Exchange rate, KZT per USD"), min_value=1.0, max_value=10_000.0, value=default.kzt_per_usd,
                   step=5.0, key="inc_fx", bind=BIND, persist_state=SESSION)
 middle.radio(_("Regime"), list(inc.REGIMES), captions=[_(label) for label in inc.REGIME_LABELS.values()],
@@ -47,6 +50,12 @@ site = right.selectbox(_("Location"), inc.locations(packages), index=None, key="
 if site in zones:
     right.caption(_("In %(city)s: %(zones)s")
                   % {"city": md_text(translate(site)), "zones": md_text("; ".join(zones[site]))})
+middle.radio(_("Uncertain benefits count at"), list(inc.POINT_LABELS), key="inc_point", bind=BIND,
+             persist_state=SESSION, index=list(inc.POINT_LABELS).index(default.uncertain_point), horizontal=True,
+             format_func=lambda p: _(inc.POINT_LABELS[p]),
+             help=_("Some benefits are uncertain on the regime date (SEZ terms under the 2026 Tax Code, the "
+                    "investment agreement's years under the 2026 model). Their value is a range from none (low end) "
+                    "to all (high end); the ranking uses this point."))
 with st.expander(_("Valuation assumptions")):
     cols = st.columns(3)
     cols[0].slider(_("Horizon, years"), 1, 30, default.horizon_years, key="inc_years", bind=BIND,
@@ -69,6 +78,13 @@ with st.expander(_("Valuation assumptions")):
                          key="inc_grant", bind=BIND, persist_state=SESSION)
 
 assumptions = ui.current_assumptions()
+if assumptions.regime_date >= inc.REGIMES["2026"]:
+    st.info(_("Special economic zones in 2026: on 10 February 2026 the President called the SEZ model exhausted and "
+              "ordered a new one within three months ([Kazinform](%(url)s)). How the 2026 Tax Code treats SEZ "
+              "participants was not found in sources, so their benefits count as a range. Kazakhstan had 14 SEZs in "
+              "April 2024 and 17 in late 2025; the %(n)s listed here are those the sources name.")
+            % {"url": "https://qazinform.com/news/tokayev-entrusts-government-with-adopting-a-new-model-for-sez-"
+                      "development-24d55b", "n": fmt_number(sum(p.instrument_type == "sez" for p in packages))})
 for note in st.session_state.get("assumption_notes", []):
     st.warning(md_text(note))  # it quotes what the link said
 st.caption(" · ".join(f"{label}: {value}" for label, value in inc.assumption_lines(assumptions)))
@@ -96,9 +112,17 @@ with matrix_tab:
         cells = matrix.assign(**{pid: matrix[pid].map(inc.OUTCOME_SYMBOLS) for pid in package_ids})
         matrix_key = ui.selection_key("inc_matrix", matrix["company_id"])  # a selection never slides
         st.dataframe(cells, hide_index=True, key=matrix_key, on_select="rerun", selection_mode="single-row",
-                     column_order=["name", "eligible_count", "best_value_pct", *package_ids],
+                     column_order=["name", "investment_usd_m", "eligible_count", "best_value_pct",
+                                   "best_value_usd_m", *package_ids],
                      column_config={
                          "name": st.column_config.TextColumn(_("Company"), pinned=True),
+                         "investment_usd_m": st.column_config.NumberColumn(
+                             _("Investment, USD m"), **grid_number_format(1),
+                             help=_("The company's own estimate, a figure set for it, or the figure above; empty "
+                                    "when unknown (thresholds then cannot be decided).")),
+                         "best_value_usd_m": st.column_config.NumberColumn(
+                             _("Best value, USD m"), **grid_number_format(1),
+                             help=_("Best value × investment: what the incentive fit criterion ranks.")),
                          "eligible_count": st.column_config.NumberColumn(_("Eligible packages")),
                          "best_value_pct": st.column_config.NumberColumn(
                              _("Best value, % of investment"), **grid_number_format(1),
@@ -123,7 +147,8 @@ with packages_tab:
                % {"n": fmt_number(uncertain), "total": fmt_number(len(frame))})
     frame["name"] = [("⚠ " if u else "") + translate(n) for u, n in zip(frame["uncertain"], frame["name"], strict=True)]
     st.dataframe(frame, hide_index=True, column_order=[
-        "name", "type", "in_force", "valid_from", "valid_to", "rules", "benefits", "value_pct", "uncertainty_note",
+        "name", "type", "in_force", "valid_from", "valid_to", "rules", "benefits", "value_low", "value_pct",
+        "value_high", "uncertain_terms", "uncertainty_note",
         "other_benefits", "legal_basis", "source", "as_of"], column_config={
         "name": st.column_config.TextColumn(_("Package"), pinned=True),
         "type": _("Instrument"),
@@ -133,7 +158,13 @@ with packages_tab:
         "rules": _("Eligibility rules"),
         "benefits": _("What it gives"),
         "value_pct": st.column_config.NumberColumn(_("Value, % of investment"), **grid_number_format(1),
-                                                   help=_("Present value for an eligible company.")),
+                                                   help=_("Present value for an eligible company, at the stated "
+                                                          "point of any uncertain range.")),
+        "value_low": st.column_config.NumberColumn(_("Low, %"), **grid_number_format(1),
+                                                   help=_("Uncertain benefits counted as nothing.")),
+        "value_high": st.column_config.NumberColumn(_("High, %"), **grid_number_format(1),
+                                                    help=_("Uncertain benefits counted in full.")),
+        "uncertain_terms": _("Uncertain benefits"),
         "uncertainty_note": _("Uncertainty"),
         "other_benefits": _("Details"),
         "legal_basis": _("Legal basis"),
@@ -141,11 +172,25 @@ with packages_tab:
         "as_of": st.column_config.DateColumn(_("As of"), format=grid_date_format())})
     st.caption(_("Every figure is a fact from the sources listed, as of the date shown. Values are estimates "
                  "under the assumptions above, not offers: the final terms are negotiated with the Government."))
+    st.subheader(_("Where each rule comes from"))
+    rule_sources = ui.get_store().incentive_rule_sources()
+    cited = st.selectbox(_("Package"), [p.package_id for p in packages], key="inc_cited",
+                         format_func=lambda pid: translate(next(p.name for p in packages if p.package_id == pid)))
+    fields = inc.rule_sources_frame(rule_sources, cited)
+    if fields.empty:
+        st.info(_("No citation per rule is stored for this package yet."))
+    else:
+        st.dataframe(fields, hide_index=True, column_config={
+            "field": _("Rule or benefit"), "status": _("Status"), "value": _("Value"),
+            "source": st.column_config.LinkColumn(_("Source")), "source_date": _("Source date"),
+            "note": _("What the source says (English)")})
     with st.expander(_("How the value is estimated")):
         st.markdown(_(
             "Value, as % of the investment, in present value over the horizon: corporate income tax rate × annual "
             "profit × discounted exemption years, plus property and land tax rates × discounted exemption years "
             "(the whole investment taken as the tax base), plus imported equipment × (customs duty + import VAT) "
-            "and the in-kind grant × the share obtained, both up front. Stability clauses and unquantified "
-            "benefits add nothing. The incentive fit criterion divides each company's best eligible value by the "
-            "best value of any company."))
+            "and the in-kind grant × the share obtained, both up front (duty and import VAT each only where the "
+            "package exempts it). Stability clauses and unquantified benefits add nothing. An uncertain benefit "
+            "counts for nothing at the low end of the range and in full at the high end. The incentive fit "
+            "criterion takes the best eligible value in US dollars (value × the company's investment) on a log "
+            "scale, 1 for the largest."))

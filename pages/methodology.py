@@ -6,6 +6,7 @@ import streamlit as st
 from lib import ui
 from lib.criteria import CRITERIA
 from lib.i18n import _, fmt_date, fmt_number
+from lib.investment import KZ_SHARE_OF_RUSSIA, MARKET_SOURCES, OFFICIAL_AVERAGE, intensity_frame
 
 ui.route_through_app()  # first: run inside app.py's navigation (see lib/ui/state.py)
 
@@ -71,6 +72,25 @@ st.markdown(_(
     "project's own technology level and social commitments, which only the project documents show. Forbes "
     "membership is a company fact where the 2025 list has the company, and unknown (not 'no') elsewhere."
 ))
+st.subheader(_("Investment estimate and incentive fit"))
+st.markdown(_(
+    "A company's Kazakhstan project is estimated from its Russian business: Russian revenue (or Russian staff × its "
+    "worldwide revenue per employee) divided by its sector's sales per dollar of invested capital gives the capital "
+    "behind the Russian business; scaled by Kazakhstan's economy as a share of Russia's (%(share)s: IMF GDP per "
+    "capita 2025 × population) it is the point used, a plant serving Kazakhstan's market. The high end of the "
+    "range is the whole Russian operation moved. For context, Kazakhstan counted 41 relocated companies worth "
+    "over USD 1.5 bn in March 2024 (about USD 37 m each). The estimate is tested against each package's minimum "
+    "in MCI; the incentive fit is the best eligible package's value in US dollars, log-scaled. Where the Russian "
+    "size or the sector's capital intensity is unknown there is no estimate; a figure can be set per company on "
+    "its profile, or for all companies on the Incentives page."
+) % {"share": fmt_number(KZ_SHARE_OF_RUSSIA * 100, 1) + " %"})
+intensity = intensity_frame()
+st.table(pd.DataFrame({
+    _("Sector"): intensity["sector_code"], _("Sales per dollar of capital"): intensity["sales_to_capital"].map(
+        lambda v: fmt_number(v, 2)), _("Industry rows (Damodaran, January 2024)"): intensity["industries"],
+    _("Source"): intensity["source"]}), hide_index=True, border="horizontal")
+st.caption(" · ".join([MARKET_SOURCES, OFFICIAL_AVERAGE[1]]))
+
 st.subheader(_("Data sources"))
 st.markdown(_(
     "- **Companies and Russia status**: Yale Chief Executive Leadership Institute (CELI) list of companies "

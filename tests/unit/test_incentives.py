@@ -192,7 +192,7 @@ def test_discounting_and_the_horizon_cap():
 
 
 def test_import_vat_follows_the_regime():
-    pkg = package(customs_vat_exemption=True)
+    pkg = package(customs_duty_exemption=True, import_vat_exemption=True)
     kw = {"equipment_share_pct": 50, "customs_duty_pct": 5}
     old = estimate_value(pkg, Assumptions(regime_date=date(2023, 1, 1), **kw))[0]
     new = estimate_value(pkg, Assumptions(regime_date=date(2026, 1, 1), **kw))[0]
@@ -211,22 +211,54 @@ def test_a_package_with_nothing_quantified_has_no_value():
 
 # -- the best package per sector (feeds incentive fit) --------------------------------------------
 
-def test_best_value_by_sector_picks_the_best_eligible_package():
+def test_sector_offers_keep_the_eligible_valued_packages_with_their_minimum():
     sectors = pd.DataFrame([IND, {"sector_code": "ENE", "activity_type": "extractive"}])
     packages = [package(package_id="small", cit_exemption_years=2, sector_codes=["IND"]),
-                package(package_id="big", cit_exemption_years=8, sector_codes=["IND"]),
+                package(package_id="big", cit_exemption_years=8, sector_codes=["IND"], min_investment_mci=1000),
                 package(package_id="closed", cit_exemption_years=10, valid_to=date(2020, 1, 1)),
-                package(package_id="too_big", cit_exemption_years=10, min_investment_mci=10**9)]
-    a = Assumptions(discount_rate_pct=0)
-    best = inc.best_value_by_sector(sectors, packages, a, MCI)
-    assert best["IND"] == pytest.approx(estimate_value(packages[1], a)[0])
-    assert best["ENE"] == 0.0  # a company in no eligible sector
+                package(package_id="stability_only", stability_years=10)]
+    a = Assumptions(discount_rate_pct=0, regime_date=date(2024, 6, 1))
+    offers = inc.sector_offers(sectors, packages, a, MCI)
+    assert {o.package_id: o.minimum_kzt for o in offers["IND"]} == {"small": None, "big": 1000 * MCI[2024]}
+    assert offers["ENE"] == []  # closed, or nothing valued
 
 
-def test_extractive_companies_get_nothing_under_the_real_packages(store):
-    best = inc.best_value_by_sector(store.sectors(), store.incentive_packages(), Assumptions(), store.mci_table())
-    assert best["ENE"] == 0.0 and best["NGO"] == 0.0
-    assert best["IND"] > 0 and best["ITC"] > 0
+def test_incentive_value_is_the_best_package_open_at_the_companys_investment():
+    """The minimum investment decides per company; the value is a share of that company's investment."""
+    sectors = pd.DataFrame([IND])
+    packages = [package(package_id="small", cit_exemption_years=2, sector_codes=["IND"]),
+                package(package_id="big", cit_exemption_years=8, sector_codes=["IND"], min_investment_mci=1_000_000)]
+    a = Assumptions(discount_rate_pct=0, regime_date=date(2024, 6, 1), kzt_per_usd=500)
+    offers = inc.sector_offers(sectors, packages, a, MCI)
+    threshold_usd_m = 1_000_000 * MCI[2024] / 500 / 1e6  # 7,384 USD m
+    companies = pd.DataFrame({"company_id": [1, 2, 3, 4, 5], "sector_code": ["IND", "IND", "IND", None, "ENE"],
+                              "russia_revenue_usd_m": [None] * 5})
+    sizes = {1: threshold_usd_m, 2: threshold_usd_m - 1, 4: 10.0, 5: 10.0}
+    frame = inc.incentive_frame(companies, offers, a.model_copy(update={"company_investment_usd_m": sizes}))
+    big, small = (estimate_value(p, a)[0] for p in reversed(packages))
+    assert frame.loc[0, "best_package"] == "big"
+    assert frame.loc[0, "incentive_value_usd_m"] == pytest.approx(big / 100 * threshold_usd_m)
+    assert frame.loc[1, "best_package"] == "small"  # one dollar below the minimum
+    assert frame.loc[1, "incentive_value_usd_m"] == pytest.approx(small / 100 * (threshold_usd_m - 1))
+    assert math.isnan(frame.loc[2, "incentive_value_usd_m"])  # eligible, size unknown: cannot tell
+    assert math.isnan(frame.loc[3, "incentive_value_usd_m"])  # sector unknown
+    assert frame.loc[4, "incentive_value_usd_m"] == 0.0  # no valued package for its sector
+    assert [b if isinstance(b, str) else None for b in frame["investment_basis"]] == [
+        "set_by_user", "set_by_user", None, "set_by_user", "set_by_user"]
+
+
+def test_a_company_figure_beats_the_figure_for_all_which_beats_the_estimate():
+    a = Assumptions(investment_usd_m=50.0, company_investment_usd_m={7: 300.0})
+    assert a.for_company(7, 20.0).investment_usd_m == 300.0
+    assert a.for_company(8, 20.0).investment_usd_m == 50.0
+    assert Assumptions().for_company(8, 20.0).investment_usd_m == 20.0
+    assert Assumptions().for_company(8, math.nan).investment_usd_m is None
+
+
+def test_real_packages_offer_nothing_to_extractive_companies(store):
+    offers = inc.sector_offers(store.sectors(), store.incentive_packages(), Assumptions(), store.mci_table())
+    assert offers["ENE"] == [] and offers["NGO"] == []
+    assert offers["IND"] and offers["ITC"]
 
 
 def test_eligibility_matrix_marks_unknown_sectors_and_keeps_company_order():
@@ -245,7 +277,8 @@ def test_eligibility_matrix_marks_unknown_sectors_and_keeps_company_order():
 def test_company_offer_shows_only_packages_in_force(store):
     packages = inc.parse_packages(store.incentive_packages())
     company = {"sector_code": "STP", "activity_type": "manufacturing"}
-    offer, hidden = inc.offer_for_company(company, packages, Assumptions(regime_date=date(2023, 1, 1)), MCI)
+    a = Assumptions(regime_date=date(2023, 1, 1), investment_usd_m=50.0)
+    offer, hidden = inc.offer_for_company(company, packages, a, MCI)
     assert hidden == len(packages) - len(offer) > 0
     assert "priority_project_food_light" in {e.package_id for e in offer if e.eligible}
     reasons = inc.not_eligible_frame(offer)
@@ -319,8 +352,8 @@ def test_store_packages_parse_with_their_sources(store):
 
 
 def test_editing_a_rule_changes_incentive_fit(store):
-    def utl_fit() -> float:
-        universe = load_universe(store)
+    def utl_fit() -> float:  # every company the same size, below the investment agreement's minimum
+        universe = load_universe(store, Assumptions(investment_usd_m=10.0))
         return float(universe.values.loc[universe.companies["sector_code"] == "UTL", "incentive_fit"].iloc[0])
 
     assert utl_fit() == 0.0
@@ -372,7 +405,7 @@ def test_excisable_goods_makers_are_not_eligible_for_the_investment_agreement(st
 
 def test_astana_hub_grants_no_customs_exemption(store):
     hub = store.incentive_packages().set_index("package_id").loc["astana_hub"]
-    assert not hub["customs_vat_exemption"]
+    assert not hub["customs_duty_exemption"] and not hub["import_vat_exemption"]
     assert "no customs-duty exemption" in hub["other_benefits"]
 
 
@@ -402,3 +435,76 @@ def test_the_food_and_light_industry_project_does_not_cover_cars(store):
         {"sector_code": "CDS", "activity_type": "manufacturing"}, store.incentive_packages(),
         Assumptions(regime_date=date(2023, 1, 1), investment_usd_m=5000.0), store.mci_table())}
     assert cars["priority_project_food_light"].outcome == "not_eligible"
+
+
+# -- issue 13: rules checked against the sources, value ranges, the estimate per company -------------------
+
+def test_priority_projects_exempt_customs_duty_but_not_import_vat(store):
+    packages = store.incentive_packages().set_index("package_id")
+    for pid in ("priority_project_new", "priority_project_expansion", "priority_project_food_light"):
+        assert packages.loc[pid, "customs_duty_exemption"] and not packages.loc[pid, "import_vat_exemption"], pid
+    pkg = inc.parse_packages([packages.loc["priority_project_new"].to_dict() | {"package_id": "priority_project_new"}])[0]
+    _value, parts = estimate_value(pkg, Assumptions(regime_date=date(2023, 1, 1)))
+    assert "import_duty" in parts and "import_vat" not in parts
+    assert "not import VAT" in inc.benefits_text(pkg)
+
+
+def test_sez_terms_are_a_range_under_the_2026_regime_and_certain_before():
+    sez = package(instrument_type="sez", cit_exemption_years=10, customs_duty_exemption=True,
+                  import_vat_exemption=True, uncertain_terms=["cit", "import_duty", "import_vat"],
+                  uncertain_from=date(2026, 1, 1))
+    low, point, high, _parts = inc.value_range(sez, Assumptions(regime_date=date(2026, 1, 1)))
+    assert low == 0.0 and point == pytest.approx(high / 2) and high > 0
+    assert inc.value_range(sez, Assumptions(regime_date=date(2026, 1, 1), uncertain_point="high"))[1] == high
+    assert inc.value_range(sez, Assumptions(regime_date=date(2026, 1, 1), uncertain_point="low"))[1] == 0.0
+    old_low, old_point, old_high, _ = inc.value_range(sez, Assumptions(regime_date=date(2023, 1, 1)))
+    assert old_low == old_point == old_high > 0
+    text = inc.value_range_text(check(sez, regime_date=date(2026, 1, 1)))
+    assert "Corporate income tax" in text and "Import VAT" in text
+
+
+def test_every_sez_of_the_seed_is_uncertain_in_2026_and_cites_its_sectors(store):
+    packages = inc.parse_packages(store.incentive_packages())
+    sources = store.incentive_rule_sources()
+    zones = [p for p in packages if p.instrument_type == "sez"]
+    assert len(zones) >= 14
+    for zone in zones:
+        assert set(inc.uncertain_parts(zone, date(2026, 1, 1))) >= {"cit", "property_tax", "land_tax"}, zone.package_id
+        assert inc.uncertain_parts(zone, date(2023, 1, 1)) == (), zone.package_id
+        cited = sources[(sources["package_id"] == zone.package_id) & (sources["field"] == "sector")]
+        assert len(cited) == 1 and cited["source"].iloc[0].startswith("http"), zone.package_id
+
+
+def test_the_rules_marked_as_assumptions_are_exactly_the_cited_assumptions(store):
+    """A rule field whose citation says 'assumption' decides nothing by default, and no other rule is held back."""
+    sources = store.incentive_rule_sources()
+    rules = set(inc.RULE_LABELS) - {"period"}
+    for p in inc.parse_packages(store.incentive_packages()):
+        cited = sources[(sources["package_id"] == p.package_id) & sources["field"].isin(rules)]
+        assumed = set(cited.loc[cited["status"] == "assumption", "field"])
+        assert assumed == set(p.assumed_rules), p.package_id
+        assert "sector" in set(cited["field"]), p.package_id  # every package says where its sector rule comes from
+
+
+def test_per_company_investments_travel_in_the_url_and_bad_text_is_named():
+    a = Assumptions(company_investment_usd_m={12: 80.0, 3: 15.5})
+    params = inc.url_params(a)
+    assert params["inc_company"] == "3:15.5;12:80"
+    back, notes = inc.assumptions_from_params({"inc_company": params["inc_company"]})
+    assert back.company_investment_usd_m == {3: 15.5, 12: 80.0} and notes == []
+    bad, notes = inc.assumptions_from_params({"inc_company": "12:lots"})
+    assert bad.company_investment_usd_m == {} and "inc_company" in notes[0]
+    assert inc.url_params(Assumptions())["inc_company"] is None
+
+
+def test_incentive_fit_separates_companies_under_the_defaults(universe):
+    """Issue 13: at least 20 distinct values among candidates, and the weight matters for the top 30."""
+    from lib.scoring import ScoringSettings, rank_companies
+
+    candidates = universe.companies["is_candidate"] & universe.companies["group_parent_id"].isna()
+    fit = universe.values.loc[candidates, "incentive_fit"].dropna()
+    assert fit.round(6).nunique() >= 20
+    settings = ScoringSettings()
+    top = set(rank_companies(universe.companies, universe.values, settings).table["company_id"].head(30))
+    without = settings.model_copy(update={"weights": settings.weights | {"incentive_fit": 0.0}})
+    assert top != set(rank_companies(universe.companies, universe.values, without).table["company_id"].head(30))

@@ -36,3 +36,26 @@ def test_a_schema_2_store_upgrades_its_yes_no_facts_to_states_and_levels(tmp_pat
     assert store.fetch_one("SELECT confidential FROM shortlist")[0] is False
     assert store.fetch_one("SELECT count(*) FROM outcomes")[0] == 0
     store.close()
+
+
+def test_a_schema_7_store_splits_customs_duty_from_import_vat(tmp_path):
+    """Priority projects were exempt from customs duty only: the upgrade keeps duty and drops their import VAT."""
+    path = tmp_path / "v7.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at TIMESTAMP NOT NULL)")
+    for version, sql in enumerate(MIGRATIONS[:7], start=1):
+        con.execute(sql)
+        con.execute("INSERT INTO schema_version VALUES (?, now())", [version])
+    for package_id in ("priority_project_new", "sez_pavlodar"):
+        con.execute("INSERT INTO incentive_packages (package_id, name, instrument_type, legal_basis, valid_from, "
+                    "sector_codes, excluded_sector_codes, activity_types, locations, requires_new_entity, "
+                    "customs_vat_exemption, uncertain, source, as_of) VALUES (?, 'P', 'sez', 'law', DATE '2019-01-01', "
+                    "[], [], [], [], false, true, false, 's', DATE '2025-01-01')", [package_id])
+    con.close()
+
+    store = Store(path)
+    rows = store.fetch_all("SELECT package_id, customs_duty_exemption, import_vat_exemption, uncertain_terms "
+                           "FROM incentive_packages ORDER BY 1")
+    assert rows == [("priority_project_new", True, False, []), ("sez_pavlodar", True, True, [])]
+    assert store.fetch_one("SELECT count(*) FROM incentive_rule_sources")[0] == 0
+    store.close()

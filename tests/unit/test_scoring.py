@@ -95,12 +95,13 @@ def _frame(**columns):
 
 def test_criteria_values_hand_computed():
     companies = _frame()
-    values = criteria_values(companies, {"IND": 50.0, "FIN": 25.0})
+    values = criteria_values(companies, pd.Series([50.0, 25.0, None]))  # USD m
     a, b, c = (values.iloc[i] for i in range(3))
     assert a["exit_firmness"] == 1.0 and b["exit_firmness"] == 0.0 and c["exit_firmness"] == 0.75
     assert a["sector_priority"] == 1.0 and b["sector_priority"] == pytest.approx(0.4)
     assert np.isnan(c["sector_priority"]) and np.isnan(c["incentive_fit"])
-    assert a["incentive_fit"] == 1.0 and b["incentive_fit"] == 0.5
+    # Incentive fit: log1p(value) / log1p(largest value): A 1, B log(26)/log(51).
+    assert a["incentive_fit"] == 1.0 and b["incentive_fit"] == pytest.approx(np.log(26) / np.log(51))
     # Russian footprint of A: log1p(100)/log1p(100) = 1 from revenue alone; production is not counted in it.
     assert a["russian_footprint"] == 1.0 and np.isnan(b["russian_footprint"])
     # Production of A: a sold plant is worth half of a suspended one.
@@ -118,12 +119,12 @@ def test_less_evidence_never_scores_higher_than_more_of_the_same():
     # the known facts would rank A above B (1.0 against 0.5 + ...); the maximum never does.
     companies = _frame(russia_revenue_usd_m=[1000.0, 1000.0, 10.0], russia_employees=[None, 50.0, 5000.0],
                        revenue_worldwide_usd_m=[5000.0, 5000.0, 100.0], employees_worldwide=[None, 10.0, None])
-    values = criteria_values(companies, {})
+    values = criteria_values(companies)
     a, b = values.iloc[0], values.iloc[1]
     assert b["russian_footprint"] >= a["russian_footprint"]
     assert b["company_scale"] >= a["company_scale"]
     # A production-only company gets no footprint at all: production is a criterion of its own.
-    only_production = criteria_values(_frame(russia_revenue_usd_m=[None] * 3, russia_production=["suspended"] * 3), {})
+    only_production = criteria_values(_frame(russia_revenue_usd_m=[None] * 3, russia_production=["suspended"] * 3))
     assert only_production["russian_footprint"].isna().all()
     assert (only_production["production_intensity"] == 1.0).all()
 
@@ -131,15 +132,15 @@ def test_less_evidence_never_scores_higher_than_more_of_the_same():
 @pytest.mark.parametrize("state, expected", [("suspended", 1.0), ("sold", 0.5), ("closed", 0.5), ("reported", 0.5),
                                              ("operating", 0.25), ("none", 0.0), (None, None)])
 def test_a_sold_plant_counts_as_what_it_is(state, expected):
-    value = criteria_values(_frame(russia_production=[state] * 3), {})["production_intensity"].iloc[0]
+    value = criteria_values(_frame(russia_production=[state] * 3))["production_intensity"].iloc[0]
     assert np.isnan(value) if expected is None else value == expected
 
 
 def test_a_licensee_is_weaker_than_a_subsidiary_and_ended_is_not_unknown():
     levels = ["distributor_licensee", "subsidiary", "ended"]
-    values = criteria_values(_frame(kazakhstan_presence=levels), {})["regional_presence"]
+    values = criteria_values(_frame(kazakhstan_presence=levels))["regional_presence"]
     assert list(values) == [0.25, 0.75, 0.0]
-    assert np.isnan(criteria_values(_frame(kazakhstan_presence=[None] * 3), {})["regional_presence"]).all()
+    assert np.isnan(criteria_values(_frame(kazakhstan_presence=[None] * 3))["regional_presence"]).all()
 
 
 def test_completeness_counts_company_facts_only():
@@ -147,7 +148,7 @@ def test_completeness_counts_company_facts_only():
                        russia_production=[None] * 3, kazakhstan_presence=[None, None, "none_found"])
     # C has a sector-free, fact-free record except one searched presence; B has nothing at all.
     assert list(fact_completeness(companies)) == [pytest.approx(1 / 6), 0.0, pytest.approx(1 / 6)]
-    ranking = rank_companies(companies, criteria_values(companies, {}), ScoringSettings())
+    ranking = rank_companies(companies, criteria_values(companies), ScoringSettings())
     by_name = ranking.table.set_index("name")
     assert by_name.loc["B", "completeness"] == 0.0 and by_name.loc["B", "facts_known"] == 0
 
@@ -158,7 +159,7 @@ def test_ties_share_a_rank_and_the_more_complete_record_comes_first():
                        russia_production=[None] * 3, revenue_worldwide_usd_m=[None] * 3,
                        kazakhstan_presence=["none_found", None, None])
     # Presence "none found" and unknown presence both count 0 (worst by default): equal scores, one rank.
-    ranking = rank_companies(companies, criteria_values(companies, {"IND": 1.0}), ScoringSettings())
+    ranking = rank_companies(companies, criteria_values(companies, pd.Series([1.0] * 3)), ScoringSettings())
     table = ranking.table
     assert list(table["rank"]) == [1, 1, 1] and table["tied"].all()
     assert list(table["name"]) == ["Zeta", "Alpha", "Mid"]  # Zeta has one fact; the others by name
