@@ -22,10 +22,12 @@ from lib.incentives import (
     Assumptions,
     assumption_lines,
     benefits_text,
+    company_assumptions,
     eligibility_for_sector,
     package_text,
     parse_packages,
     sector_name_map,
+    value_range_text,
 )
 from lib.models import Filters, ScoringSettings
 from lib.profile import FACT_LABELS, observation_text, period_text, score_breakdown
@@ -186,6 +188,7 @@ def _incentives(store: Store, company: dict, assumptions: Assumptions) -> str:
     match = sectors[sectors["sector_code"] == company.get("sector_code")]
     sector = match.iloc[0].to_dict() if not match.empty else None
     packages = {p.package_id: p for p in parse_packages(store.incentive_packages())}
+    assumptions = company_assumptions(company, assumptions)  # its own investment decides the minimums
     results = eligibility_for_sector(sector, list(packages.values()), assumptions, store.mci_table(),
                                      sector_name_map(sectors))
     eligible = [r for r in results if r.eligible]
@@ -207,7 +210,13 @@ def _incentives(store: Store, company: dict, assumptions: Assumptions) -> str:
     if maybe:
         body += _para(_("May also qualify, depending on facts not yet known: %(names)s.")
                       % {"names": ", ".join(translate(r.name) for r in maybe)})
-    assumed = "; ".join(f"{label}: {value}" for label, value in assumption_lines(assumptions)[:4])
+    ranges = [value_range_text(r) for r in eligible[:MAX_PACKAGES]]
+    if any(ranges):
+        body += _para(next(r for r in ranges if r), "sub")
+    investment = ("—" if assumptions.investment_usd_m is None
+                  else _("USD %(m)s m") % {"m": fmt_number(assumptions.investment_usd_m, 1)})
+    assumed = "; ".join([f"{_('Investment')}: {investment}"] + [
+        f"{label}: {value}" for label, value in assumption_lines(assumptions)[1:4]])
     body += _para(_("Assumptions: %(list)s.") % {"list": assumed})
     return _section(_("Incentives it qualifies for"), body)
 

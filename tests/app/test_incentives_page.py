@@ -51,10 +51,10 @@ def edit_package(app_db, package_id: str, sector: str) -> None:
                     before={"sector_codes": before}, after={"sector_codes": [*before, sector]})
 
 
-def test_page_lists_every_package_with_source_and_date(app):
+def test_page_lists_every_package_with_source_and_date(app, app_db):
     incentives(app)
     packages = app.dataframe[1].value
-    assert len(packages) == 26
+    assert len(packages) == len(open_store(app_db).incentive_packages())
     assert packages["source"].str.startswith("http").all()
     assert packages["as_of"].notna().all()
     assert packages["name"].str.startswith("⚠").any()  # uncertain figures are flagged
@@ -82,9 +82,17 @@ def test_regime_switch_shows_the_old_instruments(app):
     assert "priority_project_new" in app.dataframe[0].value.columns
 
 
+def same_size_for_all(app: AppTest, usd_m: float) -> None:
+    """Every company assumed to invest the same amount (the Incentives page's figure), back on the Rank page."""
+    incentives(app)
+    app.number_input(key="inc_invest").set_value(usd_m).run()
+    app.switch_page("pages/rank.py").run()
+
+
 def test_rank_incentive_fit_changes_when_a_package_rule_is_edited(app, app_db):
+    same_size_for_all(app, 10.0)  # below the investment agreement's minimum
     before = fit_of_sector(app, "UTL")
-    assert set(before.values()) == {0.0}  # no package in force in 2026 covers utilities
+    assert set(before.values()) == {0.0}  # no package in force in 2026 covers utilities of that size
     edit_package(app_db, "sez_pavlodar", "UTL")
     app.run()
     assert not app.exception
@@ -94,13 +102,30 @@ def test_rank_incentive_fit_changes_when_a_package_rule_is_edited(app, app_db):
 
 
 def test_assumptions_set_on_the_incentives_page_feed_the_ranking(app):
+    same_size_for_all(app, 10.0)
     before = fit_of_sector(app, "UTL")
     incentives(app)
     app.radio(key="inc_regime").set_value("2016-2025").run()
+    app.toggle(key="inc_assumed").set_value(True).run()
     app.switch_page("pages/rank.py").run()
     after = fit_of_sector(app, "UTL")
-    # Under the 2016-2025 regime utilities qualified for investment preferences and priority projects.
+    # Under the 2016-2025 regime utilities qualified for investment preferences, whose sector list is our mapping
+    # of PwC's industries: it counts once assumed rules are included.
     assert all(after[c] > before[c] for c in before)
+
+
+def test_each_company_is_checked_at_its_own_investment_which_the_profile_can_set(app):
+    incentives(app)
+    matrix = app.dataframe[0].value
+    assert matrix["investment_usd_m"].notna().any()  # estimates from the Russian business
+    company_id = int(matrix.loc[matrix["investment_usd_m"].notna(), "company_id"].iloc[0])
+    app.session_state["company"] = company_id
+    app.switch_page("pages/company.py").run()
+    assert "Investment assumed" in [m.label for m in app.metric]
+    app.number_input(key=f"inc_company_size_{company_id}").set_value(5000.0).run()
+    assert not app.exception
+    assert app.session_state["inc_company"] == f"{company_id}:5000"
+    assert any(c.startswith("Basis: set by the user") for c in (c.value for c in app.caption))
 
 
 def test_company_page_says_what_kazakhstan_can_offer(app):
@@ -113,7 +138,7 @@ def test_company_page_says_what_kazakhstan_can_offer(app):
     assert offered
     captions = [c.value for c in app.caption]
     assert sum(c.startswith("Source: http") for c in captions) >= len(offered)
-    assert any(c.startswith("Assumes: Investment USD 50.0 m") for c in captions)
+    assert any(c.startswith("Assumes: Investment each company's own estimate") for c in captions)
 
 
 def test_matrix_of_the_shortlist(app, app_db):
@@ -132,6 +157,7 @@ def test_location_and_entity_rules_follow_the_inputs(app):
     incentives(app)
     app.radio(key="inc_regime").set_value("2016-2025").run()
     app.number_input(key="inc_invest").set_value(500.0).run()
+    app.toggle(key="inc_assumed").set_value(True).run()  # the priority list's sectors are our mapping
     matrix = app.dataframe[0].value
     assert (matrix["priority_project_new"] == "✓").any() and (matrix["sez_saryarka"] == "✓").any()
     app.toggle(key="inc_existing").set_value(True).run()

@@ -12,7 +12,7 @@ from lib import shortlist as sl
 from lib.auth import User
 from lib.briefing import briefing_filename, briefing_html
 from lib.i18n import _, set_language
-from lib.incentives import Assumptions, eligibility_for_sector
+from lib.incentives import Assumptions, company_assumptions, eligibility_for_sector
 from lib.models import Filters, ScoringSettings
 from lib.profile import period_text
 from lib.radar import load_universe
@@ -22,11 +22,11 @@ ANN = User(name="Ann", role="editor")
 TODAY = date(2026, 11, 25)
 
 
-def company_with_facts(store) -> int:
-    """A candidate that has per-company facts (revenue, employees...) in the seed."""
+def company_with_facts(store, sectors: tuple[str, ...] = ("IND", "MAT", "STP", "HLT")) -> int:
+    """A candidate that has per-company facts (revenue, employees...) in the seed, in a sector packages serve."""
     return int(store.fetch_one("SELECT f.company_id FROM company_facts f JOIN companies c USING (company_id) "
-                               "WHERE c.is_candidate AND c.sector_code IS NOT NULL "
-                               "GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1")[0])
+                               "WHERE c.is_candidate AND list_contains(?, c.sector_code) "
+                               "GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1", [list(sectors)])[0])
 
 
 def cells(page: str) -> list[str]:
@@ -80,7 +80,8 @@ def test_eligible_incentives_are_the_engines(store, universe):
     sector_code = store.company(company)["sector_code"]
     sectors = store.sectors()
     sector = sectors[sectors["sector_code"] == sector_code].iloc[0].to_dict()
-    results = eligibility_for_sector(sector, store.incentive_packages(), Assumptions(), store.mci_table())
+    assumptions = company_assumptions(store.company(company), Assumptions())
+    results = eligibility_for_sector(sector, store.incentive_packages(), assumptions, store.mci_table())
     eligible = [r.name for r in results if r.eligible]
     not_eligible = [r.name for r in results if r.outcome == "not_eligible"]
     assert eligible, "the seed should give this sector at least one package"
@@ -90,6 +91,10 @@ def test_eligible_incentives_are_the_engines(store, universe):
         assert name in section
     for name in not_eligible:
         assert name not in section
+    # An excisable-goods maker qualifies for nothing (negative list; no SEZ lists its sector).
+    tobacco = int(store.fetch_one("SELECT company_id FROM companies WHERE name = 'Japan Tobacco'")[0])
+    page = html.unescape(briefing_html(store, universe, tobacco, today=TODAY))
+    assert "No incentive package is certain to apply" in page
 
 
 def test_markup_in_names_and_notes_is_escaped(store):

@@ -443,7 +443,8 @@ def test_priority_projects_exempt_customs_duty_but_not_import_vat(store):
     packages = store.incentive_packages().set_index("package_id")
     for pid in ("priority_project_new", "priority_project_expansion", "priority_project_food_light"):
         assert packages.loc[pid, "customs_duty_exemption"] and not packages.loc[pid, "import_vat_exemption"], pid
-    pkg = inc.parse_packages([packages.loc["priority_project_new"].to_dict() | {"package_id": "priority_project_new"}])[0]
+    row = packages.loc["priority_project_new"].to_dict() | {"package_id": "priority_project_new"}
+    pkg = inc.parse_packages([row])[0]
     _value, parts = estimate_value(pkg, Assumptions(regime_date=date(2023, 1, 1)))
     assert "import_duty" in parts and "import_vat" not in parts
     assert "not import VAT" in inc.benefits_text(pkg)
