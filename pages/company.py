@@ -27,11 +27,11 @@ from lib.profile import (
     FACT_LABELS,
     current_fact_text,
     evidence_warnings,
+    explain_score,
     observation_text,
     period_text,
-    score_breakdown,
 )
-from lib.scoring import criteria_matrix, rank_companies
+from lib.scoring import criteria_matrix
 from lib.steward import tracker_statuses
 from lib.viewstate import CompanyParams, limits
 
@@ -112,13 +112,13 @@ st.caption(_("Status source: %(source)s (as of %(date)s)")
 st.subheader(_("Why it scores what it scores"))
 view = ui.current_view()
 settings, filters = view.settings(), view.filters()
-ranking = rank_companies(universe.companies, universe.values, settings.model_copy(update={"method": "wsm"}),
-                         filters.model_copy(update={"candidates_only": False}))
-breakdown = score_breakdown(ranking, int(company_id))
-if breakdown is None:
-    st.info(_("This company is outside the current filters or was excluded for missing data."))
+explained = explain_score(universe.companies, universe.values, settings, filters, int(company_id))
+if explained is None:
+    st.info(_("The company was excluded by the missing-data policy."))
 else:
-    row = ranking.table[ranking.table["company_id"] == company_id].iloc[0]
+    row, breakdown = explained.row, explained.breakdown
+    if explained.outside_filters:
+        st.caption(_("The company is outside the current filters; its score is computed over all companies."))
     st.metric(_("Weighted-sum score"), fmt_number(row["score"], 3),
               help=_("The contributions below add up to this score."))
     st.caption(_("Data completeness: %(share)s") % {"share": fmt_percent(row["completeness"])})
