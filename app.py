@@ -30,5 +30,5 @@ pages = [
 pages.append(st.Page("pages/rank.py", title=_("Rank candidates"), url_path="rank", visibility="hidden"))
 page = st.navigation(pages)
 title.title(_("Relocation Radar"))
-ui.scoring_sidebar()
+ui.scoring_sidebar(page.url_path)
 page.run()

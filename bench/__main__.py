@@ -19,10 +19,10 @@ from pathlib import Path
 import numpy as np
 
 from bench import Timing, machine, measure, seed_universe, summarise, synthetic_store, synthetic_universe
-from lib.criteria import CRITERION_IDS
+from lib.criteria import CRITERION_IDS, weight_vector
 from lib.models import ScoringSettings
 from lib.robustness import RobustnessSettings, rank_robustness
-from lib.scoring import criteria_matrices, criteria_matrix, rank_companies, top_k_wsm, topsis
+from lib.scoring import criteria_matrices, criteria_matrix, rank_companies, scores_for_weights, top_k_wsm
 from lib.store import ROOT, close_all
 
 CHROMIUM = "/usr/bin/chromium"
@@ -37,7 +37,7 @@ def scoring_rows(universe_seed, sizes: list[int]) -> list[Row]:
     """WSM top 50 and full TOPSIS on the numpy fast path, and the full rank_companies pipeline."""
     rows: list[Row] = []
     settings = ScoringSettings()
-    weights = np.array([settings.normalised_weights()[c] for c in CRITERION_IDS])
+    weights = weight_vector(settings.weights)
     for n in sizes:
         universe = synthetic_universe(universe_seed, n, rng_seed=n)
         matrix = criteria_matrix(universe.companies, universe.values, settings)[list(CRITERION_IDS)]
@@ -47,7 +47,8 @@ def scoring_rows(universe_seed, sizes: list[int]) -> list[Row]:
         rows.append(("WSM top 50 (numpy fast path)", label, measure(lambda x=x: top_k_wsm(x, weights, 50), 7),
                      "< 100 ms" if big else ""))
         rows.append(("TOPSIS, all scores + full ranking", label,
-                     measure(lambda x=x: np.argsort(-topsis(x, weights), kind="stable"), 5), "< 1 s" if big else ""))
+                     measure(lambda x=x: np.argsort(-scores_for_weights(x, weights[None, :], "topsis")[0],
+                                                    kind="stable"), 5), "< 1 s" if big else ""))
         repeat = 3 if big else 5
         for method in ("wsm", "topsis"):
             run_settings = settings.model_copy(update={"method": method})
@@ -203,18 +204,23 @@ TOP_NAMES = "() => [...document.querySelectorAll('[data-testid=\"stDataFrame\"] 
 IDLE = "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
 
 
-def browser_row(db: Path, label: str, moves: int) -> Row:
-    """Slider-to-table-updated time in real Chromium against `streamlit run` (median of `moves`)."""
+BARE = "bench/bare_table.py"  # the baseline: one slider and st.dataframe of the same rows
+
+
+def browser_row(db: Path, label: str, moves: int, script: str = "app.py") -> Row:
+    """Slider-to-table-updated time in real Chromium against `streamlit run <script>` (median of `moves`)."""
+    what = "Chromium: slider move to updated table" + (", bare st.dataframe page" if script == BARE else
+                                                       ", Rank page")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        return ("Chromium: slider move to updated table", label, None, "skipped: playwright not installed")
+        return (what, label, None, "skipped: playwright not installed")
     if not Path(CHROMIUM).exists():
-        return ("Chromium: slider move to updated table", label, None, f"skipped: {CHROMIUM} not installed")
+        return (what, label, None, f"skipped: {CHROMIUM} not installed")
     port = _free_port()
-    env = {**os.environ, "RADAR_DB": str(db)}
+    env = {**os.environ, "RADAR_DB": str(db), "PYTHONPATH": str(ROOT)}
     server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true",
+        [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port), "--server.headless", "true",
          "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
@@ -245,14 +251,22 @@ def browser_row(db: Path, label: str, moves: int) -> Row:
                 slider.press("End" if i % 2 == 0 else "Home")
                 elapsed = page.evaluate(WATCH_TABLE, [before])
                 if elapsed < 0:
-                    return ("Chromium: slider move to updated table", label, None, "table did not change")
+                    return (what, label, None, "table did not change")
                 if i:
                     times.append(elapsed)
             browser.close()
     finally:
         server.terminate()
         server.wait(timeout=30)
-    return ("Chromium: slider move to updated table", label, summarise(times), f"< 400 ms; page load {load:,.0f} ms")
+    return (what, label, summarise(times), f"first render {load:,.0f} ms after the server is up")
+
+
+def ratio_row(app: Row, bare: Row) -> Row:
+    """How much slower the Rank page updates than the bare page (target: within 1.2x)."""
+    if app[2] is None or bare[2] is None:
+        return ("Rank page / bare page, slider to table", app[1], None, "not measured")
+    ratio = app[2].median_ms / bare[2].median_ms
+    return ("Rank page / bare page, slider to table", app[1], None, f"ratio {ratio:.2f} (target <= 1.2)")
 
 
 def print_table(rows: list[Row]) -> None:
@@ -304,7 +318,9 @@ def main() -> int:
         if "browser" in parts:
             for db, label in stores:
                 print(f"Chromium {label} ...", file=sys.stderr, flush=True)
-                rows.append(browser_row(db, label, 5 if args.quick else 9))
+                bare = browser_row(db, label, 5 if args.quick else 9, BARE)
+                app = browser_row(db, label, 5 if args.quick else 9)
+                rows += [bare, app, ratio_row(app, bare)]
     print()
     print_table(rows)
     return 0

@@ -30,9 +30,8 @@ from lib.incentives import (
     value_range_text,
 )
 from lib.models import Filters, ScoringSettings
-from lib.profile import FACT_LABELS, observation_text, period_text, score_breakdown
+from lib.profile import FACT_LABELS, explain_score, observation_text, period_text
 from lib.radar import Universe
-from lib.scoring import rank_companies
 from lib.store import Store
 
 # More rows would not fit on one page: the newest notes and changes, the most valuable packages.
@@ -151,17 +150,12 @@ def _facts(store: Store, company: dict) -> str:
 
 def _score(universe: Universe, company_id: int, settings: ScoringSettings, filters: Filters,
            entry: shortlist.ShortlistEntry | None) -> str:
-    wsm = settings.model_copy(update={"method": "wsm"})
-    ranking = rank_companies(universe.companies, universe.values, wsm, filters)
-    notes = []
-    if (ranking.table["company_id"] == company_id).sum() == 0:
-        # Outside the sender's filters: still explain the score, over every company.
-        ranking = rank_companies(universe.companies, universe.values, wsm, Filters(candidates_only=False))
-        notes.append(_("The company is outside the current filters; its score is computed over all companies."))
-    breakdown = score_breakdown(ranking, company_id)
-    if breakdown is None:
+    explained = explain_score(universe.companies, universe.values, settings, filters, company_id)
+    if explained is None:
         return _section(_("Score"), _para(_("The company was excluded by the missing-data policy.")))
-    row = ranking.table[ranking.table["company_id"] == company_id].iloc[0]
+    ranking, row, breakdown = explained.ranking, explained.row, explained.breakdown
+    notes = [_("The company is outside the current filters; its score is computed over all companies.")] \
+        if explained.outside_filters else []
     summary = _("Weighted-sum score %(score)s, rank %(rank)s of %(n)s; data completeness %(share)s.") % {
         "score": fmt_number(row["score"], 3), "rank": fmt_number(row["rank"]), "n": fmt_number(len(ranking.table)),
         "share": fmt_percent(row["completeness"])}

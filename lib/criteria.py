@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
+
+import numpy as np
 
 Direction = Literal["benefit", "cost"]
 MissingPolicy = Literal["neutral", "worst", "exclude"]
@@ -73,3 +76,15 @@ CRITERIA_BY_ID: dict[str, Criterion] = {c.id: c for c in CRITERIA}
 CRITERION_IDS: tuple[str, ...] = tuple(c.id for c in CRITERIA)
 DEFAULT_WEIGHTS: dict[str, float] = {c.id: c.default_weight for c in CRITERIA}
 DEFAULT_MISSING: dict[str, MissingPolicy] = {c.id: c.default_missing for c in CRITERIA}
+
+
+def weight_vector(weights: Mapping[str, float]) -> np.ndarray:
+    """The one weight normalisation: weights in criterion order scaled to sum 1 (an absent criterion is 0).
+
+    All zero has no normalisation: raises. The app's rule for all sliders at 0 (the default weights) is
+    lib.viewstate.ViewState.settings.
+    """
+    w = np.array([float(weights.get(cid, 0.0)) for cid in CRITERION_IDS])
+    if w.sum() <= 0 or (w < 0).any():
+        raise ValueError("weights must be non-negative with at least one above 0")
+    return w / w.sum()

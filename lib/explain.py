@@ -12,11 +12,10 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel
 
-from lib.criteria import CRITERION_IDS
+from lib.criteria import CRITERION_IDS, weight_vector
 from lib.i18n import _, fmt_number, fmt_percent
 from lib.models import Method
-from lib.robustness import scores_for_weights
-from lib.scoring import TIE_TOLERANCE
+from lib.scoring import scores_for_weights, tie_key
 
 SLIDER_VALUES = np.arange(0, 101)  # what a user can actually set
 
@@ -50,8 +49,7 @@ def ranks_of(matrix: pd.DataFrame, company_id: int, weight_rows: np.ndarray, met
     Equal scores share a rank, as in the table: the rank is 1 + the number of companies scoring higher.
     """
     row = _row_of(matrix, company_id)
-    scores = scores_for_weights(matrix[list(CRITERION_IDS)].to_numpy(dtype=float), weight_rows, method)
-    scores = np.round(scores / TIE_TOLERANCE)
+    scores = tie_key(scores_for_weights(matrix[list(CRITERION_IDS)].to_numpy(dtype=float), weight_rows, method))
     return (scores > scores[:, row][:, None]).sum(axis=1) + 1
 
 
@@ -68,7 +66,8 @@ def _change(grid: np.ndarray, ranks: np.ndarray, index: int, raw: np.ndarray, ra
     criterion, value = divmod(index, len(SLIDER_VALUES))
     new = grid[index]
     return WeightChange(criterion_id=CRITERION_IDS[criterion], from_weight=float(raw[criterion]),
-                        to_weight=int(SLIDER_VALUES[value]), share=float(new[criterion] / new.sum()),
+                        to_weight=int(SLIDER_VALUES[value]),
+                        share=float(weight_vector(dict(zip(CRITERION_IDS, new, strict=True)))[criterion]),
                         rank_before=rank_now, rank_after=int(ranks[index]))
 
 

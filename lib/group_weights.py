@@ -236,7 +236,7 @@ def spread(submissions: list[Submission]) -> dict[str, tuple[float, float, float
 
 def top_k_by_participant(matrix: pd.DataFrame, weight_rows: dict[str, np.ndarray], k: int = 10) -> dict[str, list]:
     """Each participant's top k company names by weighted sum (same criteria matrix, their weights)."""
-    from lib.robustness import scores_for_weights
+    from lib.scoring import scores_for_weights
 
     x = matrix[list(CRITERION_IDS)].to_numpy(dtype=float)
     names = matrix["name"].to_numpy()
@@ -249,7 +249,7 @@ def top_k_share(matrix: pd.DataFrame, weight_rows: list[np.ndarray], k: int = 10
     """Per company, the share of participants whose weights put it in the top k (competition ranks, as the
     robustness analysis counts them); only companies with a share above 0, highest first."""
 
-    from lib.robustness import competition_ranks, scores_for_weights
+    from lib.scoring import competition_ranks, scores_for_weights
 
     x = matrix[list(CRITERION_IDS)].to_numpy(dtype=float)
     scores = scores_for_weights(x, np.stack(weight_rows), "wsm")

@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from lib.criteria import CRITERION_IDS, DEFAULT_MISSING, DEFAULT_WEIGHTS, MissingPolicy
+from lib.criteria import CRITERION_IDS, DEFAULT_MISSING, DEFAULT_WEIGHTS, MissingPolicy, weight_vector
 from lib.evidence import PresenceLevel, ProductionState
 
 RussiaStatus = Literal["Withdrawal", "Suspension", "Scaling back", "Buying time", "Digging in"]
@@ -134,9 +134,8 @@ class ScoringSettings(BaseModel):
         return self
 
     def normalised_weights(self) -> dict[str, float]:
-        """Weights scaled to sum to 1."""
-        total = sum(self.weights.values())
-        return {cid: w / total for cid, w in self.weights.items()}
+        """Weights scaled to sum to 1 (lib.criteria.weight_vector)."""
+        return dict(zip(CRITERION_IDS, weight_vector(self.weights).tolist(), strict=True))
 
 
 InstrumentType = Literal["preference", "contract", "sez", "industrial_zone", "aifc", "tech_park"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -16,7 +17,8 @@ from lib.evidence import (
     period_key,
 )
 from lib.i18n import _, fmt_number, translate
-from lib.scoring import Ranking
+from lib.models import Filters, ScoringSettings
+from lib.scoring import Ranking, rank_companies
 
 FACT_LABELS = {
     "revenue_worldwide_usd_m": "Revenue worldwide, USD million",
@@ -50,6 +52,35 @@ def score_breakdown(ranking: Ranking, company_id: int, top_n: int = 10) -> pd.Da
             "top_average": [float(top[f"c_{c.id}"].mean()) for c in CRITERIA],
         }
     )
+
+
+@dataclass(frozen=True)
+class ScoreExplanation:
+    """One company's weighted-sum score taken apart: the ranking it comes from, its row and the breakdown."""
+
+    ranking: Ranking
+    row: pd.Series
+    breakdown: pd.DataFrame
+    outside_filters: bool  # explained over every company because the view's filters leave it out
+
+
+def explain_score(companies: pd.DataFrame, values: pd.DataFrame, settings: ScoringSettings, filters: Filters,
+                  company_id: int) -> ScoreExplanation | None:
+    """Why a company scores what it scores, the same on the profile and in the briefing (weighted sum always).
+
+    Ranked under the view's filters; a company they leave out (or a non-candidate) is explained over every
+    company instead. None when the missing-data policy excludes it.
+    """
+    wsm = settings.model_copy(update={"method": "wsm"})
+    ranking = rank_companies(companies, values, wsm, filters)
+    outside = not (ranking.table["company_id"] == company_id).any()
+    if outside:
+        ranking = rank_companies(companies, values, wsm, Filters(candidates_only=False))
+    breakdown = score_breakdown(ranking, company_id)
+    if breakdown is None:
+        return None
+    row = ranking.table[ranking.table["company_id"] == company_id].iloc[0]
+    return ScoreExplanation(ranking, row, breakdown, outside)
 
 
 def period_text(period: str | None) -> str:

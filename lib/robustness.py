@@ -21,8 +21,9 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 from scipy import stats
 
-from lib.criteria import CRITERION_IDS
+from lib.criteria import CRITERION_IDS, weight_vector
 from lib.models import Method
+from lib.scoring import competition_ranks, scores_for_weights
 
 Uncertainty = Literal["low", "medium", "high"]
 UNCERTAINTIES: tuple[Uncertainty, ...] = ("low", "medium", "high")
@@ -51,18 +52,10 @@ class RobustnessSettings(BaseModel):
         return CONCENTRATION[self.uncertainty]
 
 
-def _weight_vector(weights: dict[str, float]) -> np.ndarray:
-    """Weights in criterion order, normalised to sum 1."""
-    w = np.array([float(weights.get(cid, 0.0)) for cid in CRITERION_IDS])
-    if w.sum() <= 0 or (w < 0).any():
-        raise ValueError("weights must be non-negative with at least one above 0")
-    return w / w.sum()
-
-
 def sample_weights(weights: np.ndarray, concentration: float, samples: int, seed: int = 0) -> np.ndarray:
-    """`samples` x m weight vectors from Dir(concentration * w); zero weights stay zero. Rows sum to 1."""
+    """`samples` x m weight vectors from Dir(concentration * w) around normalised `weights` (weight_vector); zero
+    weights stay zero. Rows sum to 1."""
     w = np.asarray(weights, dtype=float)
-    w = w / w.sum()
     active = w > 0
     out = np.zeros((samples, len(w)))
     out[:, active] = np.random.default_rng(seed).dirichlet(concentration * w[active], size=samples)
@@ -71,46 +64,12 @@ def sample_weights(weights: np.ndarray, concentration: float, samples: int, seed
 
 def weight_intervals(weights: dict[str, float], concentration: float) -> pd.DataFrame:
     """Per criterion: the current share and the 5th-95th percentile of its sampled share (Beta marginal)."""
-    w = _weight_vector(weights)
+    w = weight_vector(weights)
     a, b = concentration * w, concentration * (1 - w)
     active = w > 0
     low = np.where(active, stats.beta.ppf(LOW_PCT, np.where(active, a, 1), np.where(active, b, 1)), 0.0)
     high = np.where(active, stats.beta.ppf(HIGH_PCT, np.where(active, a, 1), np.where(active, b, 1)), 0.0)
     return pd.DataFrame({"criterion_id": CRITERION_IDS, "weight": w, "low": low, "high": high})
-
-
-def scores_for_weights(matrix: np.ndarray, weight_rows: np.ndarray, method: Method,
-                       reference: np.ndarray | None = None) -> np.ndarray:
-    """Scores (len(weight_rows) x companies) of every company under every weight vector at once.
-
-    WSM: S = W X^T. TOPSIS with vector-normalised r_ij = x_ij / ||x_.j||: since weights are
-    non-negative the ideal is w_i max_j r_ij, so d+^2 = (R - max R)^2 (w^2)^T is also one matrix
-    product, likewise d-^2. `reference` is the full matrix the column norms come from when `matrix`
-    holds only some of its rows (e.g. the distinct ones). Scores are invariant to scaling w.
-    """
-    x = np.asarray(matrix, dtype=float)
-    w = np.asarray(weight_rows, dtype=float)
-    if method == "wsm":
-        return w @ x.T
-    ref = x if reference is None else np.asarray(reference, dtype=float)
-    norms = np.sqrt((ref**2).sum(axis=0))
-    r = np.divide(x, norms, out=np.zeros_like(x), where=norms > 0)
-    r_ref = np.divide(ref, norms, out=np.zeros_like(ref), where=norms > 0)
-    w2 = w**2
-    # In place: at 1,000 x 5,000 every temporary array costs milliseconds.
-    d_plus = np.sqrt(w2 @ ((r - r_ref.max(axis=0)) ** 2).T)
-    d_minus = np.sqrt(w2 @ ((r - r_ref.min(axis=0)) ** 2).T)
-    d_plus += d_minus
-    degenerate = d_plus == 0  # every company equal on every weighted criterion
-    d_plus[degenerate] = 1.0
-    d_minus /= d_plus
-    d_minus[degenerate] = 0.5
-    return d_minus
-
-
-def competition_ranks(scores: np.ndarray) -> np.ndarray:
-    """Rank of each score (highest = 1); equal scores share the best rank ("1224")."""
-    return stats.rankdata(-np.asarray(scores, dtype=float), method="min").astype(np.int64)
 
 
 def _ranks_by_sorting_everyone(scores: np.ndarray, inverse: np.ndarray, n: int,
@@ -189,7 +148,7 @@ def rank_robustness(matrix: pd.DataFrame, weights: dict[str, float], settings: R
     x = matrix[list(CRITERION_IDS)].to_numpy(dtype=float)
     if len(x) == 0:
         return Robustness(pd.DataFrame(columns=columns), settings, method, 0)
-    w = _weight_vector(weights)
+    w = weight_vector(weights)
     n, k = len(x), min(settings.top_k, len(x))
     # Score each distinct row once: identical companies get bit-identical scores, and with many
     # companies sharing the same facts (unknowns filled the same way) there is far less to sort.
@@ -245,7 +204,7 @@ def method_agreement(matrix: pd.DataFrame, weights: dict[str, float], top_k: int
     from rank 1,200 to 1,400 matters to nobody.
     """
     x = matrix[list(CRITERION_IDS)].to_numpy(dtype=float)
-    w = _weight_vector(weights)[None, :]
+    w = weight_vector(weights)[None, :]
     wsm, topsis = scores_for_weights(x, w, "wsm")[0], scores_for_weights(x, w, "topsis")[0]
     tau = float(stats.kendalltau(wsm, topsis).statistic) if len(x) > 1 else 1.0
     rank_wsm, rank_topsis = competition_ranks(wsm), competition_ranks(topsis)

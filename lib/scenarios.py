@@ -149,8 +149,8 @@ def compare_views(universe: Universe, a: ViewState, b: ViewState, top_n: int = 1
 def scenarios_frame(scenarios: list[Scenario]) -> pd.DataFrame:
     """One row per scenario for the table: who, when, method, weights and filters in words."""
     def weights_text(view: ViewState) -> str:
-        total = sum(view.weights.values()) or 1
-        parts = sorted(((view.weights[c.id] / total, _(c.label)) for c in CRITERIA), reverse=True)
+        shares = view.settings().normalised_weights()
+        parts = sorted(((shares[c.id], _(c.label)) for c in CRITERIA), reverse=True)
         return ", ".join(f"{label} {share:.0%}" for share, label in parts if share > 0)
 
     def filters_text(view: ViewState) -> str:

@@ -1,12 +1,16 @@
-"""The whole view (weights, method, missing-data policy, filters, company, language) as URL query parameters.
+"""The whole view (weights, method, missing-data policy, filters, company, language, the page's own controls)
+as URL query parameters.
 
 A link is untrusted input: `parse_query` turns the raw parameters into a valid `ViewState` plus one
-`LinkNote` per parameter it could not use, and never raises. `to_query` writes a view back as the
-query string the sidebar widgets read, so a copied link reproduces the ranking.
+`LinkNote` per parameter it could not use, and never raises. `to_query` writes a view back as the query
+string; the app writes the address bar and the "Share this view" link with it, and with nothing else.
 
-The widgets are bound to the URL with their *shown* labels (Streamlit stores `format_func(option)`),
-so labels depend on the language. `parse_query` accepts the stable id (`method=topsis`) and the label
-in any of the app's languages, so a link keeps working for a colleague who reads another language.
+Links are written with stable ids (`method=topsis`, `sector=IND`); `parse_query` also accepts the shown
+label in any of the app's languages, so older links (which carried labels) keep working.
+
+A page's own controls (Decision quality's K, the back-test's outcome kinds, ...) are a pydantic model
+registered with `@page_params("<url path>")`: its field names are the parameter names, its fields' types
+and bounds validate them, and `to_query`/`parse_query` handle every registered page alike.
 """
 
 from __future__ import annotations
@@ -14,13 +18,13 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping
-from contextvars import copy_context
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar, get_args, get_origin
 from urllib.parse import urlencode
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator, model_validator
 
+from lib.backtest import FactsMode
 from lib.criteria import CRITERIA, CRITERIA_BY_ID, DEFAULT_MISSING, DEFAULT_WEIGHTS, MissingPolicy
 from lib.i18n import (
     DEFAULT_LANGUAGE,
@@ -30,10 +34,11 @@ from lib.i18n import (
     fmt_country,
     fmt_number,
     ngettext,
-    set_language,
 )
 from lib.incentives import ASSUMPTION_KEYS
 from lib.models import STATUSES, Filters, Method, RussiaStatus, ScoringSettings
+from lib.outcomes import ARRIVALS, EVIDENCE_LEVELS, EvidenceLevel, OutcomeKind
+from lib.robustness import Uncertainty
 
 METHOD_LABELS = {"wsm": "Weighted sum", "topsis": "TOPSIS"}
 MISSING_LABELS = {"neutral": "Neutral (0.5)", "worst": "Worst case (0)", "exclude": "Exclude the company"}
@@ -47,13 +52,12 @@ WEIGHT_KEYS = {f"w_{c.id}": c.id for c in CRITERIA}
 MISSING_KEYS = {f"m_{c.id}": c.id for c in CRITERIA}
 LIST_KEYS = ("sector", "country", "status")
 VIEW_KEYS = ("lang", "method", *WEIGHT_KEYS, *MISSING_KEYS, *LIST_KEYS, "min_rev", "no_high_risk", "company")
-# Streamlit's own parameters, and parameters other pages bind to their widgets: never "unknown".
-# A page that binds a widget to the URL adds its key here so links to it raise no note.
-# rob_k and rob_unc: the Decision quality page's top K and weight uncertainty (pages/quality.py); round: the
-# weighting round a participant's link opens (pages/weighting.py).
-OTHER_KEYS: set[str] = {"embed", "embed_options", "rob_k", "rob_unc", "round", *ASSUMPTION_KEYS}
+# Streamlit's own parameters, and the Incentives page's assumptions (lib.incentives reads them): never "unknown".
+PASSED_KEYS: frozenset[str] = frozenset({"embed", "embed_options", *ASSUMPTION_KEYS})
+VIEW_VERSION = 2  # what a saved view (scenario) is written as; see ViewState._migrate
 LIST_LIMITS = {"sector": 50, "country": 200, "status": len(STATUSES)}
 
+M = TypeVar("M", bound=BaseModel)
 Problem = Literal["unknown_parameter", "more_unknown", "not_a_number", "out_of_range", "unknown_choice",
                   "some_unknown_choices", "too_long", "repeated", "too_many", "not_yes_no"]
 
@@ -63,6 +67,7 @@ class ViewState(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
+    version: Literal[2] = VIEW_VERSION
     method: Method = "wsm"
     weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     missing: dict[str, MissingPolicy] = Field(default_factory=lambda: dict(DEFAULT_MISSING))
@@ -73,6 +78,17 @@ class ViewState(BaseModel):
     exclude_high_risk: bool = False
     company: int | None = None
     lang: str = DEFAULT_LANGUAGE
+
+    @model_validator(mode="before")
+    @classmethod
+    def _migrate(cls, data: Any) -> Any:
+        """Read a view saved by an older version: 1 (no `version`) may name criteria that no longer exist."""
+        if isinstance(data, dict) and "version" not in data:
+            data = {**data, "version": VIEW_VERSION}
+            for part in ("weights", "missing"):
+                if isinstance(data.get(part), dict):
+                    data[part] = {k: v for k, v in data[part].items() if k in DEFAULT_WEIGHTS}
+        return data
 
     @field_validator("weights")
     @classmethod
@@ -106,9 +122,13 @@ class ViewState(BaseModel):
                    statuses=list(filters.statuses), min_revenue_usd_m=filters.min_revenue_usd_m,
                    exclude_high_risk=filters.exclude_high_risk, **extra)
 
+    @property
+    def all_weights_zero(self) -> bool:
+        return sum(self.weights.values()) <= 0
+
     def settings(self) -> ScoringSettings:
-        """Scoring settings; all-zero weights mean the defaults, as in the sidebar."""
-        weights = self.weights if sum(self.weights.values()) > 0 else dict(DEFAULT_WEIGHTS)
+        """Scoring settings. The one all-zero rule: all sliders at 0 score with the default weights."""
+        weights = dict(DEFAULT_WEIGHTS) if self.all_weights_zero else self.weights
         return ScoringSettings(weights=weights, method=self.method, missing=self.missing)
 
     def filters(self) -> Filters:
@@ -139,19 +159,100 @@ class Vocabulary:
 
 @dataclass
 class ParsedLink:
-    """A link read safely: the view, the notes to show, and which widgets the link set."""
+    """A link read safely: the view, the pages' parameters, the notes to show, and which widgets the link set."""
 
     view: ViewState
     notes: list[LinkNote]
-    present: set[str]  # view keys the link gave a usable value for
+    present: set[str]  # view and page keys the link gave a usable value for
+    page_values: dict[str, Any] = field(default_factory=dict)  # page parameter -> validated value
 
 
-def _in_language(code: str, show: Callable[[str], str], text: str) -> str:
-    """`show(text)` in language `code`, without changing the language of the current run."""
-    def run() -> str:
-        set_language(code)
-        return show(text)
-    return copy_context().run(run)
+# -- page parameters: each page's own controls, declared once as a pydantic model ---------------------------
+PAGE_PARAMS: dict[str, type[BaseModel]] = {}  # url path of the page -> its parameters
+
+
+def page_params(url_path: str) -> Callable[[type[M]], type[M]]:
+    """Register a model whose fields are the link parameters (and widget keys) of the page at `url_path`."""
+    def register(model: type[M]) -> type[M]:
+        taken = set(VIEW_KEYS) | PASSED_KEYS | set(page_keys())
+        if clash := set(model.model_fields) & taken:
+            raise ValueError(f"{url_path}: parameters {sorted(clash)} are taken")
+        PAGE_PARAMS[url_path] = model
+        return model
+    return register
+
+
+def page_keys() -> dict[str, type[BaseModel]]:
+    """Every page parameter -> the model that declares it."""
+    return {key: model for model in PAGE_PARAMS.values() for key in model.model_fields}
+
+
+def limits(param: str) -> tuple[float, float]:
+    """The lowest and highest value a numeric parameter may take."""
+    if param in WEIGHT_KEYS:
+        return 0, WEIGHT_MAX
+    model = page_keys().get(param)
+    bounds = {type(m).__name__: m for m in model.model_fields[param].metadata} if model else {}
+    if "Ge" in bounds and "Le" in bounds:
+        return bounds["Ge"].ge, bounds["Le"].le
+    return 0, MIN_REVENUE_MAX
+
+
+def _list_item_type(model: type[BaseModel], key: str) -> Any | None:
+    """The item type when the parameter is a list (repeated in the URL), else None."""
+    annotation = model.model_fields[key].annotation
+    return get_args(annotation)[0] if get_origin(annotation) is list else None
+
+
+PYDANTIC_PROBLEMS: dict[str, Problem] = {
+    "int_parsing": "not_a_number", "float_parsing": "not_a_number", "int_from_float": "not_a_number",
+    "greater_than_equal": "out_of_range", "less_than_equal": "out_of_range", "greater_than": "out_of_range",
+    "less_than": "out_of_range", "bool_parsing": "not_yes_no", "too_long": "too_many",
+}
+
+
+def _page_value(model: type[BaseModel], key: str, items: list[str]) -> tuple[Any, Problem | None]:
+    """One page parameter read with its model's own validation: the value, or why it cannot be used."""
+    item_type = _list_item_type(model, key)
+    if item_type is not None:
+        adapter = TypeAdapter(item_type)
+        found = []
+        for item in (v.strip() for v in items if v.strip()):
+            try:
+                found.append(adapter.validate_python(item))
+            except ValidationError:
+                continue
+        found = list(dict.fromkeys(found))
+        problem = None if len(found) == len([v for v in items if v.strip()]) else \
+            "some_unknown_choices" if found else "unknown_choice"
+        value = found
+    elif len(items) != 1:
+        return None, "repeated"
+    else:
+        value = items[0].strip()
+        problem = None
+    try:
+        return getattr(model.model_validate({key: value}), key), problem
+    except ValidationError as exc:
+        return None, PYDANTIC_PROBLEMS.get(exc.errors()[0]["type"], "unknown_choice")
+
+
+def page_values(page: str, values: Mapping[str, Any]) -> BaseModel | None:
+    """The parameters of the page at `page` (None if it has none) from values keyed by parameter."""
+    model = PAGE_PARAMS.get(page)
+    return None if model is None else valid_params(model, values)
+
+
+def valid_params(model: type[M], values: Mapping[str, Any]) -> M:
+    """A page's parameters from values keyed by parameter (a link's, or the widgets'); bad ones at default."""
+    good = {}
+    for key in model.model_fields:
+        if key in values and values[key] is not None:
+            try:
+                good[key] = getattr(model.model_validate({key: values[key]}), key)
+            except ValidationError:
+                continue
+    return model(**good)
 
 
 def _safe_name(key: str) -> str:
@@ -192,14 +293,24 @@ def parse_query(raw: Mapping[str, Iterable[str]], vocab: Vocabulary) -> ParsedLi
         "company": {**{name.casefold(): cid for cid, name in vocab.companies.items()},
                     **{str(cid): cid for cid in vocab.companies}},
     }
+    pages = page_keys()
+    page_found: dict[str, Any] = {}
     for key, given in raw.items():
         items = [str(v) for v in (given if isinstance(given, list | tuple) else [given])]
-        if key not in VIEW_KEYS:
-            if key not in OTHER_KEYS:
+        if key not in VIEW_KEYS and key not in pages:
+            if key not in PASSED_KEYS:
                 unknown.append(_safe_name(str(key)))
             continue
         if any(len(v) > MAX_VALUE_CHARS for v in items):
             note(key, "too_long")
+            continue
+        if key in pages:
+            value, problem = _page_value(pages[key], key, items)
+            if problem:
+                note(key, problem)
+            if problem in (None, "some_unknown_choices"):
+                page_found[key] = value
+                present.add(key)
             continue
         if key in LIST_KEYS:
             if len(items) > LIST_LIMITS[key]:
@@ -246,7 +357,7 @@ def parse_query(raw: Mapping[str, Iterable[str]], vocab: Vocabulary) -> ParsedLi
         note(name, "unknown_parameter")
     if len(unknown) > MAX_UNKNOWN_NOTES:
         notes.append(LinkNote(param="…", problem="more_unknown", count=len(unknown) - MAX_UNKNOWN_NOTES))
-    return ParsedLink(view=_view_from_values(values), notes=notes, present=present)
+    return ParsedLink(view=_view_from_values(values), notes=notes, present=present, page_values=page_found)
 
 
 def _view_from_values(values: Mapping[str, Any]) -> ViewState:
@@ -260,6 +371,11 @@ def _view_from_values(values: Mapping[str, Any]) -> ViewState:
     )
 
 
+def view_from_widgets(values: Mapping[str, Any]) -> ViewState:
+    """The view the sidebar's widgets hold (keyed by parameter): the inverse of widget_values."""
+    return _view_from_values({key: values[key] for key in VIEW_KEYS if key in values and values[key] is not None})
+
+
 def widget_values(view: ViewState) -> dict[str, Any]:
     """The view as the sidebar widgets hold it, keyed by widget key (= query parameter)."""
     out: dict[str, Any] = {"lang": view.lang, "method": view.method}
@@ -271,43 +387,51 @@ def widget_values(view: ViewState) -> dict[str, Any]:
     return out
 
 
-def to_query(view: ViewState, vocab: Vocabulary) -> str:
-    """The query string (no '?') of a view, labels in the view's language, defaults left out."""
-    def label(text: str, show: Callable[[str], str] = _) -> str:
-        return _in_language(view.lang, show, text)
+def query_pairs(view: ViewState, page: BaseModel | None = None,
+                vocab: Vocabulary | None = None) -> list[tuple[str, str]]:
+    """The view (and the page's own parameters) as query pairs: stable ids, defaults left out, lang always.
 
+    The one writer of links: the address bar and the "Share this view" box both come from here. The company
+    is named, readable in any mail client, unless another company has the same name (then its id).
+    """
     default = widget_values(ViewState())
     current = widget_values(view)
     pairs: list[tuple[str, str]] = []
     for key in VIEW_KEYS:
         value = current[key]
-        # The language is always written (the sidebar keeps ?lang= explicit), so labels are read back in it.
+        # The language is always written, so a link opens in the sender's language, not the browser's.
         if key != "lang" and (value == default[key] or value in (None, [])):
             continue
-        if key == "lang":
-            pairs.append((key, value))
-        elif key == "method":
-            pairs.append((key, label(METHOD_LABELS[value])))
-        elif key in MISSING_KEYS:
-            pairs.append((key, label(MISSING_LABELS[value])))
-        elif key == "sector":
-            pairs += [(key, label(vocab.sectors.get(code, code))) for code in value]
-        elif key == "status":
-            pairs += [(key, label(status)) for status in value]
-        elif key == "country":
-            pairs += [(key, label(country, fmt_country)) for country in value]
-        elif key == "no_high_risk":
-            pairs.append((key, "true"))
-        elif key == "company":
-            pairs.append((key, vocab.companies.get(value, str(value))))
+        if key == "company" and vocab is not None and value in vocab.companies:
+            name = vocab.companies[value]
+            same = sum(n.casefold() == name.casefold() for n in vocab.companies.values())
+            pairs.append((key, name if same == 1 and not name.isdigit() else str(value)))
+        elif isinstance(value, list):
+            pairs += [(key, str(item)) for item in value]
+        elif isinstance(value, bool):
+            pairs.append((key, "true" if value else "false"))
         else:
             pairs.append((key, str(value)))
-    return urlencode(pairs)
+    if page is not None:
+        for key, value in page:
+            if value == type(page).model_fields[key].get_default(call_default_factory=True) or value is None:
+                continue
+            items = value if isinstance(value, list) else [value]
+            if not items:  # emptied where the default is not empty: one blank value says so
+                items = [""]
+            pairs += [(key, ("true" if item else "false") if isinstance(item, bool) else str(item)) for item in items]
+    return pairs
 
 
-def share_url(base_url: str, view: ViewState, vocab: Vocabulary) -> str:
-    """The full link to send: the page's address plus the view's query string."""
-    query = to_query(view, vocab)
+def to_query(view: ViewState, page: BaseModel | None = None, vocab: Vocabulary | None = None) -> str:
+    """The query string (no '?') of a view and the page's parameters."""
+    return urlencode(query_pairs(view, page, vocab))
+
+
+def share_url(base_url: str, view: ViewState, page: BaseModel | None = None, vocab: Vocabulary | None = None,
+              passed: list[tuple[str, str]] = ()) -> str:
+    """The full link to send: the page's address, the view's query and parameters passed along as they are."""
+    query = urlencode([*query_pairs(view, page, vocab), *passed])
     return f"{base_url}?{query}" if query else base_url
 
 
@@ -328,6 +452,11 @@ def field_name(param: str) -> str:
 
 def default_text(param: str) -> str:
     """The value used instead of a bad one, as the user sees it."""
+    if model := page_keys().get(param):
+        value = model.model_fields[param].get_default(call_default_factory=True)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return fmt_number(value)
+        return "—" if value in (None, []) else ", ".join(map(str, value if isinstance(value, list) else [value]))
     if param in WEIGHT_KEYS:
         return fmt_number(DEFAULT_WEIGHTS[WEIGHT_KEYS[param]])
     if param in MISSING_KEYS:
@@ -352,9 +481,8 @@ def describe(note: LinkNote) -> str:
             "field": field_name(note.param), "param": note.param}
     reasons = {
         "not_a_number": _("not a number"),
-        "out_of_range": _("outside %(low)s-%(high)s") % {
-            "low": fmt_number(0),
-            "high": fmt_number(WEIGHT_MAX if note.param in WEIGHT_KEYS else MIN_REVENUE_MAX)},
+        "out_of_range": _("outside %(low)s-%(high)s") % dict(zip(("low", "high"), map(fmt_number, limits(note.param)),
+                                                                 strict=True)),
         "unknown_choice": _("not one of the choices"),
         "too_long": _("too long"),
         "repeated": _("given more than once"),
@@ -365,3 +493,47 @@ def describe(note: LinkNote) -> str:
         "field": field_name(note.param), "param": note.param, "reason": reasons[note.problem],
         "default": default_text(note.param)}
 
+
+
+# -- the pages' own parameters (their widgets use these names as keys and these bounds) ---------------------
+@page_params("company")
+class CompanyParams(BaseModel):
+    """Company profile: the top K of the what-if (the company itself is the view's `company`)."""
+
+    model_config = ConfigDict(extra="forbid")
+    explain_k: int = Field(default=10, ge=1, le=100)
+
+
+@page_params("quality")
+class QualityParams(BaseModel):
+    """Decision quality: how many top places count, and how unsure the weights are."""
+
+    model_config = ConfigDict(extra="forbid")
+    rob_k: int = Field(default=10, ge=1, le=100)
+    rob_unc: Uncertainty = "medium"
+
+
+@page_params("backtest")
+class BacktestParams(BaseModel):
+    """Back-test: what counts as arriving, which evidence levels, which facts."""
+
+    model_config = ConfigDict(extra="forbid")
+    bt_kinds: list[OutcomeKind] = Field(default_factory=lambda: list(ARRIVALS))
+    bt_levels: list[EvidenceLevel] = Field(default_factory=lambda: list(EVIDENCE_LEVELS))
+    bt_facts: FactsMode = "point-in-time"
+
+
+@page_params("scenarios")
+class ScenariosParams(BaseModel):
+    """Scenarios: how long a top the comparison looks at."""
+
+    model_config = ConfigDict(extra="forbid")
+    compare_top_n: int = Field(default=10, ge=3, le=50)
+
+
+@page_params("weighting")
+class WeightingParams(BaseModel):
+    """Group weighting: the round a participant's link opens."""
+
+    model_config = ConfigDict(extra="forbid")
+    round: int | None = Field(default=None, ge=1)

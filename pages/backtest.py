@@ -10,6 +10,7 @@ from lib.criteria import CRITERIA, CRITERIA_BY_ID
 from lib.elicitation import PRESETS_BY_ID
 from lib.i18n import _, fmt_number, md_text
 from lib.outcomes import EVIDENCE_LABELS, EVIDENCE_LEVELS, OUTCOME_KINDS, OUTCOME_LABELS
+from lib.viewstate import BacktestParams
 
 ui.route_through_app()  # first: run inside app.py's navigation (see lib/ui/state.py)
 
@@ -17,10 +18,11 @@ st.title(_("Back-test: would the ranking have found the companies that came?"))
 st.caption(_("Companies that put something in Kazakhstan after February 2022, from statements of officials, the "
              "press and confirmed openings, against the ranking of the current view. Each arrival is scored on what "
              "was known before its outcome."))
+ui.page_state(BacktestParams)
 left, middle, right = st.columns(3)
-kinds = left.multiselect(_("What counts as arriving"), OUTCOME_KINDS, default=list(BacktestSettings().arrivals),
+kinds = left.multiselect(_("What counts as arriving"), OUTCOME_KINDS,
                          format_func=lambda k: _(OUTCOME_LABELS[k]), key="bt_kinds")
-levels = middle.multiselect(_("Evidence levels included"), EVIDENCE_LEVELS, default=list(EVIDENCE_LEVELS),
+levels = middle.multiselect(_("Evidence levels included"), EVIDENCE_LEVELS,
                             format_func=lambda k: _(EVIDENCE_LABELS[k]), key="bt_levels",
                             help=_("Officials' lists include firms that had been in Kazakhstan for years (DW, March "
                                    "2023); leave them out to test against the press or confirmed openings only."))
@@ -31,7 +33,8 @@ facts = right.radio(_("Facts used for arrivals"), ("point-in-time", "current"), 
 if not kinds or not levels:
     st.info(_("Choose at least one kind of outcome and one evidence level."))
     st.stop()
-settings, filters = ui.current_view()
+view = ui.current_view()
+settings, filters = view.settings(), view.filters()
 with st.spinner(_("Ranking every company under every baseline…")):
     result = ui.get_backtest(settings, filters, BacktestSettings(arrivals=kinds, evidence=levels, facts=facts))
 if result.arrivals.empty:

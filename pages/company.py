@@ -25,13 +25,14 @@ from lib.profile import (
     FACT_LABELS,
     current_fact_text,
     evidence_warnings,
+    explain_score,
     observation_text,
     period_text,
-    score_breakdown,
 )
-from lib.scoring import criteria_matrix, rank_companies
+from lib.scoring import criteria_matrix
 from lib.steward import tracker_statuses
 from lib.ui.offer import offer_section
+from lib.viewstate import CompanyParams, limits
 
 ui.route_through_app()  # first: run inside app.py's navigation (see lib/ui/state.py)
 
@@ -40,8 +41,10 @@ companies = sort_by_name(universe.companies)
 names = dict(zip(companies["company_id"], companies["name"], strict=True))
 
 st.title(_("Company profile"))
+if st.session_state.get("company") not in names:
+    st.session_state["company"] = None  # a company no longer in the data
 company_id = st.selectbox(_("Company"), list(names), format_func=names.__getitem__, key="company",
-                          bind="query-params", index=None, placeholder=_("Choose a company"))
+                          placeholder=_("Choose a company"))
 if company_id is None:
     st.info(_("Choose a company above, or select one in the ranked table."))
     st.stop()
@@ -101,14 +104,15 @@ st.caption(_("Status source: %(source)s (as of %(date)s)")
            % {"source": md_source(company["source"]), "date": fmt_date(pd.Timestamp(company["as_of"]).date())})
 
 st.subheader(_("Why it scores what it scores"))
-settings, filters = ui.current_view()
-ranking = rank_companies(universe.companies, universe.values, settings.model_copy(update={"method": "wsm"}),
-                         filters.model_copy(update={"candidates_only": False}))
-breakdown = score_breakdown(ranking, int(company_id))
-if breakdown is None:
-    st.info(_("This company is outside the current filters or was excluded for missing data."))
+view = ui.current_view()
+settings, filters = view.settings(), view.filters()
+explained = explain_score(universe.companies, universe.values, settings, filters, int(company_id))
+if explained is None:
+    st.info(_("The company was excluded by the missing-data policy."))
 else:
-    row = ranking.table[ranking.table["company_id"] == company_id].iloc[0]
+    row, breakdown = explained.row, explained.breakdown
+    if explained.outside_filters:
+        st.caption(_("The company is outside the current filters; its score is computed over all companies."))
     st.metric(_("Weighted-sum score"), fmt_number(row["score"], 3),
               help=_("The contributions below add up to this score."))
     st.caption(_("Data completeness: %(share)s") % {"share": fmt_percent(row["completeness"])})
@@ -126,7 +130,9 @@ else:
         "top_average": st.column_config.NumberColumn(_("Top-10 average"), **grid_number_format(3))})
 
 # What-if on the ranking the Rank page shows (current method, filters and candidates only).
-top_k = st.number_input(_("Top places that count (K)"), min_value=1, max_value=100, value=10, key="explain_k",
+ui.page_state(CompanyParams)
+low, high = map(int, limits("explain_k"))
+top_k = st.number_input(_("Top places that count (K)"), min_value=low, max_value=high, key="explain_k",
                         help=_("What single weight change would bring this company into the top K?"))
 matrix = criteria_matrix(universe.companies, universe.values, settings, filters)
 if company_id in set(matrix["company_id"]):

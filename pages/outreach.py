@@ -146,7 +146,7 @@ if not shown.empty:
     st.download_button(_("Download the briefing (HTML, printable)"), icon=":material/description:", key="of_brief",
                        on_click="ignore",
                        data=ui.in_this_language(briefing_html, store, ui.get_universe(), company_id,
-                                                *ui.current_view()),
+                                                ui.current_view().settings(), ui.current_view().filters()),
                        file_name=briefing_filename(names[company_id]), mime="text/html")
     history = sl.history_frame(store, company_id)
     with st.expander(_("Notes and history (%(n)d)") % {"n": len(history)}):

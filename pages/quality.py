@@ -17,10 +17,12 @@ from lib.robustness import (
     weight_intervals,
 )
 from lib.scoring import criteria_matrices
+from lib.viewstate import QualityParams, limits
 
 ui.route_through_app()  # first: run inside app.py's navigation (see lib/ui/state.py)
 
-settings, filters = ui.current_view()
+view = ui.current_view()
+settings, filters = view.settings(), view.filters()
 universe = ui.get_universe()
 label = {c.id: _(c.label) for c in CRITERIA}
 
@@ -52,10 +54,12 @@ with roc_tab:
 
 st.header(_("Robustness of the ranking"))
 left, right = st.columns(2)
-top_k = left.number_input(_("Top places that count (K)"), min_value=1, max_value=100, value=10, key="rob_k",
-                          bind=ui.BIND, help=_("How long the list is that the minister will see."))
-uncertainty = right.radio(_("How sure are we of the weights?"), UNCERTAINTIES, index=1, key="rob_unc",
-                          bind=ui.BIND, format_func=lambda u: _(UNCERTAINTY_LABELS[u]))
+ui.page_state(QualityParams)
+low, high = map(int, limits("rob_k"))
+top_k = left.number_input(_("Top places that count (K)"), min_value=low, max_value=high, key="rob_k",
+                          help=_("How long the list is that the minister will see."))
+uncertainty = right.radio(_("How sure are we of the weights?"), UNCERTAINTIES, key="rob_unc",
+                          format_func=lambda u: _(UNCERTAINTY_LABELS[u]))
 robust_settings = RobustnessSettings(top_k=int(top_k), uncertainty=uncertainty)
 matched = matching_preset(settings.weights)
 if matched:

@@ -22,7 +22,8 @@ from lib.shortlist import add_to_shortlist, shortlisted_stages
 
 ui.route_through_app()  # first: run inside app.py's navigation (see lib/ui/state.py)
 
-settings, filters = ui.current_view()
+view = ui.current_view()
+settings, filters = view.settings(), view.filters()
 ranking = ui.current_ranking()
 table = ranking.table
 
@@ -108,7 +109,7 @@ if not selected:
 if selected and st.button(_("Add selected to the shortlist"), icon=":material/playlist_add:", key="add_to_shortlist"):
     picked = table.iloc[rows][["company_id", "score", "rank"]].to_dict("records")
     try:  # the score, rank and current view are recorded with each entry
-        added = add_to_shortlist(ui.get_store(), ui.current_user(), picked, ui.current_view())
+        added = add_to_shortlist(ui.get_store(), ui.current_user(), picked, (settings, filters))
     except PermissionDenied as exc:
         st.error(str(exc))
     else:

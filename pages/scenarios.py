@@ -16,15 +16,14 @@ from lib.scenarios import (
     save_scenario,
     scenarios_frame,
 )
-from lib.viewstate import ViewState
+from lib.viewstate import ScenariosParams, limits
 
 ui.route_through_app()  # first: run inside app.py's navigation (see lib/ui/state.py)
 
 CURRENT = 0  # the compare selectors' id for the view in the sidebar (scenario ids start at 1)
 
 store, user = ui.get_store(), ui.current_user()
-settings, filters = ui.current_view()
-current = ViewState.from_view(settings, filters)
+current = ui.current_view().scoring_part()
 scenarios = {s.scenario_id: s for s in list_scenarios(store)}
 
 st.title(_("Scenarios"))
@@ -90,7 +89,9 @@ col_a, col_b, col_n = st.columns([2, 2, 1])
 a = col_a.selectbox(_("Scenario A"), options, format_func=label, key="compare_a",
                     index=min(1, len(options) - 1))
 b = col_b.selectbox(_("Scenario B"), options, format_func=label, key="compare_b")
-top_n = col_n.number_input(_("Top N"), min_value=3, max_value=50, value=10, step=1, key="compare_top_n")
+ui.page_state(ScenariosParams)
+low, high = map(int, limits("compare_top_n"))
+top_n = col_n.number_input(_("Top N"), min_value=low, max_value=high, step=1, key="compare_top_n")
 if a == b:
     st.info(_("Choose two different scenarios to compare (save the current view first to have two)."))
     st.stop()

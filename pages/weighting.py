@@ -11,7 +11,7 @@ from lib.criteria import CRITERIA, CRITERION_IDS
 from lib.i18n import _, fmt_number, fmt_percent, md_text
 from lib.scenarios import save_scenario
 from lib.scoring import criteria_matrix
-from lib.viewstate import ViewState
+from lib.viewstate import ViewState, WeightingParams
 
 ui.route_through_app()  # first: run inside app.py's navigation (see lib/ui/state.py)
 store, user = ui.get_store(), ui.current_user()
@@ -24,18 +24,16 @@ if user.can_edit:
     with st.form("new_round", clear_on_submit=True, border=False):
         name = st.text_input(_("Open a new round"), placeholder=_("e.g. Committee, March 2027"), max_chars=120)
         if st.form_submit_button(_("Open the round")) and name.strip():
-            st.session_state["wround"] = rounds.open_round(store, user, name)
+            st.session_state["round"] = rounds.open_round(store, user, name)
 all_rounds = rounds.rounds(store)
 if all_rounds.empty:
     st.info(_("No weighting round yet. An editor opens one here and shares its link."))
     st.stop()
 ids = list(all_rounds["round_id"].astype(int))
-asked = st.query_params.get("round")
-if "wround" not in st.session_state and asked and asked.isdigit() and int(asked) in ids:
-    st.session_state["wround"] = int(asked)  # the round's shared link
+if ui.page_state(WeightingParams).round not in ids:  # none in the link, or one that no longer exists
+    st.session_state["round"] = ids[0]
 names = dict(zip(ids, all_rounds["name"], strict=True))
-round_id = st.selectbox(_("Round"), ids, format_func=lambda i: f"{names[i]} (#{i})", key="wround")
-st.query_params["round"] = str(round_id)
+round_id = st.selectbox(_("Round"), ids, format_func=lambda i: f"{names[i]} (#{i})", key="round")
 st.code(f"{ui.page_url()}?round={round_id}", language=None)
 open_now = rounds.is_open(store, round_id)
 if not open_now:
@@ -115,7 +113,8 @@ if user.can_edit:
 
 st.subheader(_("Where they disagree: each participant's top 10"))
 universe = ui.get_universe()
-settings, filters = ui.current_view()
+view = ui.current_view()
+settings, filters = view.settings(), view.filters()
 matrix = criteria_matrix(universe.companies, universe.values, settings, filters)
 tops = gw.top_k_by_participant(matrix, {**weights, _("Pooled"): pooled}, 10)
 group_top = set(tops[_("Pooled")])

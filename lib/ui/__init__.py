@@ -9,7 +9,7 @@
 """
 
 from lib.ui.account import account_panel, auth_config, current_user
-from lib.ui.links import apply_view, link_vocabulary, page_url, read_link_once, share_link
+from lib.ui.links import apply_view, link_vocabulary, page_state, page_url, read_link_once, share_link
 from lib.ui.sidebar import (
     BIND,
     METHOD_LABELS,
@@ -47,7 +47,7 @@ __all__ = [
     "BIND", "METHOD_LABELS", "MISSING_LABELS", "account_panel", "apply_view", "audit_panel", "auth_config",
     "company_sector_form", "current_assumptions", "get_backtest", "outcomes_panel",
     "current_ranking", "current_user", "current_view", "edited_table", "get_packages", "get_store", "get_universe",
-    "in_this_language", "language_switch", "link_vocabulary", "normalised_weights_text", "page_url",
+    "in_this_language", "language_switch", "link_vocabulary", "normalised_weights_text", "page_state", "page_url",
     "read_link_once", "rejected_rows", "reset_edited_table", "route_through_app", "scoring_sidebar",
     "sector_names", "selection_key", "set_weights", "share_link", "start_run", "steward_editor",
 ]

@@ -2,33 +2,38 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import streamlit as st
+from pydantic import BaseModel
 
 from lib import viewstate
 from lib.i18n import _
-from lib.models import Filters, ScoringSettings
-from lib.ui.state import get_universe, sector_names
+from lib.ui.state import _once_per_run, get_universe, sector_names
+
+M = TypeVar("M", bound=BaseModel)
 
 
 def link_vocabulary() -> viewstate.Vocabulary:
-    """The sectors, countries and companies a link may name."""
-    companies = get_universe().companies
-    return viewstate.Vocabulary(
-        sectors=sector_names(), countries=tuple(companies["hq_country"].dropna().unique()),
-        companies=dict(zip(companies["company_id"].astype(int), companies["name"], strict=True)))
+    """The sectors, countries and companies a link may name (read once per run)."""
+    def build() -> viewstate.Vocabulary:
+        companies = get_universe().companies
+        return viewstate.Vocabulary(
+            sectors=sector_names(), countries=tuple(companies["hq_country"].dropna().unique()),
+            companies=dict(zip(companies["company_id"].astype(int), companies["name"], strict=True)))
+    return _once_per_run("link_vocabulary", build)
 
 
 def read_link_once() -> None:
     """On a session's first run, check the link's parameters and seed the widgets; show notes on every run.
 
-    Streamlit seeds bound widgets from the URL by their shown label and silently drops what it cannot
-    read. Reading the link ourselves first lets us accept ids and labels in any language (set through
-    st.session_state, which Streamlit uses when it rejects the URL value) and say what was dropped.
+    Reading the link ourselves accepts ids and labels in any language and says what was dropped; the
+    pages' own parameters (viewstate.PAGE_PARAMS) are seeded the same way, before their widgets exist.
     """
     if "link_notes" not in st.session_state:
         raw = {key: st.query_params.get_all(key) for key in st.query_params}
         parsed = viewstate.parse_query(raw, link_vocabulary())
-        values = viewstate.widget_values(parsed.view)
+        values = {**viewstate.widget_values(parsed.view), **parsed.page_values}
         for key in parsed.present - {"lang"}:  # the language switch reads ?lang= itself
             st.session_state[key] = values[key]
         st.session_state["link_notes"] = parsed.notes
@@ -39,6 +44,17 @@ def read_link_once() -> None:
                     + "\n".join(f"- {viewstate.describe(note)}" for note in notes), icon=":material/link_off:")
         box.button(_("Dismiss"), key="dismiss_link_notes", on_click=st.session_state.__setitem__,
                    args=("link_notes", []))
+
+
+def page_state(model: type[M]) -> M:
+    """A page's own parameters (call before its widgets): defaults seeded into session state, values read back.
+
+    The widgets use the field names as keys and take no default argument: session state is their one source,
+    so a link's value (seeded by read_link_once) and the address bar (write_url) always agree with them.
+    """
+    for key, info in model.model_fields.items():
+        st.session_state.setdefault(key, info.get_default(call_default_factory=True))
+    return viewstate.valid_params(model, st.session_state)
 
 
 def apply_view(view: viewstate.ViewState) -> None:
@@ -63,17 +79,32 @@ def page_url() -> str:
     return url if url else "./"
 
 
-def share_link(settings: ScoringSettings, filters: Filters) -> str:
+def _passed_along() -> list[tuple[str, str]]:
+    """Parameters this app does not write but carries (the Incentives page's bound assumptions), as in the URL."""
+    return [(key, value) for key in sorted(viewstate.PASSED_KEYS - {"embed", "embed_options"})
+            if key in st.query_params for value in st.query_params.get_all(key)]
+
+
+def write_url(view: viewstate.ViewState, params: BaseModel | None) -> None:
+    """The address bar: the view and this page's parameters, written from the view model and nothing else.
+
+    Only the parameters the app writes are touched (bound ones cannot be, and Streamlit's own must not be).
+    """
+    wanted: dict[str, list[str]] = {}
+    for key, value in viewstate.query_pairs(view, params, link_vocabulary()):
+        wanted.setdefault(key, []).append(value)
+    owned = set(viewstate.VIEW_KEYS) | set(viewstate.page_keys())
+    for key in [k for k in st.query_params if k in owned and k not in wanted]:
+        del st.query_params[key]
+    changed = {key: values if len(values) > 1 else values[0] for key, values in wanted.items()
+               if st.query_params.get_all(key) != values}
+    if changed:
+        st.query_params.update(changed)
+
+
+def share_link(view: viewstate.ViewState, params: BaseModel | None) -> str:
     """The "Copy link" box: the full address that reproduces this view (st.code has a copy button)."""
-    view = viewstate.ViewState.from_view(settings, filters, lang=st.session_state.get("lang") or "en",
-                                         company=st.session_state.get("company"))
-    url = viewstate.share_url(page_url(), view, link_vocabulary())
-    # Parameters of other pages (e.g. the incentive assumptions) travel along as the URL has them.
-    extra = [(key, value) for key in sorted(viewstate.OTHER_KEYS - {"embed", "embed_options"})
-             if key in st.query_params for value in st.query_params.get_all(key)]
-    if extra:
-        from urllib.parse import urlencode
-        url += ("&" if "?" in url else "?") + urlencode(extra)
+    url = viewstate.share_url(page_url(), view, params, link_vocabulary(), _passed_along())
     with st.sidebar.expander(_("Share this view"), icon=":material/link:"):
         st.caption(_("Copy this link (button at the right). Whoever opens it sees this ranking and can try "
                      "other weights, but cannot change shared data unless signed in as an editor."))

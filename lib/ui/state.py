@@ -27,6 +27,7 @@ from lib.outcomes import stored_outcomes
 from lib.radar import Universe, load_universe
 from lib.scoring import Ranking, rank_companies
 from lib.store import Store, StoreUnavailable, check_usable, db_path, open_store
+from lib.viewstate import ViewState
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -170,15 +171,17 @@ def get_backtest(settings: ScoringSettings, filters: Filters, backtest: Backtest
                      settings.model_dump_json(), filters.model_dump_json(), backtest.model_dump_json())
 
 
-def current_view() -> tuple[ScoringSettings, Filters]:
-    """The settings and filters set in the sidebar during this run."""
-    return st.session_state.get("view") or (ScoringSettings(), Filters())
+def current_view() -> ViewState:
+    """The view set in the sidebar during this run."""
+    return st.session_state.get("view") or ViewState()
 
 
 def current_ranking() -> Ranking:
-    universe = get_universe()
-    settings, filters = current_view()
-    return rank_companies(universe.companies, universe.values, settings, filters)
+    """The ranking of the current view, computed once per run."""
+    def rank() -> Ranking:
+        universe, view = get_universe(), current_view()
+        return rank_companies(universe.companies, universe.values, view.settings(), view.filters())
+    return _once_per_run("ranking", rank)
 
 
 def sector_names() -> dict[str, str]:

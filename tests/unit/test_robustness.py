@@ -14,10 +14,19 @@ from lib.robustness import (
     rank_robustness,
     sample_unknown_scores,
     sample_weights,
-    scores_for_weights,
     weight_intervals,
 )
-from lib.scoring import criteria_matrix, top_k_wsm, topsis
+from lib.scoring import criteria_matrix, scores_for_weights, top_k_wsm
+
+
+def topsis(matrix: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """TOPSIS for one weight vector, written out as in Hwang and Yoon: the reference for the batched kernel."""
+    norms = np.sqrt((matrix**2).sum(axis=0))
+    weighted = np.divide(matrix, norms, out=np.zeros_like(matrix), where=norms > 0) * weights
+    d_plus = np.sqrt(((weighted - weighted.max(axis=0)) ** 2).sum(axis=1))
+    d_minus = np.sqrt(((weighted - weighted.min(axis=0)) ** 2).sum(axis=1))
+    total = d_plus + d_minus
+    return np.divide(d_minus, total, out=np.full_like(total, 0.5), where=total > 0)
 
 EQUAL = {cid: 10.0 for cid in CRITERION_IDS}
 

@@ -10,22 +10,24 @@ from lib.criteria import CRITERION_IDS, DEFAULT_WEIGHTS
 from lib.models import Filters, ScoringSettings
 from lib.scoring import (
     apply_missing,
+    competition_ranks,
     criteria_values,
     fact_completeness,
     filter_mask,
     rank_companies,
     rank_label,
-    shared_ranks,
-    topsis,
-    weighted_sum,
+    scores_for_weights,
 )
+
+
+def topsis(matrix, weights):
+    return scores_for_weights(matrix, weights[None, :], "topsis")[0]
 
 
 def test_weighted_sum_by_hand():
     matrix = np.array([[1.0, 0.0], [0.5, 0.5], [0.2, 1.0]])
-    scores, contributions = weighted_sum(matrix, np.array([0.75, 0.25]))
+    scores = scores_for_weights(matrix, np.array([[0.75, 0.25]]), "wsm")[0]
     assert scores == pytest.approx([0.75, 0.5, 0.4])
-    assert contributions[2] == pytest.approx([0.15, 0.25])
 
 
 def test_topsis_by_hand():
@@ -164,7 +166,7 @@ def test_ties_share_a_rank_and_the_more_complete_record_comes_first():
     assert list(table["rank"]) == [1, 1, 1] and table["tied"].all()
     assert list(table["name"]) == ["Zeta", "Alpha", "Mid"]  # Zeta has one fact; the others by name
     assert rank_label(1, True) == "1=" and rank_label(7, False) == "7"
-    assert list(shared_ranks(np.array([0.9, 0.8, 0.8, 0.7]))) == [1, 2, 2, 4]
+    assert list(competition_ranks(np.array([0.9, 0.8, 0.8 + 1e-16, 0.7]))) == [1, 2, 2, 4]
 
 
 @pytest.mark.parametrize("policy, expected", [("neutral", 0.5), ("worst", 0.0)])

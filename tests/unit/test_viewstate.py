@@ -1,5 +1,6 @@
 """Reading a link's query parameters into a view, and writing a view back as a link."""
 
+from typing import Literal, get_args, get_origin
 from urllib.parse import parse_qs
 
 import pytest
@@ -7,14 +8,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lib.criteria import CRITERIA, CRITERION_IDS, DEFAULT_WEIGHTS, MISSING_POLICIES
-from lib.i18n import LANGUAGES, set_language
+from lib.i18n import LANGUAGES, _, fmt_country, set_language
 from lib.models import METHODS, STATUSES
 from lib.viewstate import (
+    PAGE_PARAMS,
+    PASSED_KEYS,
     VIEW_KEYS,
     LinkNote,
+    QualityParams,
     ViewState,
     Vocabulary,
     describe,
+    page_params,
+    page_values,
     parse_query,
     to_query,
     widget_values,
@@ -104,11 +110,13 @@ def test_method_by_id_or_label(given, expected):
 
 
 def test_labels_in_another_language_are_accepted():
+    """Links written before ids (by widgets bound to the URL) carried the shown labels: they still work."""
     set_language("ru")
-    russian = to_query(ViewState(statuses=["Withdrawal"], method="topsis", missing={"incentive_fit": "worst"},
-                                 sectors=["AUT"], countries=["Germany"], lang="ru"), VOCAB)
+    russian = {"status": [_("Withdrawal")], "method": [_("TOPSIS")], "m_incentive_fit": [_("Worst case (0)")],
+               "sector": [_("Automotive parts")], "country": [fmt_country("Germany")], "lang": ["ru"]}
     set_language("en")
-    parsed = parse_query(parse_qs(russian), VOCAB)
+    assert russian["status"] != ["Withdrawal"] and russian["country"] != ["Germany"]
+    parsed = parse_query(russian, VOCAB)
     assert not parsed.notes
     assert parsed.view.statuses == ["Withdrawal"] and parsed.view.sectors == ["AUT"]
     assert parsed.view.countries == ["Germany"] and parsed.view.missing["incentive_fit"] == "worst"
@@ -135,7 +143,7 @@ def test_round_trip_reproduces_the_view():
                      missing={"regional_presence": "neutral"}, sectors=["ITC", "AUT"],
                      countries=["United States"], statuses=["Withdrawal", "Suspension"], min_revenue_usd_m=2000,
                      exclude_high_risk=True, company=8)
-    parsed = parse_query(parse_qs(to_query(view, VOCAB)), VOCAB)
+    parsed = parse_query(parse_qs(to_query(view, vocab=VOCAB)), VOCAB)
     assert parsed.notes == []
     assert parsed.view == view
     assert parsed.present == set(VIEW_KEYS) - {f"w_{c.id}" for c in CRITERIA
@@ -144,7 +152,7 @@ def test_round_trip_reproduces_the_view():
 
 
 def test_default_view_writes_only_the_language():
-    assert to_query(ViewState(), VOCAB) == "lang=en"
+    assert to_query(ViewState()) == "lang=en"
 
 
 def test_widget_values_cover_every_view_key():
@@ -191,7 +199,7 @@ views = st.builds(
 @settings(max_examples=200, deadline=None)
 @given(views)
 def test_every_field_of_the_view_survives_the_url(view):
-    back = parse(parse_qs(to_query(view, VOCAB)))
+    back = parse(parse_qs(to_query(view, vocab=VOCAB)))
     assert not back.notes
     restored = back.view
     assert restored.method == view.method and restored.weights == view.weights and restored.missing == view.missing
@@ -200,3 +208,70 @@ def test_every_field_of_the_view_survives_the_url(view):
     assert restored.min_revenue_usd_m == view.min_revenue_usd_m
     assert restored.exclude_high_risk == view.exclude_high_risk and restored.company == view.company
     assert restored.lang == view.lang
+
+
+# -- property: the pages' own parameters too, URL -> view -> URL ----------------------------------------------
+def field_values(model, key):
+    """Every value a page parameter may take, from its declaration alone (a new page is covered unasked)."""
+    info = model.model_fields[key]
+    annotation, bounds = info.annotation, {type(m).__name__: m for m in info.metadata}
+    args = get_args(annotation)
+    if get_origin(annotation) is list:
+        return st.lists(st.sampled_from(get_args(args[0])), unique=True)
+    if get_origin(annotation) is Literal:
+        return st.sampled_from(args)
+    if annotation is bool:
+        return st.booleans()
+    optional = type(None) in args
+    number = st.integers(int(bounds["Ge"].ge), int(bounds["Le"].le) if "Le" in bounds else 10_000)
+    if int in (annotation, *args):
+        return st.none() | number if optional else number
+    raise AssertionError(f"{model.__name__}.{key}: no strategy for {annotation}")
+
+
+def page_with_params(page: str):
+    model = PAGE_PARAMS[page]
+    fields = st.fixed_dictionaries({key: field_values(model, key) for key in model.model_fields})
+    return st.tuples(st.just(page), fields.map(lambda values: model(**values)))
+
+
+pages_and_params = st.sampled_from(sorted(PAGE_PARAMS)).flatmap(page_with_params)
+
+
+@settings(max_examples=300, deadline=None)
+@given(views, pages_and_params)
+def test_every_field_survives_url_to_view_to_url(view, page):
+    path, params = page
+    url = to_query(view, params, VOCAB)
+    back = parse(parse_qs(url, keep_blank_values=True))  # as Streamlit reads the URL
+    assert not back.notes
+    assert back.view == view
+    assert page_values(path, back.page_values) == params
+    assert to_query(back.view, page_values(path, back.page_values), VOCAB) == url
+
+
+def test_page_parameters_are_declared_once_and_never_unknown():
+    keys = [key for model in PAGE_PARAMS.values() for key in model.model_fields]
+    assert len(keys) == len(set(keys)) and not set(keys) & (set(VIEW_KEYS) | PASSED_KEYS)
+    assert {"rob_k", "rob_unc", "round", "bt_kinds", "explain_k", "compare_top_n"} <= set(keys)
+    with pytest.raises(ValueError, match="taken"):
+        page_params("elsewhere")(QualityParams)
+
+
+def test_a_bad_page_parameter_gets_its_default_and_a_note_with_its_own_range():
+    parsed = parse({"rob_k": "500", "bt_kinds": ["new_site", "teleported"], "compare_top_n": "x"})
+    assert {(n.param, n.problem) for n in parsed.notes} == {("rob_k", "out_of_range"),
+                                                            ("bt_kinds", "some_unknown_choices"),
+                                                            ("compare_top_n", "not_a_number")}
+    assert parsed.page_values == {"bt_kinds": ["new_site"]}
+    assert "1-100" in describe(parsed.notes[0]).replace("–", "-")
+
+
+def test_a_scenario_saved_before_views_had_a_version_still_loads():
+    old = ('{"method": "topsis", "weights": {"exit_firmness": 40, "company_scale": 0, "retired_criterion": 5}, '
+           '"missing": {}, "sectors": ["ITC"], "countries": [], "statuses": ["Withdrawal"], '
+           '"min_revenue_usd_m": 0, "exclude_high_risk": true, "company": null, "lang": "en"}')
+    view = ViewState.model_validate_json(old)
+    assert view.version == 2 and view.method == "topsis" and view.weights["exit_firmness"] == 40
+    assert view.weights["company_scale"] == 0 and view.sectors == ["ITC"] and view.exclude_high_risk
+    assert ViewState.model_validate_json(view.model_dump_json()) == view
