@@ -152,8 +152,7 @@ def apply_outcomes(store: Store, user: User, preview: OutcomePreview) -> int:
                          % {"n": len({e.row for e in preview.errors}), "file": preview.filename})
     today = dt.date.today()
     with store.transaction() as cur:
-        version = cur.execute("SELECT coalesce(max(audit_id), 0) FROM audit_log").fetchone()[0]
-        if version != preview.data_version:
+        if store.data_version(cur) != preview.data_version:
             raise ValueError(_("The store changed after this preview was made. Preview the file again."))
         for outcome in preview.outcomes:
             row = {"company_id": outcome.company_id, "company_name": outcome.company,

@@ -23,8 +23,8 @@ from lib.i18n import N_, _, fmt_date, ngettext
 from lib.models import Filters, ScoringSettings
 from lib.store import Store
 
-if TYPE_CHECKING:  # only for type hints: lib/store.py is the module that talks to DuckDB
-    import duckdb
+if TYPE_CHECKING:  # only for type hints: lib/store.py is the layer that talks to the database
+    from lib.store import Cursor
 
 Stage = Literal["Identified", "Contacted", "Meeting held", "Proposal sent", "Committed", "Declined"]
 # The outreach funnel in order; the last two close an entry (no next step can be overdue).
@@ -207,19 +207,19 @@ class StaleEntryError(RuntimeError):
 
 
 # -- reading -------------------------------------------------------------------------------------
-def _entry(cur: duckdb.DuckDBPyConnection, company_id: int) -> ShortlistEntry | None:
+def _entry(cur: Cursor, company_id: int) -> ShortlistEntry | None:
     cur.execute("SELECT * FROM shortlist WHERE company_id = ?", [company_id])
     return _one(cur)
 
 
-def _one(cur: duckdb.DuckDBPyConnection) -> ShortlistEntry | None:
+def _one(cur: Cursor) -> ShortlistEntry | None:
     row = cur.fetchone()
     if row is None:
         return None
     return ShortlistEntry.model_validate(dict(zip([d[0] for d in cur.description], row, strict=True)))
 
 
-def _last_actor(cur: duckdb.DuckDBPyConnection, company_id: int) -> str | None:
+def _last_actor(cur: Cursor, company_id: int) -> str | None:
     row = cur.execute("SELECT actor FROM audit_log WHERE table_name = 'shortlist' AND record_key = ? "
                       "ORDER BY audit_id DESC LIMIT 1", [str(company_id)]).fetchone()
     return row[0] if row else None
@@ -278,10 +278,11 @@ def shortlist_frame(store: Store, include_removed: bool = False, today: date | N
         "SELECT s.company_id, c.name, c.hq_country, c.sector_code, sec.name AS sector_name, c.status, "
         "s.stage, s.owner, s.next_step, s.due_date, s.contact_status, s.score_at_add, s.rank_at_add, "
         "s.added_by, s.added_at, s.updated_at, s.version, s.removed, s.removed_at, s.removed_by, "
-        "coalesce(s.confidential, FALSE) AS confidential, coalesce(n.notes, 0) AS notes, n.last_note "
+        "coalesce(s.confidential, FALSE) AS confidential, coalesce(n.notes, 0) AS notes, t.last_note "
         "FROM shortlist s JOIN companies c USING (company_id) LEFT JOIN sectors sec ON sec.sector_code = c.sector_code "
-        "LEFT JOIN (SELECT company_id, count(*) AS notes, arg_max(text, note_id) AS last_note "
-        "           FROM shortlist_notes GROUP BY company_id) n USING (company_id) "
+        "LEFT JOIN (SELECT company_id, count(*) AS notes, max(note_id) AS last_id FROM shortlist_notes "
+        "           GROUP BY company_id) n USING (company_id) "
+        "LEFT JOIN (SELECT note_id AS last_id, text AS last_note FROM shortlist_notes) t USING (last_id) "
         "WHERE (? OR NOT s.removed) AND (? OR NOT coalesce(s.confidential, FALSE))",
         [include_removed, include_confidential])
     frame["due_date"] = [None if pd.isna(v) else pd.Timestamp(v).date() for v in frame["due_date"]]
@@ -378,8 +379,9 @@ def add_to_shortlist(store: Store, user: User, entries: Iterable[ShortlistCandid
     now = datetime.now()
     with store.transaction() as cur:
         ids = list(dict.fromkeys(c.company_id for c in candidates))
-        known = {r[0] for r in cur.execute("SELECT company_id FROM companies WHERE list_contains(?, company_id)",
-                                           [ids]).fetchall()}
+        marks = ", ".join("?" for _i in ids)
+        known = {r[0] for r in cur.execute(f"SELECT company_id FROM companies WHERE company_id IN ({marks})",
+                                           ids).fetchall()}
         if unknown := [i for i in ids if i not in known]:
             raise ValueError(_("Unknown company id(s): %(ids)s") % {"ids": ", ".join(map(str, unknown))})
         seen: set[int] = set()

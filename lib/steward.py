@@ -463,10 +463,7 @@ def backup_zip(store: Store, user: User) -> bytes:
     require_editor(user, _("download a full backup"))
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "backup"
-        # The path is ours (a fresh temp folder), not user input; quotes are doubled all the same.
-        target = str(folder).replace("'", "''")
-        with store.cursor() as cur:
-            cur.execute(f"EXPORT DATABASE '{target}' (FORMAT parquet)").fetchall()
+        store.export_database(folder)
         manifest = {"made_at": datetime.now().isoformat(timespec="seconds"), "data_version": store.data_version(),
                     "tables": {t: {"rows": n, "sha256": digest} for t, (n, digest) in store.table_checksums().items()}}
         buffer = io.BytesIO()
