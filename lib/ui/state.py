@@ -26,7 +26,7 @@ from lib.models import Filters, IncentivePackage, ScoringSettings
 from lib.outcomes import stored_outcomes
 from lib.radar import Universe, load_universe
 from lib.scoring import Ranking, rank_companies
-from lib.store import Store, StoreUnavailable, check_usable, db_path, open_store
+from lib.store import Store, StoreUnavailable, check_usable, database_location, open_store
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -74,7 +74,7 @@ def get_store() -> Store:
     run tries again, so a restored file works without restarting the app).
     """
     try:
-        store = _store(str(db_path()))
+        store = _store(database_location())
         usable = check_usable(store)  # a connection a full disk invalidated is replaced, not kept forever
         if usable is not store:
             _store.clear()
@@ -102,7 +102,7 @@ def get_universe(assumptions: Assumptions | None = None) -> Universe:
     if assumptions is None:
         return _once_per_run("universe", lambda: get_universe(current_assumptions()))
     store = get_store()
-    return _universe(str(store.path), store.data_version(), assumptions.model_dump_json())
+    return _universe(store.location, store.data_version(), assumptions.model_dump_json())
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -113,7 +113,7 @@ def _packages(path: str, data_version: int) -> list[IncentivePackage]:
 def get_packages() -> list[IncentivePackage]:
     """The incentive packages as validated models, re-read when the data changes."""
     store = get_store()
-    return _packages(str(store.path), store.data_version())
+    return _packages(store.location, store.data_version())
 
 
 def current_assumptions() -> Assumptions:
@@ -166,7 +166,7 @@ def _backtest(path: str, data_version: int, assumptions_json: str, settings_json
 def get_backtest(settings: ScoringSettings, filters: Filters, backtest: BacktestSettings) -> Backtest:
     """The back-test of a view, computed once per data version and view (a few seconds: 16 rankings and a fit)."""
     store = get_store()
-    return _backtest(str(store.path), store.data_version(), current_assumptions().model_dump_json(),
+    return _backtest(store.location, store.data_version(), current_assumptions().model_dump_json(),
                      settings.model_dump_json(), filters.model_dump_json(), backtest.model_dump_json())
 
 
