@@ -392,12 +392,17 @@ def add_to_shortlist(store: Store, user: User, entries: Iterable[ShortlistCandid
             before = _entry(cur, cand.company_id)
             snap = {"score_at_add": cand.score, "rank_at_add": cand.rank, "scenario_at_add": snapshot.model_dump()}
             if before is None:
-                cur.execute(
+                # Another app process may add the same company at the same moment: then it is already there.
+                inserted = cur.execute(
                     "INSERT INTO shortlist (company_id, stage, contact_status, score_at_add, rank_at_add, "
                     "scenario_at_add, added_by, added_at, updated_at, version, removed) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, FALSE)",
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, FALSE) ON CONFLICT (company_id) DO NOTHING "
+                    "RETURNING company_id",
                     [cand.company_id, STAGES[0], CONTACT_STATUSES[0], cand.score, cand.rank, scenario,
-                     user.name, now, now])
+                     user.name, now, now]).fetchone()
+                if inserted is None:
+                    result.already.append(cand.company_id)
+                    continue
                 store.audit(cur, actor=user.name, action="shortlist_add", table="shortlist",
                             record_key=str(cand.company_id), after={"stage": STAGES[0], **snap})
                 result.added.append(cand.company_id)

@@ -17,9 +17,11 @@ case $action in
     if [ ! -f "$dir/data/PG_VERSION" ]; then
       "${as_owner[@]}" "$bindir/initdb" -D "$dir/data" -U "$owner" -A trust -E UTF8 --no-locale >"$dir/initdb.log"
     fi
-    "${as_owner[@]}" "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
-      -o "-c listen_addresses='' -c unix_socket_directories='$dir' -c max_connections=300 -c fsync=off" \
-      start >/dev/null
+    if ! "${as_owner[@]}" "$bindir/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
+      "${as_owner[@]}" "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
+        -o "-c listen_addresses='' -c unix_socket_directories='$dir' -c max_connections=300 -c fsync=off" \
+        start >/dev/null
+    fi
     echo "export RADAR_TEST_DATABASE_URL='postgresql://$owner@/postgres?host=$dir'"
     ;;
   stop)

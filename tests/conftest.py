@@ -53,7 +53,7 @@ os.environ.setdefault("RADAR_LOCAL_EDITOR", "1")
 
 # Test modules whose tests run on PostgreSQL too: the data layer and its writers, and the pages that write.
 BOTH_BACKENDS = {"test_store", "test_shortlist", "test_steward", "test_importer", "test_scenarios",
-                 "test_two_replicas", "test_outreach", "test_data_page"}
+                 "test_outreach", "test_data_page"}
 
 
 def pytest_generate_tests(metafunc):
@@ -100,17 +100,29 @@ def pg_template():
 
 
 @pytest.fixture
-def database(request, backend, tmp_path):
-    """Where a fresh seeded store is: a DuckDB file path (not yet created), or a PostgreSQL URL."""
-    if backend == "duckdb":
-        yield tmp_path / "radar.duckdb"
-        return
-    template = request.getfixturevalue("pg_template")
+def pg_database(pg_template):
+    """The URL of a fresh seeded PostgreSQL database of this test's own, dropped afterwards."""
     name = f"radar_test_{uuid.uuid4().hex[:12]}"
-    _admin(f"CREATE DATABASE {name} TEMPLATE {template}")
+    _admin(f"CREATE DATABASE {name} TEMPLATE {pg_template}")
     yield _server_url(name)
     store_module.close_all()
     _admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def empty_pg_database(pg_template):
+    """The URL of an empty PostgreSQL database (no schema yet), dropped afterwards."""
+    name = f"radar_empty_{uuid.uuid4().hex[:12]}"
+    _admin(f"CREATE DATABASE {name}")
+    yield _server_url(name)
+    store_module.close_all()
+    _admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def database(request, backend, tmp_path):
+    """Where a fresh seeded store is: a DuckDB file path (not yet created), or a PostgreSQL URL."""
+    return tmp_path / "radar.duckdb" if backend == "duckdb" else request.getfixturevalue("pg_database")
 
 
 @pytest.fixture
