@@ -69,7 +69,7 @@ def rounds(store: Store) -> pd.DataFrame:
     return store.fetch_df(
         "SELECT r.round_id, r.name, r.opened_by, r.opened_at, r.closed_at, count(s.participant) AS submissions "
         "FROM weighting_rounds r LEFT JOIN weighting_submissions s USING (round_id) "
-        "GROUP BY ALL ORDER BY r.round_id DESC")
+        "GROUP BY r.round_id, r.name, r.opened_by, r.opened_at, r.closed_at ORDER BY r.round_id DESC")
 
 
 def submissions(store: Store, round_id: int) -> list[Submission]:
