@@ -191,6 +191,15 @@ class PostgresStore(Store):
         return super().data_version()
 
     def migrate(self) -> int:
+        try:
+            return self._migrate()
+        except psycopg.errors.InsufficientPrivilege as exc:
+            raise StoreUnavailable(
+                f"The database {redacted(self.url)} needs a schema upgrade that this role may not make. Run "
+                "`python -m lib --db <the owner's URL> build` once (DEPLOY.md, PostgreSQL roles), then restart "
+                "the replicas.") from exc
+
+    def _migrate(self) -> int:
         with self._pool.connection() as conn, conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(%s)", [MIGRATION_LOCK])
             exists = conn.execute("SELECT to_regclass('schema_version') IS NOT NULL").fetchone()[0]

@@ -124,3 +124,43 @@ def test_migrate_round_trips_the_seed_store_with_identical_counts_and_checksums(
     copy = open_store(empty_pg_database)
     update_entry(copy, EDITOR, 1, {"owner": "Daniyar"}, expected_version=2)
     assert copy.fetch_one("SELECT count(*) FROM audit_log")[0] == want["audit_log"][0] + 1
+
+
+def test_deploy_roles_let_the_app_write_rows_but_not_drop_tables(pg_template):
+    import os
+    import uuid
+    from urllib.parse import quote
+
+    import psycopg
+    from psycopg.conninfo import conninfo_to_dict
+
+    admin = os.environ["RADAR_TEST_DATABASE_URL"]
+    server = conninfo_to_dict(admin)
+    tag = uuid.uuid4().hex[:8]
+    owner, app, database = f"radar_owner_{tag}", f"radar_app_{tag}", f"radar_roles_{tag}"
+
+    def url(role: str) -> str:
+        where = "&".join(f"{k}={quote(str(server[k]), safe='/')}" for k in ("host", "port") if server.get(k))
+        return f"postgresql://{role}@/{database}?{where}"
+
+    made = subprocess.run(["psql", admin, "-v", "ON_ERROR_STOP=1", "-v", f"owner_role={owner}", "-v",
+                           f"app_role={app}", "-v", f"database={database}", "-v", "owner_password=o", "-v",
+                           "app_password=a", "-f", str(ROOT / "deploy" / "postgres_roles.sql")],
+                          capture_output=True, text=True, timeout=60)
+    try:
+        assert made.returncode == 0, made.stderr
+        built = run_cli("--db", url(owner), "build")  # the owner creates the schema and loads the seed
+        assert built.returncode == 0, built.stderr
+        replica = PostgresStore(url(app))  # the app finds the schema current: it needs no DDL rights
+        add_to_shortlist(replica, EDITOR, [{"company_id": 1, "score": 0.5, "rank": 1}], VIEW)
+        update_entry(replica, EDITOR, 1, {"owner": "Aigerim"}, expected_version=1)
+        with pytest.raises(psycopg.errors.InsufficientPrivilege), replica.cursor() as cur:
+            cur.execute("DROP TABLE audit_log")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege), replica.cursor() as cur:
+            cur.execute("CREATE TABLE intruder (x INTEGER)")
+        replica.close()
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+            conn.execute(f"DROP ROLE IF EXISTS {owner}")
+            conn.execute(f"DROP ROLE IF EXISTS {app}")
