@@ -49,6 +49,13 @@ def postgres_sql(migration: str) -> str:
     return migration.replace("DEFAULT []", "DEFAULT '{}'").replace("= []", "= '{}'")
 
 
+def with_database(url: str, database: str) -> str:
+    """The same server URL naming another database (postgresql://user@host/db?params)."""
+    base, sep, query = url.partition("?")
+    scheme, _slashes, rest = base.partition("//")
+    return f"{scheme}//{rest.split('/', 1)[0]}/{database}{sep}{query}"
+
+
 def redacted(url: str) -> str:
     """The URL without its password, for messages."""
     return re.sub(r"//([^:/@]*):[^@/]*@", r"//\1:***@", url)

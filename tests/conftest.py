@@ -69,13 +69,10 @@ def backend(request) -> str:
 
 
 def _server_url(database: str) -> str:
-    """RADAR_TEST_DATABASE_URL with another database name (the server's other databases are left alone)."""
-    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+    """RADAR_TEST_DATABASE_URL naming another database (the server's other databases are left alone)."""
+    from lib.store_postgres import with_database
 
-    url = os.environ["RADAR_TEST_DATABASE_URL"]
-    base, sep, query = url.partition("?")
-    return f"{base.rsplit('/', 1)[0]}/{database}{sep}{query}" if base.count("/") >= 3 else make_conninfo(
-        **{**conninfo_to_dict(url), "dbname": database})
+    return with_database(os.environ["RADAR_TEST_DATABASE_URL"], database)
 
 
 def _admin(sql: str) -> None:
