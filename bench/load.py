@@ -127,8 +127,8 @@ def main(argv: list[str] | None = None) -> int:
         store = connect(db)
         store.load_seed()
         companies = list(range(1, args.entries + 1))
-        add_to_shortlist(store, User(name="load", role="editor"),
-                         [{"company_id": c, "score": 0.5, "rank": c} for c in companies], (ScoringSettings(), Filters()))
+        add_to_shortlist(store, User(name="load", role="editor"), [{"company_id": c, "score": 0.5, "rank": c}
+                                                                   for c in companies], (ScoringSettings(), Filters()))
         store.close()
         per_replica = [args.users // args.replicas + (r < args.users % args.replicas) for r in range(args.replicas)]
         with tempfile.TemporaryDirectory() as tmp:
