@@ -74,6 +74,39 @@ def simulate_user(replica: int, user: int, rounds: int, companies: list[int], ou
         out["errors"].append(traceback.format_exc(limit=3))
 
 
+def _share_apptest_runtime() -> None:
+    """Let AppTest sessions run in threads at once, as sessions do in one server process.
+
+    AppTest (streamlit 1.67) installs a mock Runtime singleton for each run and removes it afterwards, and patches
+    the `global.appTest` option for the run: with several sessions at once, one run's clean-up would pull the
+    runtime from under another ("Runtime hasn't been created!"). Here the last mock stays available and the option
+    stays set. Only the test harness is shared; the app's caches are process-wide in a real server too.
+    """
+    from contextlib import nullcontext
+
+    from streamlit import config
+    from streamlit.runtime import Runtime
+    from streamlit.testing.v1 import app_test
+
+    last: list[object] = []
+    original = Runtime.__dict__["instance"].__func__
+
+    def instance(cls):
+        if cls._instance is not None:
+            last[:] = [cls._instance]
+            return cls._instance
+        return last[0] if last else original(cls)
+
+    Runtime.instance = classmethod(instance)
+    Runtime.exists = classmethod(lambda cls: True)
+    config.set_option("global.appTest", True)
+    app_test.patch_config_options = lambda _options: nullcontext()
+    # One compiled-script cache per process, as a server has: Python 3.11's compiler is not safe to run in
+    # several threads at once ("AST constructor recursion depth mismatch"), and a server compiles each page once.
+    shared_scripts = app_test.ScriptCache()
+    app_test.ScriptCache = lambda: shared_scripts
+
+
 def replica_main(args: argparse.Namespace) -> None:
     """One replica process: `args.users` concurrent sessions; writes what they saw to `args.out`."""
     os.environ["RADAR_DATABASE_URL"] = args.db
@@ -81,6 +114,10 @@ def replica_main(args: argparse.Namespace) -> None:
     from bench.__main__ import _keep_navigation_in_apptest
 
     _keep_navigation_in_apptest()
+    _share_apptest_runtime()
+    from streamlit import logger
+
+    logger.set_log_level("error")  # each user thread would warn that it runs outside a script run
     companies = [int(c) for c in args.companies.split(",")]
     out: dict = {"times": [], "saved": [], "conflicts": [], "errors": []}
     threads = [threading.Thread(target=simulate_user, args=(args.replica, u, args.rounds, companies, out))
