@@ -174,10 +174,18 @@ def cmd_import(args: argparse.Namespace) -> None:
     if args.dry_run:
         return
     # Whoever can open the store file from a shell is trusted as an editor; the audit log records the name.
-    try:
-        result = apply_import(store, user, preview, skip_rejected=args.skip_rejected)
-    except ImportRejected as exc:
-        raise CliError(f"{exc} Nothing was written (see --skip-rejected).") from None
+    for _attempt in range(5):
+        try:
+            result = apply_import(store, user, preview, skip_rejected=args.skip_rejected)
+            break
+        except ImportRejected as exc:
+            if store.data_version() == preview.data_version:
+                raise CliError(f"{exc} Nothing was written (see --skip-rejected).") from None
+            # A shared (PostgreSQL) store is written by the app while the import runs: preview again and retry.
+            preview = preview_import(store, data, path.name)
+            print(f"the store changed meanwhile; previewed again: {summary_text(preview)}")
+    else:
+        raise CliError("The store kept changing during the import; nothing was written. Try again.")
     print(f"applied: {result.added} added, {result.updated} updated, {result.tracker_statuses} tracker statuses, "
           f"{result.audit_rows} audit rows")
 
