@@ -15,7 +15,7 @@ from lib.export import safe_frame
 from lib.models import METHODS, ScoringSettings
 from lib.radar import load_universe
 from lib.scoring import criteria_matrix, rank_companies
-from lib.store import StoreUnavailable, close_all, connect, copy_store, db_path, open_store
+from lib.store import StoreUnavailable, close_all, connect, copy_store, db_path, open_store, redacted
 
 
 class CliError(Exception):
@@ -72,13 +72,11 @@ def _emit(frame: pd.DataFrame, fmt: str) -> None:
 def cmd_build(args: argparse.Namespace) -> None:
     store = open_store(args.db)
     counts = store.fetch_one("SELECT (SELECT count(*) FROM companies), (SELECT count(*) FROM incentive_packages)")
-    print(f"store {store.path}: {counts[0]} companies, {counts[1]} incentive packages")
+    print(f"store {redacted(store.location)}: {counts[0]} companies, {counts[1]} incentive packages")
 
 
 def cmd_migrate(args: argparse.Namespace) -> None:
     """Copy the store (--db, default: the configured one) into a new store: DuckDB to PostgreSQL or back."""
-    from lib.store_postgres import redacted
-
     source = open_store(args.db)
     target = connect(args.to)
     try:

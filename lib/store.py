@@ -16,6 +16,7 @@ import csv
 import hashlib
 import json
 import os
+import re
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -195,6 +196,11 @@ def db_path() -> Path:
 
 def is_postgres(location: str | Path) -> bool:
     return str(location).startswith(("postgresql://", "postgres://"))
+
+
+def redacted(location: str) -> str:
+    """A path or database URL without its password, for messages."""
+    return re.sub(r"//([^:/@]*):[^@/]*@", r"//\1:***@", str(location))
 
 
 def database_location() -> str:

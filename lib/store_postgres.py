@@ -24,7 +24,7 @@ import pyarrow as pa
 from psycopg.pq import TransactionStatus
 from psycopg.types.string import TextLoader
 
-from lib.store import MIGRATIONS, SEQUENCES, Store, StoreUnavailable, copy_store
+from lib.store import MIGRATIONS, SEQUENCES, Store, StoreUnavailable, copy_store, redacted
 
 # `?` outside quoted literals becomes psycopg's %s; every literal % is doubled (psycopg reads % everywhere).
 _TOKENS = re.compile(r"'(?:[^']|'')*'|\?|%")
@@ -54,11 +54,6 @@ def with_database(url: str, database: str) -> str:
     base, sep, query = url.partition("?")
     scheme, _slashes, rest = base.partition("//")
     return f"{scheme}//{rest.split('/', 1)[0]}/{database}{sep}{query}"
-
-
-def redacted(url: str) -> str:
-    """The URL without its password, for messages."""
-    return re.sub(r"//([^:/@]*):[^@/]*@", r"//\1:***@", url)
 
 
 def _column(type_code: int, values: list[Any]) -> Any:
