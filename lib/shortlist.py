@@ -249,7 +249,7 @@ def confidential_ids(store: Store) -> set[int]:
 def set_confidential(store: Store, user: User, company_id: int, confidential: bool) -> ShortlistEntry:
     """Mark an entry confidential (editors only see it) or public again, audited."""
     require_editor(user, _("mark shortlist entries confidential"))
-    with store.transaction() as cur:
+    with store.transaction(ranking=False) as cur:
         before = _entry(cur, company_id)
         if before is None:
             raise EntryNotFound(company_id)
@@ -265,7 +265,7 @@ def record_confidential_access(store: Store, user: User, company_ids: Iterable[i
     ids = sorted(set(company_ids) & confidential_ids(store))
     if not ids:
         return
-    with store.transaction() as cur:
+    with store.transaction(ranking=False) as cur:
         store.audit(cur, actor=user.name, action="shortlist_export_confidential" if export else "shortlist_reveal",
                     table="shortlist", record_key=",".join(map(str, ids)), after={"companies": ids},
                     source_file=export)
@@ -377,7 +377,7 @@ def add_to_shortlist(store: Store, user: User, entries: Iterable[ShortlistCandid
     scenario = snapshot.model_dump_json()
     result = AddResult()
     now = datetime.now()
-    with store.transaction() as cur:
+    with store.transaction(ranking=False) as cur:
         ids = list(dict.fromkeys(c.company_id for c in candidates))
         marks = ", ".join("?" for _i in ids)
         known = {r[0] for r in cur.execute(f"SELECT company_id FROM companies WHERE company_id IN ({marks})",
@@ -429,7 +429,7 @@ def update_entry(store: Store, user: User, company_id: int, changes: EntryChange
     """Save an edit based on `expected_version`; refuse it with StaleEntryError if someone saved since."""
     require_editor(user, _("edit the shortlist"))
     changes = EntryChanges.model_validate(changes) if isinstance(changes, dict) else changes
-    with store.transaction() as cur:
+    with store.transaction(ranking=False) as cur:
         before = _entry(cur, company_id)
         if before is None or before.removed:
             raise EntryNotFound(company_id)
@@ -465,7 +465,7 @@ def restore_entry(store: Store, user: User, company_id: int) -> ShortlistEntry:
 
 def _set_removed(store: Store, user: User, company_id: int, removed: bool,
                  expected_version: int | None) -> ShortlistEntry:
-    with store.transaction() as cur:
+    with store.transaction(ranking=False) as cur:
         before = _entry(cur, company_id)
         if before is None or (removed and before.removed):
             raise EntryNotFound(company_id)
@@ -488,7 +488,7 @@ def add_note(store: Store, user: User, company_id: int, text: str) -> int:
     """Append a note to an entry's history (notes are never edited, so they cannot conflict); returns its id."""
     require_editor(user, _("add notes to the shortlist"))
     note = NoteText(text=text)
-    with store.transaction() as cur:
+    with store.transaction(ranking=False) as cur:
         entry = _entry(cur, company_id)
         if entry is None or entry.removed:
             raise EntryNotFound(company_id)

@@ -157,12 +157,16 @@ ALTER TABLE incentive_packages ADD COLUMN assumed_rules VARCHAR[] DEFAULT [];
 UPDATE incentive_packages SET assumed_rules = [] WHERE assumed_rules IS NULL;
 """
 MIGRATIONS.append(ASSUMED_RULES_V7)
-# A counter bumped in the same transaction as every write: the cache key of every replica's ranking snapshot.
-# (The newest audit id is not enough on PostgreSQL: ids are drawn before commit, so they can commit out of order.)
+# Counters bumped in the same transaction as the writes they count, read by every process: row 1 counts every
+# write; row 2 only writes to what the ranking is computed from (not the shortlist, scenarios or weighting rounds),
+# the cache key of every replica's ranking snapshot. (The newest audit id is not enough on PostgreSQL: ids are
+# drawn before commit, so they can commit out of order.)
 DATA_VERSION_V8 = """
 CREATE TABLE IF NOT EXISTS data_version (id INTEGER PRIMARY KEY, version BIGINT NOT NULL);
 INSERT INTO data_version SELECT 1, coalesce(max(audit_id), 0) FROM audit_log;
+INSERT INTO data_version SELECT 2, coalesce(max(audit_id), 0) FROM audit_log;
 """
+ANY_WRITE, RANKING_INPUTS = 1, 2  # the rows of data_version
 MIGRATIONS.append(DATA_VERSION_V8)
 # Sequences behind the id columns, to move on past copied ids (see Store.reset_sequences).
 SEQUENCES = {"scenario_ids": ("scenarios", "scenario_id"), "note_ids": ("shortlist_notes", "note_id"),
@@ -221,6 +225,12 @@ def to_json(value: Any) -> str | None:
     return json.dumps(value, default=_json_default, ensure_ascii=False, sort_keys=True)
 
 
+def bump_versions(cur: Cursor, ranking: bool) -> None:
+    """Count a write transaction in data_version, and in the ranking's version unless `ranking` is False."""
+    cur.execute("UPDATE data_version SET version = version + 1 WHERE id = ? OR (id = ? AND ?)",
+                [ANY_WRITE, RANKING_INPUTS, ranking])
+
+
 class Store:
     """A DuckDB file with the Relocation Radar schema."""
 
@@ -277,13 +287,17 @@ class Store:
 
     # -- writing -----------------------------------------------------------------------------
     @contextmanager
-    def transaction(self) -> Iterator[Cursor]:
-        """A cursor inside BEGIN ... COMMIT; any exception rolls everything back. Every commit bumps data_version."""
+    def transaction(self, ranking: bool = True) -> Iterator[Cursor]:
+        """A cursor inside BEGIN ... COMMIT; any exception rolls everything back.
+
+        Every commit bumps data_version; `ranking=False` says the writes leave the ranking's inputs alone (the
+        shortlist, scenarios, rounds), so that the ranking_version every replica caches on stays.
+        """
         with self._write_lock, self.cursor() as cur:
             cur.execute("BEGIN TRANSACTION")
             try:
                 yield cur
-                cur.execute("UPDATE data_version SET version = version + 1")
+                bump_versions(cur, ranking)
             except BaseException:
                 cur.execute("ROLLBACK")
                 raise
@@ -406,10 +420,14 @@ class Store:
     # -- facts about the store -----------------------------------------------------------------
     def data_version(self, cur: Any = None) -> int:
         """Changes whenever anything is written, by any process: a cheap cache key (inside `cur`'s transaction)."""
-        sql = "SELECT version FROM data_version WHERE id = 1"
+        sql = f"SELECT version FROM data_version WHERE id = {ANY_WRITE}"
         if cur is not None:
             return int(cur.execute(sql).fetchone()[0])
         return int(self.fetch_one(sql)[0])
+
+    def ranking_version(self) -> int:
+        """Changes whenever what the ranking is computed from is written (companies, facts, sectors, packages...)."""
+        return int(self.fetch_one(f"SELECT version FROM data_version WHERE id = {RANKING_INPUTS}")[0])
 
     def table_checksums(self) -> dict[str, tuple[int, str]]:
         """Row count and an order-independent checksum of every table, to prove nothing changed."""

@@ -24,7 +24,16 @@ import pyarrow as pa
 from psycopg.pq import TransactionStatus
 from psycopg.types.string import TextLoader
 
-from lib.store import MIGRATIONS, SEQUENCES, Store, StoreUnavailable, copy_store, redacted
+from lib.store import (
+    ANY_WRITE,
+    MIGRATIONS,
+    SEQUENCES,
+    Store,
+    StoreUnavailable,
+    bump_versions,
+    copy_store,
+    redacted,
+)
 
 # `?` outside quoted literals becomes psycopg's %s; every literal % is doubled (psycopg reads % everywhere).
 _TOKENS = re.compile(r"'(?:[^']|'')*'|\?|%")
@@ -181,15 +190,16 @@ class PostgresStore(Store):
             yield PgCursor(cur)
 
     @contextmanager
-    def transaction(self) -> Iterator[PgCursor]:  # type: ignore[override]
+    def transaction(self, ranking: bool = True) -> Iterator[PgCursor]:  # type: ignore[override]
         with self._pool.connection() as conn, conn.transaction(), conn.cursor() as raw:
             cur = PgCursor(raw)
             yield cur
-            cur.execute("UPDATE data_version SET version = version + 1")
+            bump_versions(cur, ranking)
 
     def data_version(self, cur: Any = None) -> int:
         if cur is not None:  # inside a write: hold the counter, so no other write commits in between
-            return int(cur.execute("SELECT version FROM data_version WHERE id = 1 FOR UPDATE").fetchone()[0])
+            return int(cur.execute("SELECT version FROM data_version WHERE id = ? FOR UPDATE",
+                                   [ANY_WRITE]).fetchone()[0])
         return super().data_version()
 
     def migrate(self) -> int:

@@ -89,7 +89,7 @@ def get_store() -> Store:
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _universe(path: str, data_version: int, assumptions_json: str) -> Universe:
+def _universe(path: str, version: int, assumptions_json: str) -> Universe:
     return load_universe(_store(path), Assumptions.model_validate_json(assumptions_json))
 
 
@@ -102,18 +102,18 @@ def get_universe(assumptions: Assumptions | None = None) -> Universe:
     if assumptions is None:
         return _once_per_run("universe", lambda: get_universe(current_assumptions()))
     store = get_store()
-    return _universe(store.location, store.data_version(), assumptions.model_dump_json())
+    return _universe(store.location, store.ranking_version(), assumptions.model_dump_json())
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _packages(path: str, data_version: int) -> list[IncentivePackage]:
+def _packages(path: str, version: int) -> list[IncentivePackage]:
     return parse_packages(_store(path).incentive_packages())
 
 
 def get_packages() -> list[IncentivePackage]:
     """The incentive packages as validated models, re-read when the data changes."""
     store = get_store()
-    return _packages(store.location, store.data_version())
+    return _packages(store.location, store.ranking_version())
 
 
 def current_assumptions() -> Assumptions:
@@ -155,10 +155,10 @@ def _current_assumptions() -> Assumptions:
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
-def _backtest(path: str, data_version: int, assumptions_json: str, settings_json: str, filters_json: str,
+def _backtest(path: str, version: int, assumptions_json: str, settings_json: str, filters_json: str,
               backtest_json: str) -> Backtest:
     store = _store(path)
-    return run_backtest(_universe(path, data_version, assumptions_json), store.company_facts(), stored_outcomes(store),
+    return run_backtest(_universe(path, version, assumptions_json), store.company_facts(), stored_outcomes(store),
                         ScoringSettings.model_validate_json(settings_json), Filters.model_validate_json(filters_json),
                         BacktestSettings.model_validate_json(backtest_json))
 
@@ -166,7 +166,7 @@ def _backtest(path: str, data_version: int, assumptions_json: str, settings_json
 def get_backtest(settings: ScoringSettings, filters: Filters, backtest: BacktestSettings) -> Backtest:
     """The back-test of a view, computed once per data version and view (a few seconds: 16 rankings and a fit)."""
     store = get_store()
-    return _backtest(store.location, store.data_version(), current_assumptions().model_dump_json(),
+    return _backtest(store.location, store.ranking_version(), current_assumptions().model_dump_json(),
                      settings.model_dump_json(), filters.model_dump_json(), backtest.model_dump_json())
 
 

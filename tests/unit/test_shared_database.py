@@ -164,3 +164,15 @@ def test_deploy_roles_let_the_app_write_rows_but_not_drop_tables(pg_template):
             conn.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
             conn.execute(f"DROP ROLE IF EXISTS {owner}")
             conn.execute(f"DROP ROLE IF EXISTS {app}")
+
+
+def test_a_shortlist_edit_keeps_the_ranking_snapshot_an_import_renews_it(replicas):
+    from lib.importer import apply_import, preview_import
+
+    first, second = replicas
+    ranking, everything = second.ranking_version(), second.data_version()
+    add_to_shortlist(first, EDITOR, [{"company_id": 1, "score": 0.5, "rank": 1}], VIEW)
+    assert second.ranking_version() == ranking and second.data_version() == everything + 1
+    data = (ROOT / "tests" / "fixtures" / "imports" / "yale_celi.csv").read_bytes()
+    apply_import(first, EDITOR, preview_import(first, data, "yale_celi.csv"))
+    assert second.ranking_version() == ranking + 1 and second.data_version() == everything + 2
