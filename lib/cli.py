@@ -177,9 +177,9 @@ def cmd_import(args: argparse.Namespace) -> None:
             result = apply_import(store, user, preview, skip_rejected=args.skip_rejected)
             break
         except ImportRejected as exc:
-            if store.data_version() == preview.data_version:
+            if store.ranking_version() == preview.data_version:
                 raise CliError(f"{exc} Nothing was written (see --skip-rejected).") from None
-            # A shared (PostgreSQL) store is written by the app while the import runs: preview again and retry.
+            # Another import or a steward edit on a shared (PostgreSQL) store came first: preview again and retry.
             preview = preview_import(store, data, path.name)
             print(f"the store changed meanwhile; previewed again: {summary_text(preview)}")
     else:

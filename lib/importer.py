@@ -455,7 +455,7 @@ def _same(before: Any, after: Any) -> bool:
 
 def preview_import(store: Store, data: bytes, filename: str, *, as_of: date | None = None) -> ImportPreview:
     """A dry run: what would be added, updated (field by field) and rejected. Writes nothing."""
-    version = store.data_version()
+    version = store.ranking_version()
     table = read_table(data, filename)
     if len(table.rows) > MAX_ROWS:  # a preview holds every row in memory: bound the work one upload can cause
         raise ImportRefused(_("%(file)s has %(n)s rows; one import takes at most %(limit)s. Split the file.")
@@ -633,7 +633,7 @@ def apply_import(store: Store, user: User, preview: ImportPreview, *, skip_rejec
                       "source_file": preview.filename})
 
     with store.transaction() as cur:
-        if store.data_version(cur) != preview.data_version:
+        if store.ranking_version(cur) != preview.data_version:
             raise ImportRejected(_("The store changed after this preview was made (someone saved other changes). "
                                    "Preview the file again before applying it."))
         next_id = cur.execute("SELECT coalesce(max(company_id), 0) + 1 FROM companies").fetchall()[0][0]

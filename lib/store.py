@@ -425,9 +425,15 @@ class Store:
             return int(cur.execute(sql).fetchone()[0])
         return int(self.fetch_one(sql)[0])
 
-    def ranking_version(self) -> int:
-        """Changes whenever what the ranking is computed from is written (companies, facts, sectors, packages...)."""
-        return int(self.fetch_one(f"SELECT version FROM data_version WHERE id = {RANKING_INPUTS}")[0])
+    def ranking_version(self, cur: Any = None) -> int:
+        """Changes whenever what the ranking is computed from is written (companies, facts, sectors, packages...).
+
+        Imports are previewed against it: a shortlist edit meanwhile does not make a preview stale.
+        """
+        sql = f"SELECT version FROM data_version WHERE id = {RANKING_INPUTS}"
+        if cur is not None:
+            return int(cur.execute(sql).fetchone()[0])
+        return int(self.fetch_one(sql)[0])
 
     def table_checksums(self) -> dict[str, tuple[int, str]]:
         """Row count and an order-independent checksum of every table, to prove nothing changed."""

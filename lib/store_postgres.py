@@ -27,6 +27,7 @@ from psycopg.types.string import TextLoader
 from lib.store import (
     ANY_WRITE,
     MIGRATIONS,
+    RANKING_INPUTS,
     SEQUENCES,
     Store,
     StoreUnavailable,
@@ -201,6 +202,12 @@ class PostgresStore(Store):
             return int(cur.execute("SELECT version FROM data_version WHERE id = ? FOR UPDATE",
                                    [ANY_WRITE]).fetchone()[0])
         return super().data_version()
+
+    def ranking_version(self, cur: Any = None) -> int:
+        if cur is not None:  # inside a write: hold the counter, so no other import commits in between
+            return int(cur.execute("SELECT version FROM data_version WHERE id = ? FOR UPDATE",
+                                   [RANKING_INPUTS]).fetchone()[0])
+        return super().ranking_version()
 
     def migrate(self) -> int:
         try:

@@ -176,3 +176,24 @@ def test_a_shortlist_edit_keeps_the_ranking_snapshot_an_import_renews_it(replica
     data = (ROOT / "tests" / "fixtures" / "imports" / "yale_celi.csv").read_bytes()
     apply_import(first, EDITOR, preview_import(first, data, "yale_celi.csv"))
     assert second.ranking_version() == ranking + 1 and second.data_version() == everything + 2
+
+
+def test_a_database_from_a_newer_version_is_refused_and_left_alone(pg_database):
+    from lib.store import MIGRATIONS, StoreUnavailable
+
+    store = PostgresStore(pg_database)
+    with store.transaction() as cur:
+        cur.execute("INSERT INTO schema_version VALUES (?, now())", [len(MIGRATIONS) + 1])
+    store.close()
+    with pytest.raises(StoreUnavailable, match=f"schema {len(MIGRATIONS) + 1}"):
+        PostgresStore(pg_database)
+
+
+def test_an_import_previewed_before_a_shortlist_edit_still_applies(replicas):
+    from lib.importer import apply_import, preview_import
+
+    first, second = replicas
+    data = (ROOT / "tests" / "fixtures" / "imports" / "yale_celi.csv").read_bytes()
+    preview = preview_import(first, data, "yale_celi.csv")
+    add_to_shortlist(second, EDITOR, [{"company_id": 1, "score": 0.5, "rank": 1}], VIEW)  # the app serves meanwhile
+    assert apply_import(first, EDITOR, preview).added == 2
