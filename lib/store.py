@@ -325,6 +325,11 @@ class Store:
         finally:
             cur.unregister("changed_rows")
 
+    def table_rows(self, table: str) -> pa.Table:
+        """Every row of a table (a name from TABLES, never user input) as an Arrow table, for copying."""
+        with self.cursor() as cur:
+            return cur.sql(f"SELECT * FROM {table}").to_arrow_table()
+
     def export_database(self, folder: Path) -> None:
         """Write every table to `folder` with DuckDB's EXPORT DATABASE (schema.sql, load.sql, Parquet files)."""
         # The path is ours (a fresh temp folder), not user input; quotes are doubled all the same.
@@ -533,8 +538,7 @@ def copy_store(source: Store, target: Store) -> dict[str, tuple[int, str]]:
         raise StoreUnavailable(f"The target store {target.location} is not empty: copy only into a new store.")
     with target.transaction() as cur:
         for table in TABLES:
-            with source.cursor() as src:
-                data = src.execute(f"SELECT * FROM {table}").to_arrow_table()  # names from TABLES only
+            data = source.table_rows(table)
             if data.num_rows:
                 target.insert_rows(cur, table, data)
     target.reset_sequences()

@@ -256,6 +256,10 @@ class PostgresStore(Store):
             cur.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _c in columns)})",
                             [tuple(row[c] for c in columns) for row in rows])
 
+    def table_rows(self, table: str) -> pa.Table:
+        with self.cursor() as cur:
+            return cur.execute(f"SELECT * FROM {table}").to_arrow_table()
+
     def export_database(self, folder: Path) -> None:
         """The same backup as from DuckDB: the tables copied into a DuckDB file, then EXPORT DATABASE."""
         with tempfile.TemporaryDirectory() as tmp:
