@@ -9,7 +9,7 @@ ADDRESS ?= 127.0.0.1
 LOCAL_EDITOR ?= 1
 export RADAR_DB ?= data/radar.duckdb
 
-.PHONY: run test bench lint setup setup-dev store clean i18n
+.PHONY: run test bench load lint setup setup-dev store clean i18n
 
 # The app's own requirements for `make run`; the test, benchmark and lint tools on top for the other targets.
 $(BIN)/.installed: requirements.txt
@@ -39,6 +39,13 @@ test: setup-dev
 
 bench: setup-dev store
 	$(BIN)/python -m bench
+
+# 50 simulated users on two replicas sharing one PostgreSQL database (bench/load.py). Uses the server in
+# $$RADAR_TEST_DATABASE_URL, else starts a throwaway one (scripts/pg_test_server.sh) and removes it afterwards.
+load: setup-dev
+	@if [ -n "$$RADAR_TEST_DATABASE_URL" ]; then $(BIN)/python -m bench.load; else \
+		dir=$$(mktemp -d /tmp/radar-load-pg.XXXXXX); eval "$$(scripts/pg_test_server.sh start $$dir)"; \
+		$(BIN)/python -m bench.load; status=$$?; scripts/pg_test_server.sh stop $$dir; exit $$status; fi
 
 # Re-extract messages (code + data), merge them into lib/locales/{ru,kk}, compile, list what is untranslated.
 # The app compiles stale .mo files itself on first use, so `make run` needs no compile step.

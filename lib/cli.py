@@ -15,7 +15,7 @@ from lib.export import safe_frame
 from lib.models import METHODS, ScoringSettings
 from lib.radar import load_universe
 from lib.scoring import criteria_matrix, rank_companies
-from lib.store import StoreUnavailable, close_all, db_path, open_store
+from lib.store import StoreUnavailable, close_all, connect, copy_store, db_path, open_store, redacted
 
 
 class CliError(Exception):
@@ -72,7 +72,20 @@ def _emit(frame: pd.DataFrame, fmt: str) -> None:
 def cmd_build(args: argparse.Namespace) -> None:
     store = open_store(args.db)
     counts = store.fetch_one("SELECT (SELECT count(*) FROM companies), (SELECT count(*) FROM incentive_packages)")
-    print(f"store {store.path}: {counts[0]} companies, {counts[1]} incentive packages")
+    print(f"store {redacted(store.location)}: {counts[0]} companies, {counts[1]} incentive packages")
+
+
+def cmd_migrate(args: argparse.Namespace) -> None:
+    """Copy the store (--db, default: the configured one) into a new store: DuckDB to PostgreSQL or back."""
+    source = open_store(args.db)
+    target = connect(args.to)
+    try:
+        checksums = copy_store(source, target)
+    finally:
+        target.close()
+    for table, (rows, digest) in checksums.items():
+        print(f"{table}: {rows} rows, sha256 {digest[:16]}")
+    print(f"copied {redacted(source.location)} to {redacted(target.location)}: every count and checksum matches")
 
 
 def cmd_criteria(args: argparse.Namespace) -> None:
@@ -159,10 +172,18 @@ def cmd_import(args: argparse.Namespace) -> None:
     if args.dry_run:
         return
     # Whoever can open the store file from a shell is trusted as an editor; the audit log records the name.
-    try:
-        result = apply_import(store, user, preview, skip_rejected=args.skip_rejected)
-    except ImportRejected as exc:
-        raise CliError(f"{exc} Nothing was written (see --skip-rejected).") from None
+    for _attempt in range(5):
+        try:
+            result = apply_import(store, user, preview, skip_rejected=args.skip_rejected)
+            break
+        except ImportRejected as exc:
+            if store.ranking_version() == preview.data_version:
+                raise CliError(f"{exc} Nothing was written (see --skip-rejected).") from None
+            # Another import or a steward edit on a shared (PostgreSQL) store came first: preview again and retry.
+            preview = preview_import(store, data, path.name)
+            print(f"the store changed meanwhile; previewed again: {summary_text(preview)}")
+    else:
+        raise CliError("The store kept changing during the import; nothing was written. Try again.")
     print(f"applied: {result.added} added, {result.updated} updated, {result.tracker_statuses} tracker statuses, "
           f"{result.audit_rows} audit rows")
 
@@ -273,15 +294,19 @@ def cmd_weights(args: argparse.Namespace) -> None:
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
     "build": cmd_build, "criteria": cmd_criteria, "rank": cmd_rank, "facts": cmd_facts, "import": cmd_import,
-    "backtest": cmd_backtest, "weights": cmd_weights,
+    "backtest": cmd_backtest, "weights": cmd_weights, "migrate": cmd_migrate,
 }
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m lib", description="Relocation Radar from the command line.")
-    parser.add_argument("--db", default=None, help=f"DuckDB store (default: $RADAR_DB or {db_path()})")
+    parser.add_argument("--db", default=None, help="DuckDB file or postgresql:// URL (default: "
+                        f"$RADAR_DATABASE_URL, else $RADAR_DB, else {db_path()})")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     sub.add_parser("build", help="create the store from the seed data if it does not exist")
+    mig = sub.add_parser("migrate", help="copy the store, audit log included, into a new DuckDB file or "
+                                         "PostgreSQL database, checked by row counts and checksums")
+    mig.add_argument("--to", required=True, help="postgresql://... (an empty database) or a new .duckdb path")
     crit = sub.add_parser("criteria", help="print the normalised criteria matrix (higher is better)")
     crit.add_argument("--describe", action="store_true", help="list the criteria instead of the matrix")
     crit.add_argument("--missing", help="missing-data policy per criterion: id=neutral|worst|exclude,...")

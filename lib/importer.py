@@ -455,7 +455,7 @@ def _same(before: Any, after: Any) -> bool:
 
 def preview_import(store: Store, data: bytes, filename: str, *, as_of: date | None = None) -> ImportPreview:
     """A dry run: what would be added, updated (field by field) and rejected. Writes nothing."""
-    version = store.data_version()
+    version = store.ranking_version()
     table = read_table(data, filename)
     if len(table.rows) > MAX_ROWS:  # a preview holds every row in memory: bound the work one upload can cause
         raise ImportRefused(_("%(file)s has %(n)s rows; one import takes at most %(limit)s. Split the file.")
@@ -633,8 +633,7 @@ def apply_import(store: Store, user: User, preview: ImportPreview, *, skip_rejec
                       "source_file": preview.filename})
 
     with store.transaction() as cur:
-        version = cur.execute("SELECT coalesce(max(audit_id), 0) FROM audit_log").fetchall()[0][0]
-        if version != preview.data_version:
+        if store.ranking_version(cur) != preview.data_version:
             raise ImportRejected(_("The store changed after this preview was made (someone saved other changes). "
                                    "Preview the file again before applying it."))
         next_id = cur.execute("SELECT coalesce(max(company_id), 0) + 1 FROM companies").fetchall()[0][0]
@@ -651,9 +650,7 @@ def apply_import(store: Store, user: User, preview: ImportPreview, *, skip_rejec
                        "as_of": row["as_of"]} for f in FACT_FIELDS if row.get(f) is not None]
         if added:
             columns = ["company_id", "company_key", *COMPANY_COLUMNS]
-            cur.register("import_adds", _arrow(added, columns))
-            cur.execute(f"INSERT INTO companies ({', '.join(columns)}) SELECT {', '.join(columns)} FROM import_adds")
-            cur.unregister("import_adds")
+            store.insert_rows(cur, "companies", _arrow(added, columns))
 
         if preview.updates:
             columns = [c for c in COMPANY_COLUMNS if any(c in u.values for u in preview.updates)]
@@ -671,12 +668,8 @@ def apply_import(store: Store, user: User, preview: ImportPreview, *, skip_rejec
             flags = pa.table({f"set_{c}": pa.array([r[f"set_{c}"] for r in records], pa.bool_()) for c in columns})
             for name in flags.column_names:
                 frame = frame.append_column(name, flags[name])
-            cur.register("import_updates", frame)
             # Only the cells that change are written; the rest keep their stored value.
-            assignments = ", ".join(f"{c} = CASE WHEN u.set_{c} THEN u.{c} ELSE companies.{c} END" for c in columns)
-            cur.execute(f"UPDATE companies SET {assignments} FROM import_updates u "
-                        "WHERE companies.company_id = u.company_id")
-            cur.unregister("import_updates")
+            store.update_rows(cur, "companies", "company_id", frame, columns)
 
         if facts:
             note = f"imported from {preview.filename} by {user.name} on {now:%Y-%m-%d}"
@@ -685,10 +678,7 @@ def apply_import(store: Store, user: User, preview: ImportPreview, *, skip_rejec
                      "period": str(f["as_of"]), "recorded_on": now.date(), "source": f["source"], "note": note}
                     for f in facts]
             columns = ["company_id", "fact", "value", "state", "period", "recorded_on", "source", "note"]
-            cur.register("import_facts", _arrow(rows, columns))
-            listed = ", ".join(columns)
-            cur.execute(f"INSERT INTO company_facts ({listed}) SELECT {listed} FROM import_facts")
-            cur.unregister("import_facts")
+            store.insert_rows(cur, "company_facts", _arrow(rows, columns))
 
         statuses = []
         for ts in preview.tracker_statuses:
@@ -700,10 +690,7 @@ def apply_import(store: Store, user: User, preview: ImportPreview, *, skip_rejec
             record("import_tracker_status", "tracker_statuses", f"{company_id}|{ts.tracker}", ts.before, row)
         if statuses:
             columns = ["company_id", "tracker", "status", "tracker_grade", "status_date", "source", "as_of"]
-            cur.register("import_statuses", _arrow(statuses, columns))
-            cur.execute(f"INSERT OR REPLACE INTO tracker_statuses ({', '.join(columns)}) "
-                        f"SELECT {', '.join(columns)} FROM import_statuses")
-            cur.unregister("import_statuses")
+            store.insert_rows(cur, "tracker_statuses", _arrow(statuses, columns), conflict=("company_id", "tracker"))
 
         summary = {"added": len(added), "updated": len(preview.updates), "tracker_statuses": len(statuses),
                    "facts": len(facts), "skipped_rows": preview.rejected_rows if skip_rejected else 0,
@@ -712,10 +699,7 @@ def apply_import(store: Store, user: User, preview: ImportPreview, *, skip_rejec
         columns = ["changed_at", "actor", "action", "table_name", "record_key", "before", "after", "source_file"]
         log = pa.table({c: pa.array([a[c] for a in audit], pa.timestamp("us") if c == "changed_at" else pa.string())
                         for c in columns})
-        cur.register("import_audit", log)
-        cur.execute(f"INSERT INTO audit_log ({', '.join(columns)}) SELECT {columns[0]}, {', '.join(columns[1:5])}, "
-                    "CAST(before AS JSON), CAST(after AS JSON), source_file FROM import_audit")
-        cur.unregister("import_audit")
+        store.insert_rows(cur, "audit_log", log)
     return ImportResult(added=len(added), updated=len(preview.updates), tracker_statuses=len(statuses),
                         facts=len(facts), skipped_rows=summary["skipped_rows"], audit_rows=len(audit),
                         source_file=preview.filename)

@@ -126,7 +126,7 @@ def preview_outcomes(store: Store, table: RawTable, filename: str, raw: bytes = 
     position = {("company" if h == "name" else h): i for i, h in enumerate(headers)}
     match = company_matcher(store.companies())
     preview = OutcomePreview(filename=filename, digest=hashlib.sha256(raw).hexdigest(),
-                             data_version=store.data_version())
+                             data_version=store.ranking_version())
     for row, cells in table.rows:
         values = {c: (cells[i].strip() if i < len(cells) else "") for c, i in position.items() if c in COLUMNS}
         values = {c: v for c, v in values.items() if v}
@@ -152,8 +152,7 @@ def apply_outcomes(store: Store, user: User, preview: OutcomePreview) -> int:
                          % {"n": len({e.row for e in preview.errors}), "file": preview.filename})
     today = dt.date.today()
     with store.transaction() as cur:
-        version = cur.execute("SELECT coalesce(max(audit_id), 0) FROM audit_log").fetchone()[0]
-        if version != preview.data_version:
+        if store.ranking_version(cur) != preview.data_version:
             raise ValueError(_("The store changed after this preview was made. Preview the file again."))
         for outcome in preview.outcomes:
             row = {"company_id": outcome.company_id, "company_name": outcome.company,

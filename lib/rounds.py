@@ -26,7 +26,7 @@ def open_round(store: Store, user: User, name: str) -> int:
     name = " ".join(name.split())
     if not 1 <= len(name) <= 120:
         raise ValueError(_("Give the round a name of 1 to 120 characters."))
-    with store.transaction() as cur:
+    with store.transaction(ranking=False) as cur:
         round_id = cur.execute("INSERT INTO weighting_rounds (name, opened_by, opened_at) VALUES (?, ?, ?) "
                                "RETURNING round_id", [name, user.name, datetime.now()]).fetchone()[0]
         store.audit(cur, actor=user.name, action="add", table="weighting_rounds", record_key=str(round_id),
@@ -36,7 +36,7 @@ def open_round(store: Store, user: User, name: str) -> int:
 
 def close_round(store: Store, user: User, round_id: int) -> None:
     require_editor(user, _("close a weighting round"))
-    with store.transaction() as cur:
+    with store.transaction(ranking=False) as cur:
         cur.execute("UPDATE weighting_rounds SET closed_at = ?, closed_by = ? WHERE round_id = ? AND closed_at IS NULL",
                     [datetime.now(), user.name, round_id])
         store.audit(cur, actor=user.name, action="update", table="weighting_rounds", record_key=str(round_id),
@@ -47,7 +47,7 @@ def submit(store: Store, user: User, round_id: int, submission: Submission) -> N
     """Store a participant's weighting (a new submission by the same name replaces the earlier one)."""
     require_colleague(user, _("take part in a weighting round"))
     submission.weight_vector()  # refuses a submission without any weight before anything is written
-    with store.transaction() as cur:
+    with store.transaction(ranking=False) as cur:
         row = cur.execute("SELECT closed_at FROM weighting_rounds WHERE round_id = ?", [round_id]).fetchone()
         if row is None:
             raise RoundClosed(_("There is no weighting round number %(id)d.") % {"id": round_id})
@@ -69,7 +69,7 @@ def rounds(store: Store) -> pd.DataFrame:
     return store.fetch_df(
         "SELECT r.round_id, r.name, r.opened_by, r.opened_at, r.closed_at, count(s.participant) AS submissions "
         "FROM weighting_rounds r LEFT JOIN weighting_submissions s USING (round_id) "
-        "GROUP BY ALL ORDER BY r.round_id DESC")
+        "GROUP BY r.round_id, r.name, r.opened_by, r.opened_at, r.closed_at ORDER BY r.round_id DESC")
 
 
 def submissions(store: Store, round_id: int) -> list[Submission]:

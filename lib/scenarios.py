@@ -57,7 +57,7 @@ def save_scenario(store: Store, user: User, name: str, view: ViewState, note: st
     new = ScenarioCreate(name=name, note=note or None, view=view.scoring_part())
     now = datetime.now()
     view_json = new.view.model_dump_json()
-    with store.transaction() as cur:
+    with store.transaction(ranking=False) as cur:
         old = cur.execute("SELECT scenario_id, view, note, created_by FROM scenarios WHERE name = ?",
                           [new.name]).fetchone()
         if old is not None and not replace:
@@ -101,7 +101,7 @@ def load_scenario(store: Store, scenario_id: int) -> Scenario | None:
 def delete_scenario(store: Store, user: User, scenario_id: int) -> bool:
     """Delete a scenario (editors only); False when it did not exist."""
     require_editor(user, _("delete a scenario"))
-    with store.transaction() as cur:
+    with store.transaction(ranking=False) as cur:
         old = cur.execute("SELECT name, view, note, created_by FROM scenarios WHERE scenario_id = ?",
                           [scenario_id]).fetchone()
         if old is None:

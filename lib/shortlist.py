@@ -23,8 +23,8 @@ from lib.i18n import N_, _, fmt_date, ngettext
 from lib.models import Filters, ScoringSettings
 from lib.store import Store
 
-if TYPE_CHECKING:  # only for type hints: lib/store.py is the module that talks to DuckDB
-    import duckdb
+if TYPE_CHECKING:  # only for type hints: lib/store.py is the layer that talks to the database
+    from lib.store import Cursor
 
 Stage = Literal["Identified", "Contacted", "Meeting held", "Proposal sent", "Committed", "Declined"]
 # The outreach funnel in order; the last two close an entry (no next step can be overdue).
@@ -207,19 +207,19 @@ class StaleEntryError(RuntimeError):
 
 
 # -- reading -------------------------------------------------------------------------------------
-def _entry(cur: duckdb.DuckDBPyConnection, company_id: int) -> ShortlistEntry | None:
+def _entry(cur: Cursor, company_id: int) -> ShortlistEntry | None:
     cur.execute("SELECT * FROM shortlist WHERE company_id = ?", [company_id])
     return _one(cur)
 
 
-def _one(cur: duckdb.DuckDBPyConnection) -> ShortlistEntry | None:
+def _one(cur: Cursor) -> ShortlistEntry | None:
     row = cur.fetchone()
     if row is None:
         return None
     return ShortlistEntry.model_validate(dict(zip([d[0] for d in cur.description], row, strict=True)))
 
 
-def _last_actor(cur: duckdb.DuckDBPyConnection, company_id: int) -> str | None:
+def _last_actor(cur: Cursor, company_id: int) -> str | None:
     row = cur.execute("SELECT actor FROM audit_log WHERE table_name = 'shortlist' AND record_key = ? "
                       "ORDER BY audit_id DESC LIMIT 1", [str(company_id)]).fetchone()
     return row[0] if row else None
@@ -249,7 +249,7 @@ def confidential_ids(store: Store) -> set[int]:
 def set_confidential(store: Store, user: User, company_id: int, confidential: bool) -> ShortlistEntry:
     """Mark an entry confidential (editors only see it) or public again, audited."""
     require_editor(user, _("mark shortlist entries confidential"))
-    with store.transaction() as cur:
+    with store.transaction(ranking=False) as cur:
         before = _entry(cur, company_id)
         if before is None:
             raise EntryNotFound(company_id)
@@ -265,7 +265,7 @@ def record_confidential_access(store: Store, user: User, company_ids: Iterable[i
     ids = sorted(set(company_ids) & confidential_ids(store))
     if not ids:
         return
-    with store.transaction() as cur:
+    with store.transaction(ranking=False) as cur:
         store.audit(cur, actor=user.name, action="shortlist_export_confidential" if export else "shortlist_reveal",
                     table="shortlist", record_key=",".join(map(str, ids)), after={"companies": ids},
                     source_file=export)
@@ -278,10 +278,11 @@ def shortlist_frame(store: Store, include_removed: bool = False, today: date | N
         "SELECT s.company_id, c.name, c.hq_country, c.sector_code, sec.name AS sector_name, c.status, "
         "s.stage, s.owner, s.next_step, s.due_date, s.contact_status, s.score_at_add, s.rank_at_add, "
         "s.added_by, s.added_at, s.updated_at, s.version, s.removed, s.removed_at, s.removed_by, "
-        "coalesce(s.confidential, FALSE) AS confidential, coalesce(n.notes, 0) AS notes, n.last_note "
+        "coalesce(s.confidential, FALSE) AS confidential, coalesce(n.notes, 0) AS notes, t.last_note "
         "FROM shortlist s JOIN companies c USING (company_id) LEFT JOIN sectors sec ON sec.sector_code = c.sector_code "
-        "LEFT JOIN (SELECT company_id, count(*) AS notes, arg_max(text, note_id) AS last_note "
-        "           FROM shortlist_notes GROUP BY company_id) n USING (company_id) "
+        "LEFT JOIN (SELECT company_id, count(*) AS notes, max(note_id) AS last_id FROM shortlist_notes "
+        "           GROUP BY company_id) n USING (company_id) "
+        "LEFT JOIN (SELECT note_id AS last_id, text AS last_note FROM shortlist_notes) t USING (last_id) "
         "WHERE (? OR NOT s.removed) AND (? OR NOT coalesce(s.confidential, FALSE))",
         [include_removed, include_confidential])
     frame["due_date"] = [None if pd.isna(v) else pd.Timestamp(v).date() for v in frame["due_date"]]
@@ -376,10 +377,11 @@ def add_to_shortlist(store: Store, user: User, entries: Iterable[ShortlistCandid
     scenario = snapshot.model_dump_json()
     result = AddResult()
     now = datetime.now()
-    with store.transaction() as cur:
+    with store.transaction(ranking=False) as cur:
         ids = list(dict.fromkeys(c.company_id for c in candidates))
-        known = {r[0] for r in cur.execute("SELECT company_id FROM companies WHERE list_contains(?, company_id)",
-                                           [ids]).fetchall()}
+        marks = ", ".join("?" for _i in ids)
+        known = {r[0] for r in cur.execute(f"SELECT company_id FROM companies WHERE company_id IN ({marks})",
+                                           ids).fetchall()}
         if unknown := [i for i in ids if i not in known]:
             raise ValueError(_("Unknown company id(s): %(ids)s") % {"ids": ", ".join(map(str, unknown))})
         seen: set[int] = set()
@@ -390,12 +392,17 @@ def add_to_shortlist(store: Store, user: User, entries: Iterable[ShortlistCandid
             before = _entry(cur, cand.company_id)
             snap = {"score_at_add": cand.score, "rank_at_add": cand.rank, "scenario_at_add": snapshot.model_dump()}
             if before is None:
-                cur.execute(
+                # Another app process may add the same company at the same moment: then it is already there.
+                inserted = cur.execute(
                     "INSERT INTO shortlist (company_id, stage, contact_status, score_at_add, rank_at_add, "
                     "scenario_at_add, added_by, added_at, updated_at, version, removed) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, FALSE)",
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, FALSE) ON CONFLICT (company_id) DO NOTHING "
+                    "RETURNING company_id",
                     [cand.company_id, STAGES[0], CONTACT_STATUSES[0], cand.score, cand.rank, scenario,
-                     user.name, now, now])
+                     user.name, now, now]).fetchone()
+                if inserted is None:
+                    result.already.append(cand.company_id)
+                    continue
                 store.audit(cur, actor=user.name, action="shortlist_add", table="shortlist",
                             record_key=str(cand.company_id), after={"stage": STAGES[0], **snap})
                 result.added.append(cand.company_id)
@@ -422,7 +429,7 @@ def update_entry(store: Store, user: User, company_id: int, changes: EntryChange
     """Save an edit based on `expected_version`; refuse it with StaleEntryError if someone saved since."""
     require_editor(user, _("edit the shortlist"))
     changes = EntryChanges.model_validate(changes) if isinstance(changes, dict) else changes
-    with store.transaction() as cur:
+    with store.transaction(ranking=False) as cur:
         before = _entry(cur, company_id)
         if before is None or before.removed:
             raise EntryNotFound(company_id)
@@ -458,7 +465,7 @@ def restore_entry(store: Store, user: User, company_id: int) -> ShortlistEntry:
 
 def _set_removed(store: Store, user: User, company_id: int, removed: bool,
                  expected_version: int | None) -> ShortlistEntry:
-    with store.transaction() as cur:
+    with store.transaction(ranking=False) as cur:
         before = _entry(cur, company_id)
         if before is None or (removed and before.removed):
             raise EntryNotFound(company_id)
@@ -481,7 +488,7 @@ def add_note(store: Store, user: User, company_id: int, text: str) -> int:
     """Append a note to an entry's history (notes are never edited, so they cannot conflict); returns its id."""
     require_editor(user, _("add notes to the shortlist"))
     note = NoteText(text=text)
-    with store.transaction() as cur:
+    with store.transaction(ranking=False) as cur:
         entry = _entry(cur, company_id)
         if entry is None or entry.removed:
             raise EntryNotFound(company_id)

@@ -266,8 +266,9 @@ def audit_entries(store: Store, *, table: str | None = None, actor: str | None =
             where.append(f"{column} = ?")  # column names are the constants above
             params.append(value)
     if company_id is not None:  # a company's own rows are keyed by its id ("42", or "42|KSE Institute")
-        where.append("table_name IN (SELECT unnest(?)) AND (record_key = ? OR record_key LIKE ?)")
-        params += [list(COMPANY_TABLES), str(company_id), f"{company_id}|%"]
+        where.append(f"table_name IN ({', '.join('?' for _t in COMPANY_TABLES)}) "
+                     "AND (record_key = ? OR record_key LIKE ?)")
+        params += [*COMPANY_TABLES, str(company_id), f"{company_id}|%"]
     if since is not None:
         where.append("changed_at >= ?")
         params.append(datetime.combine(since, datetime.min.time()))
@@ -466,10 +467,7 @@ def backup_zip(store: Store, user: User) -> bytes:
     require_editor(user, _("download a full backup"))
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "backup"
-        # The path is ours (a fresh temp folder), not user input; quotes are doubled all the same.
-        target = str(folder).replace("'", "''")
-        with store.cursor() as cur:
-            cur.execute(f"EXPORT DATABASE '{target}' (FORMAT parquet)").fetchall()
+        store.export_database(folder)
         manifest = {"made_at": datetime.now().isoformat(timespec="seconds"), "data_version": store.data_version(),
                     "tables": {t: {"rows": n, "sha256": digest} for t, (n, digest) in store.table_checksums().items()}}
         buffer = io.BytesIO()

@@ -1,6 +1,11 @@
-"""The one module that talks to DuckDB: schema, seed loading, parameterised reads and audited writes.
+"""The data-access layer: schema, migrations, seed loading, parameterised reads and audited writes.
 
-A Store holds one root connection per process; every read or write opens its own cursor, so
+Two backends answer the same methods: a DuckDB file (this module; the default for `make run`, the tests
+and a laptop) and PostgreSQL (lib/store_postgres.py, chosen by RADAR_DATABASE_URL=postgresql://...) for
+several app replicas on one database. SQL outside this layer is portable (`?` parameters, ON CONFLICT,
+RETURNING); what differs between the backends (bulk loads, backups, sequences) is a Store method.
+
+A DuckDB Store holds one root connection per process; every read or write opens its own cursor, so
 Streamlit sessions (one thread each) never share a connection. Results are fetched completely
 because an open DuckDB result keeps its cursor busy.
 """
@@ -11,15 +16,17 @@ import csv
 import hashlib
 import json
 import os
+import re
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED_DIR = ROOT / "data" / "seed"
@@ -166,6 +173,32 @@ CREATE TABLE IF NOT EXISTS incentive_rule_sources (
     source_date VARCHAR, note VARCHAR, PRIMARY KEY (package_id, field));
 """
 MIGRATIONS.append(INCENTIVE_TERMS_V8)
+# Counters bumped in the same transaction as the writes they count, read by every process: row 1 counts every
+# write; row 2 only writes to what the ranking is computed from (not the shortlist, scenarios or weighting rounds),
+# the cache key of every replica's ranking snapshot. (The newest audit id is not enough on PostgreSQL: ids are
+# drawn before commit, so they can commit out of order.)
+DATA_VERSION_V9 = """
+CREATE TABLE IF NOT EXISTS data_version (id INTEGER PRIMARY KEY, version BIGINT NOT NULL);
+INSERT INTO data_version SELECT 1, coalesce(max(audit_id), 0) FROM audit_log;
+INSERT INTO data_version SELECT 2, coalesce(max(audit_id), 0) FROM audit_log;
+"""
+ANY_WRITE, RANKING_INPUTS = 1, 2  # the rows of data_version
+MIGRATIONS.append(DATA_VERSION_V9)
+# Sequences behind the id columns, to move on past copied ids (see Store.reset_sequences).
+SEQUENCES = {"scenario_ids": ("scenarios", "scenario_id"), "note_ids": ("shortlist_notes", "note_id"),
+             "audit_ids": ("audit_log", "audit_id"), "fact_ids": ("company_facts", "fact_id"),
+             "outcome_ids": ("outcomes", "outcome_id"), "round_ids": ("weighting_rounds", "round_id")}
+
+
+class Cursor(Protocol):
+    """What callers may use of a cursor on either backend (a DuckDB cursor, or lib.store_postgres.PgCursor)."""
+
+    description: Any
+
+    def execute(self, sql: str, params: Sequence[Any] | None = None) -> Cursor: ...
+    def fetchone(self) -> tuple | None: ...
+    def fetchall(self) -> list[tuple]: ...
+    def df(self) -> pd.DataFrame: ...
 
 
 class StoreUnavailable(RuntimeError):
@@ -177,8 +210,22 @@ class StoreBusyError(StoreUnavailable):
 
 
 def db_path() -> Path:
-    """Where the store lives: $RADAR_DB, else data/radar.duckdb."""
+    """Where the DuckDB store lives: $RADAR_DB, else data/radar.duckdb."""
     return Path(os.environ.get("RADAR_DB") or DEFAULT_DB)
+
+
+def is_postgres(location: str | Path) -> bool:
+    return str(location).startswith(("postgresql://", "postgres://"))
+
+
+def redacted(location: str) -> str:
+    """A path or database URL without its password, for messages."""
+    return re.sub(r"//([^:/@]*):[^@/]*@", r"//\1:***@", str(location))
+
+
+def database_location() -> str:
+    """The store in use: $RADAR_DATABASE_URL (PostgreSQL) if set, else the DuckDB file db_path()."""
+    return os.environ.get("RADAR_DATABASE_URL") or str(db_path())
 
 
 def _json_default(value: Any) -> str:
@@ -194,8 +241,16 @@ def to_json(value: Any) -> str | None:
     return json.dumps(value, default=_json_default, ensure_ascii=False, sort_keys=True)
 
 
+def bump_versions(cur: Cursor, ranking: bool) -> None:
+    """Count a write transaction in data_version, and in the ranking's version unless `ranking` is False."""
+    cur.execute("UPDATE data_version SET version = version + 1 WHERE id = ? OR (id = ? AND ?)",
+                [ANY_WRITE, RANKING_INPUTS, ranking])
+
+
 class Store:
     """A DuckDB file with the Relocation Radar schema."""
+
+    dialect = "duckdb"
 
     def __init__(self, path: str | Path, read_only: bool = False) -> None:
         self.path = Path(path)
@@ -223,8 +278,13 @@ class Store:
     def close(self) -> None:
         self._root.close()
 
+    @property
+    def location(self) -> str:
+        """What identifies the store in messages and cache keys: the file path (a URL on PostgreSQL)."""
+        return str(self.path)
+
     # -- reading -----------------------------------------------------------------------------
-    def cursor(self) -> duckdb.DuckDBPyConnection:
+    def cursor(self) -> Cursor:
         """A fresh cursor on the root connection: one per query or per thread."""
         return self._root.cursor()
 
@@ -243,19 +303,68 @@ class Store:
 
     # -- writing -----------------------------------------------------------------------------
     @contextmanager
-    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A cursor inside BEGIN ... COMMIT; any exception rolls everything back."""
+    def transaction(self, ranking: bool = True) -> Iterator[Cursor]:
+        """A cursor inside BEGIN ... COMMIT; any exception rolls everything back.
+
+        Every commit bumps data_version; `ranking=False` says the writes leave the ranking's inputs alone (the
+        shortlist, scenarios, rounds), so that the ranking_version every replica caches on stays.
+        """
         with self._write_lock, self.cursor() as cur:
             cur.execute("BEGIN TRANSACTION")
             try:
                 yield cur
+                bump_versions(cur, ranking)
             except BaseException:
                 cur.execute("ROLLBACK")
                 raise
             cur.execute("COMMIT")
 
+    def insert_rows(self, cur: Any, table: str, rows: pa.Table, conflict: Sequence[str] = ()) -> None:
+        """Insert an Arrow table's rows into `table` (same column names); on a `conflict` key, replace the row."""
+        columns = ", ".join(rows.column_names)  # column names are the caller's constants, never user input
+        upsert = ""
+        if conflict:
+            updates = ", ".join(f"{c} = excluded.{c}" for c in rows.column_names if c not in conflict)
+            upsert = f" ON CONFLICT ({', '.join(conflict)}) DO UPDATE SET {updates}"
+        cur.register("new_rows", rows)
+        try:
+            cur.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM new_rows{upsert}")
+        finally:
+            cur.unregister("new_rows")
+
+    def update_rows(self, cur: Any, table: str, key: str, rows: pa.Table, columns: Sequence[str]) -> None:
+        """Update rows found by `key`: each column c is written only where the boolean column set_c is true."""
+        cur.register("changed_rows", rows)
+        try:
+            assignments = ", ".join(f"{c} = CASE WHEN u.set_{c} THEN u.{c} ELSE {table}.{c} END" for c in columns)
+            cur.execute(f"UPDATE {table} SET {assignments} FROM changed_rows u WHERE {table}.{key} = u.{key}")
+        finally:
+            cur.unregister("changed_rows")
+
+    def table_rows(self, table: str) -> pa.Table:
+        """Every row of a table (a name from TABLES, never user input) as an Arrow table, for copying."""
+        with self.cursor() as cur:
+            return cur.sql(f"SELECT * FROM {table}").to_arrow_table()
+
+    def export_database(self, folder: Path) -> None:
+        """Write every table to `folder` with DuckDB's EXPORT DATABASE (schema.sql, load.sql, Parquet files)."""
+        # The path is ours (a fresh temp folder), not user input; quotes are doubled all the same.
+        target = str(folder).replace("'", "''")
+        with self.cursor() as cur:
+            cur.execute(f"EXPORT DATABASE '{target}' (FORMAT parquet)").fetchall()
+
+    def reset_sequences(self) -> None:
+        """Move every id sequence past the ids already stored (after rows were copied in with their ids)."""
+        with self._write_lock, self.cursor() as cur:
+            for sequence, (table, column) in SEQUENCES.items():
+                # DuckDB has no setval: draw the sequence forward instead.
+                stored = cur.execute(f"SELECT coalesce(max({column}), 0) FROM {table}").fetchone()[0]
+                drawn = cur.execute(f"SELECT nextval('{sequence}')").fetchone()[0]
+                if stored >= drawn:
+                    cur.execute(f"SELECT max(nextval('{sequence}')) FROM range(?)", [stored - drawn])
+
     @staticmethod
-    def audit(cur: duckdb.DuckDBPyConnection, *, actor: str, action: str, table: str,
+    def audit(cur: Cursor, *, actor: str, action: str, table: str,
               record_key: str | None, before: Any = None, after: Any = None,
               source_file: str | None = None) -> None:
         """Record one write in audit_log, inside the caller's transaction."""
@@ -334,9 +443,22 @@ class Store:
         return {int(y): int(v) for y, v in self.fetch_all("SELECT year, mci_kzt FROM mci")}
 
     # -- facts about the store -----------------------------------------------------------------
-    def data_version(self) -> int:
-        """Changes whenever anything is written (the newest audit id): a cheap cache key."""
-        return int(self.fetch_one("SELECT coalesce(max(audit_id), 0) FROM audit_log")[0])
+    def data_version(self, cur: Any = None) -> int:
+        """Changes whenever anything is written, by any process: a cheap cache key (inside `cur`'s transaction)."""
+        sql = f"SELECT version FROM data_version WHERE id = {ANY_WRITE}"
+        if cur is not None:
+            return int(cur.execute(sql).fetchone()[0])
+        return int(self.fetch_one(sql)[0])
+
+    def ranking_version(self, cur: Any = None) -> int:
+        """Changes whenever what the ranking is computed from is written (companies, facts, sectors, packages...).
+
+        Imports are previewed against it: a shortlist edit meanwhile does not make a preview stale.
+        """
+        sql = f"SELECT version FROM data_version WHERE id = {RANKING_INPUTS}"
+        if cur is not None:
+            return int(cur.execute(sql).fetchone()[0])
+        return int(self.fetch_one(sql)[0])
 
     def table_checksums(self) -> dict[str, tuple[int, str]]:
         """Row count and an order-independent checksum of every table, to prove nothing changed."""
@@ -365,11 +487,7 @@ class Store:
                     from lib.models import company_key
                     for row in rows:
                         row["company_key"] = company_key(row["name"], row["hq_country"])
-                frame = pd.DataFrame(rows, dtype=object)
-                columns = ", ".join(frame.columns)
-                cur.register("seed_rows", frame)
-                cur.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM seed_rows")
-                cur.unregister("seed_rows")
+                self.insert_seed(cur, table, rows)
                 counts[table] = len(rows)
             # The project-relative folder (data/seed), not the server's absolute path, in what users read.
             shown = seed_dir.resolve()
@@ -377,6 +495,14 @@ class Store:
             self.audit(cur, actor=actor, action="load_seed", table="*", record_key=None,
                        after=counts, source_file=shown)
         return counts
+
+    def insert_seed(self, cur: Any, table: str, rows: list[dict[str, Any]]) -> None:
+        """Seed rows (text cells, lists for list columns) into `table`; the database casts the text."""
+        frame = pd.DataFrame(rows, dtype=object)
+        columns = ", ".join(frame.columns)
+        cur.register("seed_rows", frame)
+        cur.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM seed_rows")
+        cur.unregister("seed_rows")
 
 
 def _read_seed(path: Path, table: str) -> list[dict[str, Any]]:
@@ -395,22 +521,53 @@ def _read_seed(path: Path, table: str) -> list[dict[str, Any]]:
     return out
 
 
-_stores: dict[Path, Store] = {}
+_stores: dict[str, Store] = {}
 _stores_lock = threading.Lock()
 
 
+def connect(location: str | Path) -> Store:
+    """A new, migrated but possibly empty Store: a PostgreSQL URL or a DuckDB file path."""
+    if is_postgres(location):
+        from lib.store_postgres import PostgresStore
+
+        return PostgresStore(str(location))
+    path = Path(location).resolve()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return Store(path)
+
+
+def _key(location: str | Path) -> str:
+    return str(location) if is_postgres(location) else str(Path(location).resolve())
+
+
 def open_store(path: str | Path | None = None, seed_dir: Path = SEED_DIR) -> Store:
-    """The process-wide Store for a path, created and seeded if it is new."""
-    resolved = Path(path or db_path()).resolve()
+    """The process-wide Store for a path or URL (default: database_location()), created and seeded if new."""
+    location = path or database_location()
     with _stores_lock:
-        store = _stores.get(resolved)
+        store = _stores.get(_key(location))
         if store is None:
-            resolved.parent.mkdir(parents=True, exist_ok=True)
-            store = Store(resolved)
+            store = connect(location)
             if not store.is_seeded():
                 store.load_seed(seed_dir)
-            _stores[resolved] = store
+            _stores[_key(location)] = store
         return store
+
+
+def copy_store(source: Store, target: Store) -> dict[str, tuple[int, str]]:
+    """Copy every table, audit log included, into an empty store; returns the checksums both now share."""
+    if target.is_seeded():
+        raise StoreUnavailable(f"The target store {target.location} is not empty: copy only into a new store.")
+    with target.transaction() as cur:
+        for table in TABLES:
+            data = source.table_rows(table)
+            if data.num_rows:
+                target.insert_rows(cur, table, data)
+    target.reset_sequences()
+    want, got = source.table_checksums(), target.table_checksums()
+    if want != got:
+        differ = sorted(t for t in want if want[t] != got.get(t))
+        raise StoreUnavailable(f"The copy in {target.location} differs from its source in {', '.join(differ)}.")
+    return got
 
 
 def is_fatal(exc: BaseException) -> bool:
@@ -422,6 +579,8 @@ def is_fatal(exc: BaseException) -> bool:
 def check_usable(store: Store) -> Store:
     """The store if its connection still answers; else a fresh connection to the same file (the cause, e.g. a
     full disk, may be gone by now). Raises StoreUnavailable, with what to do, when it cannot be reopened."""
+    if store.dialect != "duckdb":
+        return store  # a PostgreSQL store drops broken connections from its pool by itself
     try:
         store.fetch_one("SELECT 1")
         return store
@@ -429,8 +588,8 @@ def check_usable(store: Store) -> Store:
         if not is_fatal(exc):
             raise
     with _stores_lock:
-        if _stores.get(store.path.resolve()) is store:
-            del _stores[store.path.resolve()]
+        if _stores.get(_key(store.path)) is store:
+            del _stores[_key(store.path)]
     try:
         store.close()
     except duckdb.Error:

@@ -45,7 +45,7 @@ with tab_import:
                      "recorded.") % {"file": md_text(done.source_file), "added": done.added, "updated": done.updated,
                                      "statuses": done.tracker_statuses})
     if uploaded is not None:
-        cache_key = (uploaded.file_id, store.data_version())
+        cache_key = (uploaded.file_id, store.ranking_version())
         preview = None
         try:
             if st.session_state.get("import_preview_key") != cache_key:

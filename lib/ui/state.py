@@ -26,7 +26,7 @@ from lib.models import Filters, IncentivePackage, ScoringSettings
 from lib.outcomes import stored_outcomes
 from lib.radar import Universe, load_universe
 from lib.scoring import Ranking, rank_companies
-from lib.store import Store, StoreUnavailable, check_usable, db_path, open_store
+from lib.store import Store, StoreUnavailable, check_usable, database_location, open_store
 from lib.viewstate import ViewState
 
 T = TypeVar("T")
@@ -75,7 +75,7 @@ def get_store() -> Store:
     run tries again, so a restored file works without restarting the app).
     """
     try:
-        store = _store(str(db_path()))
+        store = _store(database_location())
         usable = check_usable(store)  # a connection a full disk invalidated is replaced, not kept forever
         if usable is not store:
             _store.clear()
@@ -90,7 +90,7 @@ def get_store() -> Store:
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _universe(path: str, data_version: int, assumptions_json: str) -> Universe:
+def _universe(path: str, version: int, assumptions_json: str) -> Universe:
     return load_universe(_store(path), Assumptions.model_validate_json(assumptions_json))
 
 
@@ -103,18 +103,18 @@ def get_universe(assumptions: Assumptions | None = None) -> Universe:
     if assumptions is None:
         return _once_per_run("universe", lambda: get_universe(current_assumptions()))
     store = get_store()
-    return _universe(str(store.path), store.data_version(), assumptions.model_dump_json())
+    return _universe(store.location, store.ranking_version(), assumptions.model_dump_json())
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _packages(path: str, data_version: int) -> list[IncentivePackage]:
+def _packages(path: str, version: int) -> list[IncentivePackage]:
     return parse_packages(_store(path).incentive_packages())
 
 
 def get_packages() -> list[IncentivePackage]:
     """The incentive packages as validated models, re-read when the data changes."""
     store = get_store()
-    return _packages(str(store.path), store.data_version())
+    return _packages(store.location, store.ranking_version())
 
 
 def current_assumptions() -> Assumptions:
@@ -156,10 +156,10 @@ def _current_assumptions() -> Assumptions:
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
-def _backtest(path: str, data_version: int, assumptions_json: str, settings_json: str, filters_json: str,
+def _backtest(path: str, version: int, assumptions_json: str, settings_json: str, filters_json: str,
               backtest_json: str) -> Backtest:
     store = _store(path)
-    return run_backtest(_universe(path, data_version, assumptions_json), store.company_facts(), stored_outcomes(store),
+    return run_backtest(_universe(path, version, assumptions_json), store.company_facts(), stored_outcomes(store),
                         ScoringSettings.model_validate_json(settings_json), Filters.model_validate_json(filters_json),
                         BacktestSettings.model_validate_json(backtest_json))
 
@@ -167,7 +167,7 @@ def _backtest(path: str, data_version: int, assumptions_json: str, settings_json
 def get_backtest(settings: ScoringSettings, filters: Filters, backtest: BacktestSettings) -> Backtest:
     """The back-test of a view, computed once per data version and view (a few seconds: 16 rankings and a fit)."""
     store = get_store()
-    return _backtest(str(store.path), store.data_version(), current_assumptions().model_dump_json(),
+    return _backtest(store.location, store.ranking_version(), current_assumptions().model_dump_json(),
                      settings.model_dump_json(), filters.model_dump_json(), backtest.model_dump_json())
 
 

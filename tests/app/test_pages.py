@@ -126,6 +126,7 @@ def test_rank_table_shows_the_outreach_stage_of_shortlisted_companies(app, app_d
     assert table["shortlist"].notna().sum() == 1
 
 
+@pytest.mark.duckdb_only
 def test_a_damaged_store_file_stops_the_app_with_a_clear_message(app_db):
     from streamlit.testing.v1 import AppTest
 

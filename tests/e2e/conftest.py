@@ -42,10 +42,12 @@ def chromium_path() -> str:
 
 
 @contextmanager
-def streamlit_server(db: Path) -> Iterator[str]:
-    """`streamlit run app.py` on a free port with its own store; yields the base URL."""
+def streamlit_server(db: Path | str) -> Iterator[str]:
+    """`streamlit run app.py` on a free port with its own store (a DuckDB path or PostgreSQL URL); yields the URL."""
     port = _free_port()
     env = {**os.environ, "RADAR_DB": str(db)}
+    if str(db).startswith("postgresql://"):
+        env["RADAR_DATABASE_URL"] = str(db)
     subprocess.run([sys.executable, "-m", "lib", "--db", str(db), "build"], cwd=ROOT, env=env, check=True,
                    capture_output=True)
     proc = subprocess.Popen(

@@ -19,3 +19,22 @@ def test_make_run_listens_on_localhost_unless_told_otherwise():
 def test_shipped_config_shows_no_error_details():
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
     assert config["client"]["showErrorDetails"] == "none"
+
+
+def test_the_reverse_proxy_config_for_two_replicas_parses(tmp_path):
+    import os
+    import shutil
+
+    import pytest
+
+    nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+    if nginx is None:
+        if os.environ.get("RADAR_REQUIRE_POSTGRES") == "1":  # CI installs nginx with PostgreSQL (.ci/run)
+            pytest.fail("nginx is missing but RADAR_REQUIRE_POSTGRES is set (apt-get install nginx-light)")
+        pytest.skip("nginx not installed (CI installs it and requires this test)")
+    (tmp_path / "logs").mkdir()
+    checked = subprocess.run([nginx, "-t", "-q", "-p", str(tmp_path), "-e", str(tmp_path / "logs" / "error.log"),
+                              "-c", str(ROOT / "deploy" / "nginx.conf")], capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stderr
+    config = (ROOT / "deploy" / "nginx.conf").read_text(encoding="utf-8")
+    assert "hash $radar_route consistent" in config and config.count("server 127.0.0.1:85") == 2
