@@ -22,6 +22,11 @@ GRADE_STATUS: dict[str, str] = {g: s for s, g in STATUS_GRADE.items()}
 
 Method = Literal["wsm", "topsis"]
 METHODS: tuple[Method, ...] = ("wsm", "topsis")
+# How unsure the weights are (lib.robustness) and which facts the back-test ranks on (lib.backtest): here, with
+# the other choices a link carries, so reading a link needs neither scipy-heavy module.
+Uncertainty = Literal["low", "medium", "high"]
+UNCERTAINTIES: tuple[Uncertainty, ...] = ("low", "medium", "high")
+FactsMode = Literal["point-in-time", "current"]
 
 
 def company_key(name: str, hq_country: str | None) -> str:

@@ -24,7 +24,6 @@ from urllib.parse import urlencode
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator, model_validator
 
-from lib.backtest import FactsMode
 from lib.criteria import CRITERIA, CRITERIA_BY_ID, DEFAULT_MISSING, DEFAULT_WEIGHTS, MissingPolicy
 from lib.i18n import (
     DEFAULT_LANGUAGE,
@@ -36,9 +35,8 @@ from lib.i18n import (
     ngettext,
 )
 from lib.incentives import ASSUMPTION_KEYS
-from lib.models import STATUSES, Filters, Method, RussiaStatus, ScoringSettings
+from lib.models import STATUSES, FactsMode, Filters, Method, RussiaStatus, ScoringSettings, Uncertainty
 from lib.outcomes import ARRIVALS, EVIDENCE_LEVELS, EvidenceLevel, OutcomeKind
-from lib.robustness import Uncertainty
 
 METHOD_LABELS = {"wsm": "Weighted sum", "topsis": "TOPSIS"}
 MISSING_LABELS = {"neutral": "Neutral (0.5)", "worst": "Worst case (0)", "exclude": "Exclude the company"}
