@@ -70,64 +70,60 @@ shown = readable(table, ui.sector_names()).assign(
     rank_shown=[rank_label(r, t) for r, t in zip(table["rank"], table["tied"], strict=True)],
     shortlist=table["company_id"].map({cid: translate(stage) for cid, stage in stages.items()}),
 )
-# The chart is drawn only while its tab is open: redrawing it (Vega-Lite, in software) on every slider move
-# cost the browser about 80 ms before the table's new order showed (BENCHMARKS.md).
-table_tab, chart_tab = st.tabs([_("Ranking"), _("Score of the top companies")], key="rank_tabs", on_change="rerun")
-with table_tab:
-    selection = st.dataframe(
-        shown,
-        # The grid's selection is by row position: a new order gets a fresh grid, so a selection made
-        # before a slider move can never point at another company.
-        key=ui.selection_key("ranked_table", table["company_id"]),
-        hide_index=True,
-        on_select="rerun",
-        selection_mode="multi-row",
-        column_order=["rank_shown", "name", "sector", "hq_country", "status", "score", "completeness",
-                      *(["shortlist"] if user.can_see_pipeline else [])],
-        column_config={
-            "rank_shown": st.column_config.TextColumn(_("Rank"), width="small",
-                                                      help=_("Equal scores share a rank, shown with “=”; within a tie "
-                                                             "the more complete record comes first.")),
-            "name": st.column_config.TextColumn(_("Company")),
-            "sector": st.column_config.TextColumn(_("Sector"), width="medium"),
-            "hq_country": st.column_config.TextColumn(_("HQ country")),
-            "status": st.column_config.TextColumn(_("Russia status")),
-            "score": st.column_config.ProgressColumn(_("Score"), min_value=0.0, max_value=1.0, **grid_number_format(3),
-                                                     help=_("0 to 1; higher is a better fit")),
-            "completeness": st.column_config.NumberColumn(_("Data completeness, %"), format="%.0f",
-                                                          help=_("Share of the six company facts that are known "
-                                                                 "(size, Russian footprint, production, Kazakhstan)")),
-            "shortlist": st.column_config.TextColumn(_("Outreach stage"),
-                                                     help=_("Stage on the shortlist; empty when not shortlisted")),
-        },
-    )
-    rows = [i for i in selection.selection.rows if i < len(table)]
-    selected = [int(table.iloc[i]["company_id"]) for i in rows]
-    if selected:
-        st.caption(_("Selected: %(names)s") % {"names": ", ".join(map(md_text, table.iloc[rows]["name"]))})
-    if selected and st.button(_("Open the profile of the selected company"), type="primary"):
-        st.session_state["company"] = selected[0]
-        st.switch_page("pages/company.py")
-    if not selected:
-        st.caption(_("Select a row to open the company's profile."))
-    if selected and st.button(_("Add selected to the shortlist"), icon=":material/playlist_add:",
-                              key="add_to_shortlist"):
-        picked = table.iloc[rows][["company_id", "score", "rank"]].to_dict("records")
-        try:  # the score, rank and current view are recorded with each entry
-            added = add_to_shortlist(ui.get_store(), ui.current_user(), picked, (settings, filters))
-        except PermissionDenied as exc:
-            st.error(str(exc))
-        else:
-            st.success(added.summary())
-            st.page_link("pages/outreach.py", label=_("Open the outreach pipeline"), icon=":material/handshake:")
+selection = st.dataframe(
+    shown,
+    # The grid's selection is by row position: a new order gets a fresh grid, so a selection made
+    # before a slider move can never point at another company.
+    key=ui.selection_key("ranked_table", table["company_id"]),
+    hide_index=True,
+    on_select="rerun",
+    selection_mode="multi-row",
+    column_order=["rank_shown", "name", "sector", "hq_country", "status", "score", "completeness",
+                  *(["shortlist"] if user.can_see_pipeline else [])],
+    column_config={
+        "rank_shown": st.column_config.TextColumn(_("Rank"), width="small",
+                                                  help=_("Equal scores share a rank, shown with “=”; within a tie "
+                                                         "the more complete record comes first.")),
+        "name": st.column_config.TextColumn(_("Company")),
+        "sector": st.column_config.TextColumn(_("Sector"), width="medium"),
+        "hq_country": st.column_config.TextColumn(_("HQ country")),
+        "status": st.column_config.TextColumn(_("Russia status")),
+        "score": st.column_config.ProgressColumn(_("Score"), min_value=0.0, max_value=1.0, **grid_number_format(3),
+                                                 help=_("0 to 1; higher is a better fit")),
+        "completeness": st.column_config.NumberColumn(_("Data completeness, %"), format="%.0f",
+                                                      help=_("Share of the six company facts that are known "
+                                                             "(size, Russian footprint, production, Kazakhstan)")),
+        "shortlist": st.column_config.TextColumn(_("Outreach stage"),
+                                                 help=_("Stage on the shortlist; empty when not shortlisted")),
+    },
+)
+rows = [i for i in selection.selection.rows if i < len(table)]
+selected = [int(table.iloc[i]["company_id"]) for i in rows]
+if selected:
+    st.caption(_("Selected: %(names)s") % {"names": ", ".join(map(md_text, table.iloc[rows]["name"]))})
+if selected and st.button(_("Open the profile of the selected company"), type="primary"):
+    st.session_state["company"] = selected[0]
+    st.switch_page("pages/company.py")
+if not selected:
+    st.caption(_("Select a row to open the company's profile."))
+if selected and st.button(_("Add selected to the shortlist"), icon=":material/playlist_add:", key="add_to_shortlist"):
+    picked = table.iloc[rows][["company_id", "score", "rank"]].to_dict("records")
+    try:  # the score, rank and current view are recorded with each entry
+        added = add_to_shortlist(ui.get_store(), ui.current_user(), picked, (settings, filters))
+    except PermissionDenied as exc:
+        st.error(str(exc))
+    else:
+        st.success(added.summary())
+        st.page_link("pages/outreach.py", label=_("Open the outreach pipeline"), icon=":material/handshake:")
 
-    st.download_button(_("Download the ranking (.xlsx)"), key="rank_xlsx", icon=":material/download:",
-                       data=ui.in_this_language(ranking_xlsx, ranking, settings, filters, ui.sector_names(),
-                                                st.session_state.get("share_url")),
-                       file_name="relocation_radar_ranking.xlsx", on_click="ignore",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                       help=_("Every ranked company with its score and what it is made of, and a sheet with the "
-                              "weights, filters and link behind it. The name search above does not narrow it."))
-with chart_tab:
-    if chart_tab.open:
-        st.altair_chart(contribution_chart(table) if ranking.method == "wsm" else score_chart(table), width="stretch")
+st.download_button(_("Download the ranking (.xlsx)"), key="rank_xlsx", icon=":material/download:",
+                   data=ui.in_this_language(ranking_xlsx, ranking, settings, filters, ui.sector_names(),
+                                            st.session_state.get("share_url")),
+                   file_name="relocation_radar_ranking.xlsx", on_click="ignore",
+                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                   help=_("Every ranked company with its score and what it is made of, and a sheet with the "
+                          "weights, filters and link behind it. The name search above does not narrow it."))
+if ranking.method == "wsm":
+    st.altair_chart(contribution_chart(table), width="stretch")
+else:
+    st.altair_chart(score_chart(table), width="stretch")

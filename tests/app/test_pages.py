@@ -145,13 +145,3 @@ def test_search_for_a_group_member_finds_the_group(app):
     assert list(found["name"]) == ["Ikea"]
     app.text_input(key="rank_search").input("skoda").run()
     assert list(app.dataframe[0].value["name"]) == ["Volkswagen"]
-
-
-def test_rank_page_draws_its_chart_only_while_the_chart_tab_is_open(app):
-    def charts() -> list:
-        return list(app.get("vega_lite_chart"))
-
-    assert app.dataframe and not charts()  # the table's tab is open: no chart is built on a slider move
-    app.session_state["rank_tabs"] = "Score of the top companies"
-    app.run()
-    assert not app.exception and len(charts()) == 1
