@@ -1,6 +1,8 @@
 """`python -m bench` (or `make bench`): how fast scoring, robustness and the rank page are. Prints a table.
 
-Not a test: it measures and reports against the targets of issue 7; nothing fails when a target is missed.
+Not a test: it measures and reports against the targets of issues 7 and 14; nothing fails when a target is missed.
+The browser part times the Rank page and a bare st.dataframe page of the same rows (bench/bare_table.py) in the
+same run and prints the ratio (issue 14: within 1.2x).
 Options: --quick (smaller sizes, for a smoke run), --parts scoring,robustness,apptest,browser (default: all).
 """
 

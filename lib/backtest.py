@@ -18,7 +18,6 @@ Intervals: 2.5th-97.5th percentile of B bootstrap resamples, arrivals and non-ar
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -29,12 +28,11 @@ from lib.criteria import CRITERIA, CRITERION_IDS
 from lib.elicitation import PRESETS
 from lib.evidence import PRODUCTION_STATES, period_date
 from lib.incentives import incentive_frame
-from lib.models import Filters, ScoringSettings
+from lib.models import FactsMode, Filters, ScoringSettings
 from lib.outcomes import ARRIVALS, EVIDENCE_LEVELS, EvidenceLevel, OutcomeKind, outcome_year
 from lib.radar import Universe
 from lib.scoring import criteria_matrices, criteria_values, rank_companies
 
-FactsMode = Literal["point-in-time", "current"]
 KS: tuple[int, ...] = (10, 50, 100)
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from lib.criteria import CRITERION_IDS, DEFAULT_MISSING, DEFAULT_WEIGHTS, MissingPolicy, weight_vector
 from lib.evidence import PresenceLevel, ProductionState
 
+T = TypeVar("T")
 RussiaStatus = Literal["Withdrawal", "Suspension", "Scaling back", "Buying time", "Digging in"]
 # The five-level scale of the Yale CELI list and the KSE tracker, firmest exit first.
 STATUSES: tuple[RussiaStatus, ...] = (
@@ -22,6 +23,11 @@ GRADE_STATUS: dict[str, str] = {g: s for s, g in STATUS_GRADE.items()}
 
 Method = Literal["wsm", "topsis"]
 METHODS: tuple[Method, ...] = ("wsm", "topsis")
+# How unsure the weights are (lib.robustness) and which facts the back-test ranks on (lib.backtest): here, with
+# the other choices a link carries, so reading a link needs neither scipy-heavy module.
+Uncertainty = Literal["low", "medium", "high"]
+UNCERTAINTIES: tuple[Uncertainty, ...] = ("low", "medium", "high")
+FactsMode = Literal["point-in-time", "current"]
 
 
 def company_key(name: str, hq_country: str | None) -> str:
@@ -99,33 +105,34 @@ class Filters(BaseModel):
     candidates_only: bool = True
 
 
+def _every_criterion(values: dict[str, T], defaults: dict[str, T]) -> dict[str, T]:
+    """Every criterion in criterion order, absent ones at their default; an unknown criterion is an error."""
+    if unknown := sorted(set(values) - set(defaults)):
+        raise ValueError(f"unknown criterion {unknown[0]!r}; known: {', '.join(CRITERION_IDS)}")
+    return {cid: values.get(cid, default) for cid, default in defaults.items()}
+
+
+def _slider_weights(weights: dict[str, float]) -> dict[str, float]:
+    """Weights as the sliders hold them: every criterion, each 0-100 (all 0 is allowed here: ViewState.settings)."""
+    for cid, w in weights.items():
+        if not 0 <= w <= 100:
+            raise ValueError(f"weight {cid}={w} is outside 0-100")
+    return {cid: float(w) for cid, w in _every_criterion(weights, DEFAULT_WEIGHTS).items()}
+
+
+# The weights and missing-data policies of a view or a scoring: validated once, here, for both.
+Weights = Annotated[dict[str, float], AfterValidator(_slider_weights)]
+MissingPolicies = Annotated[dict[str, MissingPolicy], AfterValidator(lambda m: _every_criterion(m, DEFAULT_MISSING))]
+
+
 class ScoringSettings(BaseModel):
     """Weights (any non-negative numbers, normalised when scoring), method and missing-data policy."""
 
     model_config = ConfigDict(extra="forbid")
 
-    weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    weights: Weights = Field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     method: Method = "wsm"
-    missing: dict[str, MissingPolicy] = Field(default_factory=lambda: dict(DEFAULT_MISSING))
-
-    @field_validator("weights")
-    @classmethod
-    def _known_weights(cls, weights: dict[str, float]) -> dict[str, float]:
-        unknown = set(weights) - set(CRITERION_IDS)
-        if unknown:
-            raise ValueError(f"unknown criterion {sorted(unknown)[0]!r}; known: {', '.join(CRITERION_IDS)}")
-        for cid, w in weights.items():
-            if not 0 <= w <= 100:
-                raise ValueError(f"weight {cid}={w} is outside 0-100")
-        return {cid: float(weights.get(cid, DEFAULT_WEIGHTS[cid])) for cid in CRITERION_IDS}
-
-    @field_validator("missing")
-    @classmethod
-    def _known_missing(cls, missing: dict[str, MissingPolicy]) -> dict[str, MissingPolicy]:
-        unknown = set(missing) - set(CRITERION_IDS)
-        if unknown:
-            raise ValueError(f"unknown criterion {sorted(unknown)[0]!r}")
-        return {cid: missing.get(cid, DEFAULT_MISSING[cid]) for cid in CRITERION_IDS}
+    missing: MissingPolicies = Field(default_factory=lambda: dict(DEFAULT_MISSING))
 
     @model_validator(mode="after")
     def _some_weight(self) -> ScoringSettings:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -22,11 +21,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from scipy import stats
 
 from lib.criteria import CRITERION_IDS, weight_vector
-from lib.models import Method
+from lib.models import UNCERTAINTIES, Method, Uncertainty  # noqa: F401 (UNCERTAINTIES: the page's choices)
 from lib.scoring import competition_ranks, scores_for_weights
 
-Uncertainty = Literal["low", "medium", "high"]
-UNCERTAINTIES: tuple[Uncertainty, ...] = ("low", "medium", "high")
 # Dirichlet concentration per level. At medium (100) a 20% weight varies roughly 13-27% (90% of samples).
 CONCENTRATION: dict[str, float] = {"low": 400.0, "medium": 100.0, "high": 25.0}
 UNCERTAINTY_LABELS: dict[str, str] = {

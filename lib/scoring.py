@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from lib.criteria import CRITERION_IDS, weight_vector
 from lib.evidence import COMPANY_FACTS, PRESENCE_VALUE, PRODUCTION_VALUE
@@ -176,7 +175,12 @@ def tie_key(scores: np.ndarray) -> np.ndarray:
 
 def competition_ranks(scores: np.ndarray) -> np.ndarray:
     """Rank of each score along the last axis (highest = 1); tied scores share the best rank ("1 2 2 4")."""
-    return stats.rankdata(-tie_key(scores), method="min", axis=-1).astype(np.int64)
+    key = -tie_key(scores)  # ascending: best first
+    ordered = np.sort(key, axis=-1)
+    if key.ndim == 1:
+        return np.searchsorted(ordered, key, side="left").astype(np.int64) + 1
+    return np.array([np.searchsorted(o, k, side="left") for o, k in zip(ordered, key, strict=True)],
+                    dtype=np.int64).reshape(key.shape) + 1
 
 
 def top_k_wsm(matrix: np.ndarray, weights: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -246,34 +250,58 @@ def rank_label(rank: int, tied: bool) -> str:
     return f"{rank}=" if tied else str(rank)
 
 
-def rank_companies(companies: pd.DataFrame, values: pd.DataFrame, settings: ScoringSettings,
-                   filters: Filters | None = None) -> Ranking:
-    """Filter, fill missing data, score and rank.
+@dataclass(frozen=True)
+class RankingBase:
+    """What a ranking needs that the weights do not change (filters and missing-data policy applied): cached by
+    the app, so a slider move only scores, sorts and builds the table."""
 
-    Equal scores share a rank (shown "100="); within a tie, more complete records come first, then name.
-    """
-    filters = filters or Filters()
-    subset = filter_mask(companies, filters)
+    info: pd.DataFrame  # company_id, name, sector_code, hq_country, status of the kept companies
+    x: np.ndarray  # their filled criteria matrix
+    completeness: np.ndarray
+    facts_known: np.ndarray
+    within_tie: np.ndarray  # position in the order used among equal scores: completeness, name, id
+    excluded_missing: int
+
+
+def ranking_base(companies: pd.DataFrame, values: pd.DataFrame, settings: ScoringSettings,
+                 filters: Filters | None = None) -> RankingBase:
+    """Filter and fill missing data (depends on the weights only through which criteria are switched off)."""
+    subset = filter_mask(companies, filters or Filters())
     matrix, _unknown = apply_missing(values[subset], settings)
-    w = weight_vector(settings.weights)
-    x = matrix.to_numpy(dtype=float)
     kept = companies.loc[matrix.index]
-    info = kept[["company_id", "name", "sector_code", "hq_country", "status"]]
-    table = info.reset_index(drop=True)
-    scores = scores_for_weights(x, w[None, :], settings.method)[0]
+    info = kept[["company_id", "name", "sector_code", "hq_country", "status"]].reset_index(drop=True)
+    completeness = fact_completeness(kept).to_numpy()
+    order = np.lexsort((info["company_id"].to_numpy(), info["name"].str.casefold().to_numpy(), -completeness))
+    within_tie = np.empty(len(order), dtype=np.int64)
+    within_tie[order] = np.arange(len(order))
+    return RankingBase(info, matrix.to_numpy(dtype=float), completeness, facts_known(kept).to_numpy(), within_tie,
+                       int(subset.sum() - len(matrix)))
+
+
+def rank_base(base: RankingBase, settings: ScoringSettings) -> Ranking:
+    """Score and rank: equal scores share a rank (shown "100="); within a tie, more complete records come first,
+    then name, then id."""
+    w = weight_vector(settings.weights)
+    scores = scores_for_weights(base.x, w[None, :], settings.method)[0]
+    table = base.info.copy()
     if settings.method == "wsm":
         for i, cid in enumerate(CRITERION_IDS):
-            table[f"c_{cid}"] = x[:, i] * w[i]  # the contributions: they add up to the score
+            table[f"c_{cid}"] = base.x[:, i] * w[i]  # the contributions: they add up to the score
     table["score"] = scores
-    table["completeness"] = fact_completeness(kept).to_numpy()
-    table["facts_known"] = facts_known(kept).to_numpy()
-    # Score (the tie rule), then completeness, name, id.
-    order = np.lexsort((table["company_id"].to_numpy(), table["name"].str.casefold().to_numpy(),
-                        -table["completeness"].to_numpy(), -tie_key(scores)))
+    table["completeness"] = base.completeness
+    table["facts_known"] = base.facts_known
+    order = np.lexsort((base.within_tie, -tie_key(scores)))
     table = table.iloc[order].reset_index(drop=True)
     ranks = competition_ranks(scores[order])
-    counts = pd.Series(ranks).map(pd.Series(ranks).value_counts()).to_numpy()
+    tied = np.zeros(len(ranks), dtype=bool)
+    tied[1:] |= ranks[1:] == ranks[:-1]
+    tied[:-1] |= ranks[1:] == ranks[:-1]
     table.insert(0, "rank", ranks)
-    table.insert(1, "tied", counts > 1)
-    return Ranking(table, dict(zip(CRITERION_IDS, w.tolist(), strict=True)), settings.method,
-                   int(subset.sum() - len(matrix)))
+    table.insert(1, "tied", tied)
+    return Ranking(table, dict(zip(CRITERION_IDS, w.tolist(), strict=True)), settings.method, base.excluded_missing)
+
+
+def rank_companies(companies: pd.DataFrame, values: pd.DataFrame, settings: ScoringSettings,
+                   filters: Filters | None = None) -> Ranking:
+    """Filter, fill missing data, score and rank (ranking_base, then rank_base)."""
+    return rank_base(ranking_base(companies, values, settings, filters), settings)

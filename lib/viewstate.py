@@ -24,8 +24,7 @@ from urllib.parse import urlencode
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator, model_validator
 
-from lib.backtest import FactsMode
-from lib.criteria import CRITERIA, CRITERIA_BY_ID, DEFAULT_MISSING, DEFAULT_WEIGHTS, MissingPolicy
+from lib.criteria import CRITERIA, CRITERIA_BY_ID, DEFAULT_MISSING, DEFAULT_WEIGHTS
 from lib.i18n import (
     DEFAULT_LANGUAGE,
     LANGUAGES,
@@ -36,9 +35,18 @@ from lib.i18n import (
     ngettext,
 )
 from lib.incentives import ASSUMPTION_KEYS
-from lib.models import STATUSES, Filters, Method, RussiaStatus, ScoringSettings
+from lib.models import (
+    STATUSES,
+    FactsMode,
+    Filters,
+    Method,
+    MissingPolicies,
+    RussiaStatus,
+    ScoringSettings,
+    Uncertainty,
+    Weights,
+)
 from lib.outcomes import ARRIVALS, EVIDENCE_LEVELS, EvidenceLevel, OutcomeKind
-from lib.robustness import Uncertainty
 
 METHOD_LABELS = {"wsm": "Weighted sum", "topsis": "TOPSIS"}
 MISSING_LABELS = {"neutral": "Neutral (0.5)", "worst": "Worst case (0)", "exclude": "Exclude the company"}
@@ -69,8 +77,8 @@ class ViewState(BaseModel):
 
     version: Literal[2] = VIEW_VERSION
     method: Method = "wsm"
-    weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
-    missing: dict[str, MissingPolicy] = Field(default_factory=lambda: dict(DEFAULT_MISSING))
+    weights: Weights = Field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    missing: MissingPolicies = Field(default_factory=lambda: dict(DEFAULT_MISSING))
     sectors: list[str] = Field(default_factory=list, max_length=LIST_LIMITS["sector"])
     countries: list[str] = Field(default_factory=list, max_length=LIST_LIMITS["country"])
     statuses: list[RussiaStatus] = Field(default_factory=list, max_length=len(STATUSES))
@@ -89,23 +97,6 @@ class ViewState(BaseModel):
                 if isinstance(data.get(part), dict):
                     data[part] = {k: v for k, v in data[part].items() if k in DEFAULT_WEIGHTS}
         return data
-
-    @field_validator("weights")
-    @classmethod
-    def _all_weights(cls, weights: dict[str, float]) -> dict[str, float]:
-        """Every criterion present (missing ones at their default), each 0-100; all 0 is allowed here."""
-        if set(weights) - set(DEFAULT_WEIGHTS):
-            raise ValueError(f"unknown criteria: {sorted(set(weights) - set(DEFAULT_WEIGHTS))}")
-        if not all(0 <= w <= WEIGHT_MAX for w in weights.values()):
-            raise ValueError("weights must be between 0 and 100")
-        return {cid: float(weights.get(cid, default)) for cid, default in DEFAULT_WEIGHTS.items()}
-
-    @field_validator("missing")
-    @classmethod
-    def _all_missing(cls, missing: dict[str, MissingPolicy]) -> dict[str, MissingPolicy]:
-        if set(missing) - set(DEFAULT_MISSING):
-            raise ValueError(f"unknown criteria: {sorted(set(missing) - set(DEFAULT_MISSING))}")
-        return {cid: missing.get(cid, default) for cid, default in DEFAULT_MISSING.items()}
 
     @field_validator("lang")
     @classmethod
@@ -168,6 +159,12 @@ class ParsedLink:
 
 
 # -- page parameters: each page's own controls, declared once as a pydantic model ---------------------------
+class PageParams(BaseModel):
+    """A page's own link parameters: field names are the parameter names and the widgets' keys."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
 PAGE_PARAMS: dict[str, type[BaseModel]] = {}  # url path of the page -> its parameters
 
 
@@ -497,43 +494,38 @@ def describe(note: LinkNote) -> str:
 
 # -- the pages' own parameters (their widgets use these names as keys and these bounds) ---------------------
 @page_params("company")
-class CompanyParams(BaseModel):
+class CompanyParams(PageParams):
     """Company profile: the top K of the what-if (the company itself is the view's `company`)."""
 
-    model_config = ConfigDict(extra="forbid")
     explain_k: int = Field(default=10, ge=1, le=100)
 
 
 @page_params("quality")
-class QualityParams(BaseModel):
+class QualityParams(PageParams):
     """Decision quality: how many top places count, and how unsure the weights are."""
 
-    model_config = ConfigDict(extra="forbid")
     rob_k: int = Field(default=10, ge=1, le=100)
     rob_unc: Uncertainty = "medium"
 
 
 @page_params("backtest")
-class BacktestParams(BaseModel):
+class BacktestParams(PageParams):
     """Back-test: what counts as arriving, which evidence levels, which facts."""
 
-    model_config = ConfigDict(extra="forbid")
     bt_kinds: list[OutcomeKind] = Field(default_factory=lambda: list(ARRIVALS))
     bt_levels: list[EvidenceLevel] = Field(default_factory=lambda: list(EVIDENCE_LEVELS))
     bt_facts: FactsMode = "point-in-time"
 
 
 @page_params("scenarios")
-class ScenariosParams(BaseModel):
+class ScenariosParams(PageParams):
     """Scenarios: how long a top the comparison looks at."""
 
-    model_config = ConfigDict(extra="forbid")
     compare_top_n: int = Field(default=10, ge=3, le=50)
 
 
 @page_params("weighting")
-class WeightingParams(BaseModel):
+class WeightingParams(PageParams):
     """Group weighting: the round a participant's link opens."""
 
-    model_config = ConfigDict(extra="forbid")
     round: int | None = Field(default=None, ge=1)

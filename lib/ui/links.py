@@ -9,19 +9,25 @@ from pydantic import BaseModel
 
 from lib import viewstate
 from lib.i18n import _
-from lib.ui.state import _once_per_run, get_universe, sector_names
+from lib.radar import Universe
+from lib.ui.state import get_store, get_universe, sector_names
 
 M = TypeVar("M", bound=BaseModel)
 
 
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _vocabulary(_universe: Universe, path: str, data_version: int,
+                sectors: tuple[tuple[str, str], ...]) -> viewstate.Vocabulary:
+    companies = _universe.companies
+    return viewstate.Vocabulary(
+        sectors=dict(sectors), countries=tuple(companies["hq_country"].dropna().unique()),
+        companies=dict(zip(companies["company_id"].astype(int), companies["name"], strict=True)))
+
+
 def link_vocabulary() -> viewstate.Vocabulary:
-    """The sectors, countries and companies a link may name (read once per run)."""
-    def build() -> viewstate.Vocabulary:
-        companies = get_universe().companies
-        return viewstate.Vocabulary(
-            sectors=sector_names(), countries=tuple(companies["hq_country"].dropna().unique()),
-            companies=dict(zip(companies["company_id"].astype(int), companies["name"], strict=True)))
-    return _once_per_run("link_vocabulary", build)
+    """The sectors, countries and companies a link may name (built once per universe: ~15 ms a run otherwise)."""
+    store = get_store()
+    return _vocabulary(get_universe(), store.location, store.ranking_version(), tuple(sorted(sector_names().items())))
 
 
 def read_link_once() -> None:

@@ -55,35 +55,44 @@ def scoring_sidebar(page: str) -> viewstate.ViewState:
     """
     universe = get_universe()
     side = st.sidebar
+    if "link_notes" not in st.session_state:  # a session's first run: the defaults, then the link's values
+        for key, value in viewstate.widget_values(viewstate.ViewState()).items():
+            if key not in ("lang", "company") and key not in st.session_state:
+                st.session_state[key] = value
     read_link_once()  # before the widgets below exist, so a link's values can still seed them
-    for key, value in viewstate.widget_values(viewstate.ViewState()).items():
-        if key not in ("lang", "company"):
-            st.session_state.setdefault(key, value)
     side.header(_("Scoring"))
-    side.radio(_("Method"), METHODS, format_func=lambda m: _(METHOD_LABELS[m]), key="method", horizontal=True,
-               help=_("Weighted sum shows how much each criterion adds; TOPSIS ranks by closeness to an ideal "
-                      "company."))
+    # Values are taken from what the widgets return: every read of st.session_state runs a widget's
+    # deserializer again (a multiselect formats each option), ~15 ms a run for the whole sidebar.
+    values = {"lang": st.session_state["lang"], "company": st.session_state.get("company")}
+    values["method"] = side.radio(
+        _("Method"), METHODS, format_func=lambda m: _(METHOD_LABELS[m]), key="method", horizontal=True,
+        help=_("Weighted sum shows how much each criterion adds; TOPSIS ranks by closeness to an ideal company."))
     side.caption(_("Weights (0-100, normalised to 100% when scoring)"))
     # Step 1, not 5: rank-order-centroid and preset weights (Decision quality page) need whole percents.
     for c in CRITERIA:
-        side.slider(_(c.label), 0, viewstate.WEIGHT_MAX, step=1, key=f"w_{c.id}", help=_(c.description))
+        values[f"w_{c.id}"] = side.slider(_(c.label), 0, viewstate.WEIGHT_MAX, step=1, key=f"w_{c.id}",
+                                          help=_(c.description))
     with side.expander(_("Missing data")):
         for c in CRITERIA:
-            st.selectbox(_(c.label), MISSING_POLICIES, format_func=lambda p: _(MISSING_LABELS[p]), key=f"m_{c.id}")
+            values[f"m_{c.id}"] = st.selectbox(_(c.label), MISSING_POLICIES, key=f"m_{c.id}",
+                                               format_func=lambda p: _(MISSING_LABELS[p]))
     side.header(_("Filters"))
     names = sector_names()
-    side.multiselect(_("Sector"), sorted(names, key=lambda s: name_key(_(names[s]))), format_func=lambda s: _(names[s]),
-                     key="sector", placeholder=_("All sectors"))
+    values["sector"] = side.multiselect(_("Sector"), sorted(names, key=lambda s: name_key(_(names[s]))), key="sector",
+                                        format_func=lambda s: _(names[s]), placeholder=_("All sectors"))
     country_names = {c: fmt_country(c) for c in universe.companies["hq_country"].dropna().unique()}
-    side.multiselect(_("HQ country"), sorted(country_names, key=lambda c: name_key(country_names[c])),
-                     format_func=country_names.__getitem__, key="country", placeholder=_("All countries"))
-    side.multiselect(_("Russia status"), STATUSES, format_func=_, key="status", placeholder=_("All statuses"))
-    side.number_input(_("Minimum worldwide revenue, USD million"), min_value=0, max_value=viewstate.MIN_REVENUE_MAX,
-                      step=1000, key="min_rev",
-                      help=_("Companies whose revenue is unknown are left out when this is above 0."))
-    side.checkbox(_("Exclude high compliance risk"), key="no_high_risk",
-                  help=_("Leaves out companies still operating in Russia (Buying time, Digging in)."))
-    view = viewstate.view_from_widgets(st.session_state)
+    countries = sorted(country_names, key=lambda c: name_key(country_names[c]))
+    values["country"] = side.multiselect(_("HQ country"), countries, format_func=country_names.__getitem__,
+                                         key="country", placeholder=_("All countries"))
+    values["status"] = side.multiselect(_("Russia status"), STATUSES, format_func=_, key="status",
+                                        placeholder=_("All statuses"))
+    values["min_rev"] = side.number_input(
+        _("Minimum worldwide revenue, USD million"), min_value=0, max_value=viewstate.MIN_REVENUE_MAX, step=1000,
+        key="min_rev", help=_("Companies whose revenue is unknown are left out when this is above 0."))
+    values["no_high_risk"] = side.checkbox(
+        _("Exclude high compliance risk"), key="no_high_risk",
+        help=_("Leaves out companies still operating in Russia (Buying time, Digging in)."))
+    view = viewstate.view_from_widgets(values)
     if view.all_weights_zero:
         side.warning(_("All weights are 0: the default weights are used until one is above 0."))
     side.caption(normalised_weights_text(view.settings()))

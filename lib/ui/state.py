@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from lib.backtest import Backtest, BacktestSettings, run_backtest
+from lib.criteria import CRITERION_IDS
 from lib.i18n import md_text
 from lib.incentives import (
     ASSUMPTION_KEYS,
@@ -25,9 +26,12 @@ from lib.incentives import (
 from lib.models import Filters, IncentivePackage, ScoringSettings
 from lib.outcomes import stored_outcomes
 from lib.radar import Universe, load_universe
-from lib.scoring import Ranking, rank_companies
+from lib.scoring import Ranking, RankingBase, rank_base, ranking_base
 from lib.store import Store, StoreUnavailable, check_usable, database_location, open_store
 from lib.viewstate import ViewState
+
+if TYPE_CHECKING:  # lib.backtest pulls in scipy: imported when the Back-test page runs, not on every first visit
+    from lib.backtest import Backtest, BacktestSettings
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -69,6 +73,11 @@ def _store(path: str) -> Store:
 
 
 def get_store() -> Store:
+    """The process-wide store (checked once per run); each query inside opens its own cursor."""
+    return _once_per_run("store", _checked_store)
+
+
+def _checked_store() -> Store:
     """The process-wide store; each query inside opens its own cursor.
 
     A store that cannot be opened stops the page with the reason and what to do (not cached: the next
@@ -158,6 +167,8 @@ def _current_assumptions() -> Assumptions:
 @st.cache_resource(show_spinner=False, max_entries=16)
 def _backtest(path: str, version: int, assumptions_json: str, settings_json: str, filters_json: str,
               backtest_json: str) -> Backtest:
+    from lib.backtest import BacktestSettings, run_backtest
+
     store = _store(path)
     return run_backtest(_universe(path, version, assumptions_json), store.company_facts(), stored_outcomes(store),
                         ScoringSettings.model_validate_json(settings_json), Filters.model_validate_json(filters_json),
@@ -176,11 +187,24 @@ def current_view() -> ViewState:
     return st.session_state.get("view") or ViewState()
 
 
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _ranking_base(path: str, data_version: int, assumptions_json: str, filters_json: str, missing_json: str,
+                  weighted: tuple[bool, ...]) -> RankingBase:
+    universe = _universe(path, data_version, assumptions_json)
+    settings = ScoringSettings(missing=json.loads(missing_json),
+                               weights={cid: float(on) for cid, on in zip(CRITERION_IDS, weighted, strict=True)})
+    return ranking_base(universe.companies, universe.values, settings, Filters.model_validate_json(filters_json))
+
+
 def current_ranking() -> Ranking:
-    """The ranking of the current view, computed once per run."""
+    """The ranking of the current view, once per run; what the weights do not change is kept across runs."""
     def rank() -> Ranking:
-        universe, view = get_universe(), current_view()
-        return rank_companies(universe.companies, universe.values, view.settings(), view.filters())
+        store, view = get_store(), current_view()
+        settings = view.settings()
+        base = _ranking_base(store.location, store.ranking_version(), current_assumptions().model_dump_json(),
+                             view.filters().model_dump_json(), json.dumps(settings.missing, sort_keys=True),
+                             tuple(settings.weights[cid] > 0 for cid in CRITERION_IDS))
+        return rank_base(base, settings)
     return _once_per_run("ranking", rank)
 
 
