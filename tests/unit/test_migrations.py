@@ -1,17 +1,23 @@
-"""A store written by the previous version (schema 2: yes/no facts) upgrades in place, nothing lost."""
+"""Stores written by earlier versions (schema 2: yes/no facts; schema 7: one customs flag) upgrade in place."""
 
 import duckdb
 
 from lib.store import MIGRATIONS, Store
 
 
-def test_a_schema_2_store_upgrades_its_yes_no_facts_to_states_and_levels(tmp_path):
-    path = tmp_path / "old.duckdb"
+def store_at_version(path, version: int) -> duckdb.DuckDBPyConnection:
+    """A DuckDB file with the schema as it was at `version`, open for the test to add old rows."""
     con = duckdb.connect(str(path))
     con.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at TIMESTAMP NOT NULL)")
-    for version, sql in enumerate(MIGRATIONS[:2], start=1):
+    for number, sql in enumerate(MIGRATIONS[:version], start=1):
         con.execute(sql)
-        con.execute("INSERT INTO schema_version VALUES (?, now())", [version])
+        con.execute("INSERT INTO schema_version VALUES (?, now())", [number])
+    return con
+
+
+def test_a_schema_2_store_upgrades_its_yes_no_facts_to_states_and_levels(tmp_path):
+    path = tmp_path / "old.duckdb"
+    con = store_at_version(path, 2)
     con.execute("INSERT INTO companies (company_id, company_key, name, status, russia_production, kazakhstan_presence, "
                 "source, as_of) VALUES (1, 'a|x', 'A', 'Withdrawal', true, true, 's', DATE '2025-05-21'), "
                 "(2, 'b|x', 'B', 'Suspension', false, false, 's', DATE '2025-05-21'), "
@@ -41,11 +47,7 @@ def test_a_schema_2_store_upgrades_its_yes_no_facts_to_states_and_levels(tmp_pat
 def test_a_schema_7_store_splits_customs_duty_from_import_vat(tmp_path):
     """Priority projects were exempt from customs duty only: the upgrade keeps duty and drops their import VAT."""
     path = tmp_path / "v7.duckdb"
-    con = duckdb.connect(str(path))
-    con.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at TIMESTAMP NOT NULL)")
-    for version, sql in enumerate(MIGRATIONS[:7], start=1):
-        con.execute(sql)
-        con.execute("INSERT INTO schema_version VALUES (?, now())", [version])
+    con = store_at_version(path, 7)
     for package_id in ("priority_project_new", "sez_pavlodar"):
         con.execute("INSERT INTO incentive_packages (package_id, name, instrument_type, legal_basis, valid_from, "
                     "sector_codes, excluded_sector_codes, activity_types, locations, requires_new_entity, "
