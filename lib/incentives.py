@@ -102,12 +102,20 @@ class Assumptions(BaseModel):
             raise ValueError("a company's investment must be between 0 and 100,000 USD m")
         return value
 
+    def investment_set_by(self, company_id: int | None) -> Literal["set_by_user", "same_for_all"] | None:
+        """Who fixed a company's investment: a figure set for it, the same figure for all, or nobody (None: its
+        own estimate counts)."""
+        if company_id is not None and company_id in self.company_investment_usd_m:
+            return "set_by_user"
+        return "same_for_all" if self.investment_usd_m is not None else None
+
     def for_company(self, company_id: int | None, estimate_usd_m: float | None) -> Assumptions:
         """These assumptions with the investment of one company: set for it, else the same for all, else its own
         estimate (None when there is none)."""
-        if company_id is not None and company_id in self.company_investment_usd_m:
-            size: float | None = self.company_investment_usd_m[company_id]
-        elif self.investment_usd_m is not None:
+        set_by = self.investment_set_by(company_id)
+        if set_by == "set_by_user":
+            size: float | None = self.company_investment_usd_m[company_id]  # type: ignore[index]
+        elif set_by == "same_for_all":
             size = self.investment_usd_m
         else:
             size = None if estimate_usd_m is None or math.isnan(estimate_usd_m) else float(estimate_usd_m)
@@ -493,12 +501,9 @@ def incentive_frame(companies: pd.DataFrame, offers: Mapping[str, list[SectorOff
         company_id = int(company["company_id"])
         a = assumptions.for_company(company_id, estimate["investment_point"])
         size = a.investment_usd_m
-        if company_id in assumptions.company_investment_usd_m:
-            basis, low, high = "set_by_user", size, size
-        elif assumptions.investment_usd_m is not None:
-            basis, low, high = "same_for_all", size, size
-        else:
-            basis, low, high = estimate["investment_basis"], estimate["investment_low"], estimate["investment_high"]
+        set_by = assumptions.investment_set_by(company_id)
+        basis, low, high = ((set_by, size, size) if set_by else
+                            (estimate["investment_basis"], estimate["investment_low"], estimate["investment_high"]))
         code = company.get("sector_code")
         best: SectorOffer | None = None
         if not _is_set(code):

@@ -79,18 +79,14 @@ BASIS_LABELS: dict[str, str] = {
 }
 
 
-def _known(value: object) -> bool:
-    return value is not None and value is not pd.NA and not (isinstance(value, float) and math.isnan(value))
-
-
 def russian_revenue(company: Mapping[str, object]) -> tuple[float | None, str | None]:
     """(Russian revenue in USD m, which basis) from the company's facts; (None, None) when neither is known."""
     revenue = company.get("russia_revenue_usd_m")
-    if _known(revenue) and float(revenue) > 0:  # type: ignore[arg-type]
+    if pd.notna(revenue) and float(revenue) > 0:  # type: ignore[arg-type]
         return float(revenue), "russia_revenue"  # type: ignore[arg-type]
     staff, world, world_staff = (company.get(k) for k in ("russia_employees", "revenue_worldwide_usd_m",
                                                            "employees_worldwide"))
-    if all(_known(v) for v in (staff, world, world_staff)) and float(world_staff) > 0:  # type: ignore[arg-type]
+    if all(pd.notna(v) for v in (staff, world, world_staff)) and float(world_staff) > 0:  # type: ignore[arg-type]
         return float(staff) * float(world) / float(world_staff), "russia_employees"  # type: ignore[arg-type]
     return None, None
 

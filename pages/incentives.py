@@ -173,7 +173,7 @@ with packages_tab:
     st.caption(_("Every figure is a fact from the sources listed, as of the date shown. Values are estimates "
                  "under the assumptions above, not offers: the final terms are negotiated with the Government."))
     st.subheader(_("Where each rule comes from"))
-    rule_sources = ui.get_store().incentive_rule_sources()
+    rule_sources = ui.get_rule_sources()
     cited = st.selectbox(_("Package"), [p.package_id for p in packages], key="inc_cited",
                          format_func=lambda pid: translate(next(p.name for p in packages if p.package_id == pid)))
     fields = inc.rule_sources_frame(rule_sources, cited)

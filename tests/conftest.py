@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import re
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -98,24 +99,25 @@ def pg_template():
     _admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
-@pytest.fixture
-def pg_database(pg_template):
-    """The URL of a fresh seeded PostgreSQL database of this test's own, dropped afterwards."""
-    name = f"radar_test_{uuid.uuid4().hex[:12]}"
-    _admin(f"CREATE DATABASE {name} TEMPLATE {pg_template}")
+def _scratch_database(prefix: str, template: str | None = None) -> Iterator[str]:
+    """A PostgreSQL database of the test's own (a copy of `template`, or empty), dropped afterwards."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    _admin(f"CREATE DATABASE {name}" + (f" TEMPLATE {template}" if template else ""))
     yield _server_url(name)
     store_module.close_all()
     _admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def pg_database(pg_template):
+    """The URL of a fresh seeded PostgreSQL database of this test's own, dropped afterwards."""
+    yield from _scratch_database("radar_test", pg_template)
 
 
 @pytest.fixture
 def empty_pg_database(pg_template):
     """The URL of an empty PostgreSQL database (no schema yet), dropped afterwards."""
-    name = f"radar_empty_{uuid.uuid4().hex[:12]}"
-    _admin(f"CREATE DATABASE {name}")
-    yield _server_url(name)
-    store_module.close_all()
-    _admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    yield from _scratch_database("radar_empty")
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
+import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
@@ -124,6 +125,17 @@ def get_packages() -> list[IncentivePackage]:
     """The incentive packages as validated models, re-read when the data changes."""
     store = get_store()
     return _packages(store.location, store.ranking_version())
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _rule_sources(path: str, version: int) -> pd.DataFrame:
+    return _store(path).incentive_rule_sources()
+
+
+def get_rule_sources() -> pd.DataFrame:
+    """Where each rule field of each package comes from (read once per data version, not on every rerun)."""
+    store = get_store()
+    return _rule_sources(store.location, store.ranking_version())
 
 
 def current_assumptions() -> Assumptions:
