@@ -54,6 +54,8 @@ def opened(context, url: str):
     page.goto(url)
     page.locator('[data-testid="stMain"] h1').first.wait_for(timeout=60_000)
     page.get_by_role("slider", name="Exit firmness").wait_for(timeout=60_000)
+    # The filters come last in the sidebar: a quick idle check can pass before they are drawn.
+    page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').last.wait_for(timeout=60_000)
     wait_idle(page, 60_000)
     return page
 
