@@ -24,6 +24,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 from scipy import optimize, stats
 
+from lib import likelihood as lk
 from lib.criteria import CRITERIA, CRITERION_IDS
 from lib.elicitation import PRESETS
 from lib.evidence import PRODUCTION_STATES, period_date
@@ -31,7 +32,7 @@ from lib.incentives import incentive_frame
 from lib.models import FactsMode, Filters, ScoringSettings
 from lib.outcomes import ARRIVALS, EVIDENCE_LEVELS, EvidenceLevel, OutcomeKind, outcome_year
 from lib.radar import Universe
-from lib.scoring import criteria_matrices, criteria_values, rank_companies
+from lib.scoring import criteria_matrices, criteria_values, filter_mask, rank_companies
 
 KS: tuple[int, ...] = (10, 50, 100)
 
@@ -229,6 +230,45 @@ class Backtest:
     learned_loo_auc: float
     undated: list[str] = field(default_factory=list)
     n_ranked: int = 0
+    # Out-of-sample validation of the likelihood and the expected-value order beside every baseline: one row per
+    # (split, ranking); splits "leave_one_out" and "time_split"; `splits_note` says why a split shows no figure.
+    validation: pd.DataFrame = field(default_factory=pd.DataFrame)
+    splits_note: dict[str, str] = field(default_factory=dict)
+    calibration: pd.DataFrame = field(default_factory=pd.DataFrame)
+    model_weights: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+def positions_of(scores: np.ndarray) -> np.ndarray:
+    """Table position (1 = first) of each score, highest first, ties in row order."""
+    order = np.lexsort((np.arange(len(scores)), -np.asarray(scores, dtype=float)))
+    positions = np.empty(len(scores), dtype=np.int64)
+    positions[order] = np.arange(1, len(scores) + 1)
+    return positions
+
+
+def training_set(universe: Universe, facts: pd.DataFrame, outcomes: pd.DataFrame,
+                 filters: Filters | None = None,
+                 backtest: BacktestSettings | None = None) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray, pd.Series]:
+    """The ranked companies as known before each arrival (point in time), their features, labels and the
+    arrival dates (empty for the others), in the companies' order."""
+    backtest = backtest or BacktestSettings()
+    came = arrivals(outcomes, backtest)
+    companies, _undated = point_in_time(universe.companies, facts, came)
+    kept = companies[filter_mask(companies, filters or Filters())]
+    y = kept["company_id"].isin(set(came["company_id"])).to_numpy()
+    dates = kept["company_id"].map(came.set_index("company_id")["outcome_date"]).fillna("")
+    return kept, lk.feature_frame(kept), y, dates
+
+
+def fit_likelihood(universe: Universe, facts: pd.DataFrame, outcomes: pd.DataFrame,
+                   filters: Filters | None = None) -> tuple[lk.LikelihoodModel, pd.Series]:
+    """The model fitted on every recorded arrival, and each candidate's likelihood on today's facts (by
+    company_id). Fitted on the candidates of the default filters, whatever the view filters."""
+    _kept, x, y, _dates = training_set(universe, facts, outcomes)
+    model = lk.fit(x, y)
+    now = universe.companies[filter_mask(universe.companies, filters or Filters())]
+    features = lk.feature_frame(now).reindex(columns=x.columns, fill_value=0.0)
+    return model, pd.Series(model.probability(features), index=now["company_id"].to_numpy(), name="likelihood")
 
 
 def run_backtest(universe: Universe, facts: pd.DataFrame, outcomes: pd.DataFrame, settings: ScoringSettings,
@@ -248,7 +288,9 @@ def run_backtest(universe: Universe, facts: pd.DataFrame, outcomes: pd.DataFrame
     ranked = came.merge(ranking[["company_id", "rank", "tied", "score"]], on="company_id", how="left")
     unranked = sorted(ranked.loc[ranked["rank"].isna(), "company"])
 
-    def by_weights(name: str, weights: dict[str, float]) -> Evaluation:
+    baseline_scores: dict[str, tuple[str, str | None, np.ndarray]] = {}
+
+    def by_weights(name: str, weights: dict[str, float], kind: str = "", key: str | None = None) -> Evaluation:
         """The same companies ranked by other weights (weighted sum); a company another missing-data rule
         drops counts as last."""
         view = ScoringSettings(weights=weights, method="wsm", missing=settings.missing)
@@ -256,15 +298,18 @@ def run_backtest(universe: Universe, facts: pd.DataFrame, outcomes: pd.DataFrame
         score = table.set_index("company_id")["score"].reindex(ranking["company_id"]).fillna(-1.0)
         position = pd.Series(np.arange(1, len(table) + 1), index=table["company_id"]).reindex(
             ranking["company_id"]).fillna(len(ranking) + 1)
+        if kind:
+            baseline_scores[name] = (kind, key, score.to_numpy())
         return evaluate(name, score.to_numpy(), position.to_numpy(), positive, backtest)
 
     rows = [evaluate("Current view", ranking["score"].to_numpy(), positions, positive, backtest),
             random_baseline(positive, backtest)]
     for criterion in CRITERIA:
         one = {cid: 100.0 if cid == criterion.id else 0.0 for cid in CRITERION_IDS}
-        rows.append(by_weights(f"{criterion.label} alone", one))
+        rows.append(by_weights(f"{criterion.label} alone", one, "criterion", criterion.id))
     for preset in PRESETS:
-        rows.append(by_weights(f"Preset: {preset.label}", {k: float(v) for k, v in preset.weights.items()}))
+        rows.append(by_weights(f"Preset: {preset.label}", {k: float(v) for k, v in preset.weights.items()},
+                               "preset", preset.id))
 
     matrix, unknown = criteria_matrices(companies, values, settings, filters)
     y = matrix["company_id"].isin(set(came["company_id"])).to_numpy()
@@ -289,5 +334,57 @@ def run_backtest(universe: Universe, facts: pd.DataFrame, outcomes: pd.DataFrame
     evaluations.insert(0, "kind", ["view", "random", *["criterion"] * len(CRITERIA), *["preset"] * len(PRESETS),
                                    "learned"])
     evaluations.insert(1, "key", [None, None, *CRITERION_IDS, *(p.id for p in PRESETS), None])
-    return Backtest(ranked, unranked, evaluations, separation, learned_weights,
-                    float(evaluations.iloc[-1]["auc"]), loo, undated, len(ranking))
+    result = Backtest(ranked, unranked, evaluations, separation, learned_weights,
+                      float(evaluations.iloc[-1]["auc"]), loo, undated, len(ranking))
+    validate_likelihood(result, companies, ranking, positive, baseline_scores, came, backtest)
+    return result
+
+
+def validate_likelihood(result: Backtest, companies: pd.DataFrame, ranking: pd.DataFrame, positive: np.ndarray,
+                        baselines: dict[str, tuple[str, str | None, np.ndarray]], came: pd.DataFrame,
+                        backtest: BacktestSettings) -> None:
+    """Leave-one-arrival-out and time-split figures of the likelihood and of the expected-value order (its
+    out-of-sample likelihood × the view's value), beside random, the view's value, every criterion and preset
+    on the same held-out companies."""
+    rows_of = companies.reset_index(drop=True).set_index("company_id")
+    kept = rows_of.loc[ranking["company_id"]].reset_index()
+    x = lk.feature_frame(kept)
+    value = ranking["score"].to_numpy(dtype=float)
+    dates = kept["company_id"].map(came.set_index("company_id")["outcome_date"]).fillna("")
+    rows: list[dict[str, object]] = []
+
+    def add(split: str, name: str, kind: str, key: str | None, scores: np.ndarray, mask: np.ndarray) -> None:
+        held = evaluate(name, scores[mask], positions_of(scores[mask]), positive[mask], backtest)
+        rows.append({"split": split, "kind": kind, "key": key, **held.row(),
+                     "arrivals": int(positive[mask].sum()), "companies": int(mask.sum())})
+
+    def compare(split: str, probability: np.ndarray, mask: np.ndarray) -> None:
+        add(split, "Expected value (likelihood × value)", "expected", None, probability * value, mask)
+        add(split, "Likelihood of coming", "likelihood", None, probability, mask)
+        add(split, "Value to Kazakhstan (current view)", "view", None, value, mask)
+        random = random_baseline(positive[mask], backtest)
+        rows.append({"split": split, "kind": "random", "key": None, **random.row(),
+                     "arrivals": int(positive[mask].sum()), "companies": int(mask.sum())})
+        for name, (kind, key, scores) in baselines.items():
+            add(split, name, kind, key, scores, mask)
+
+    notes: dict[str, str] = {}
+    if positive.sum() >= lk.MIN_ARRIVALS:
+        oof = lk.leave_one_arrival_out(x, positive, backtest.seed)
+        compare("leave_one_out", oof, np.ones(len(positive), bool))
+        result.calibration = lk.calibration(oof, positive)
+    else:
+        notes["leave_one_out"] = (f"{int(positive.sum())} arrivals: too few to hold one out and fit on the rest "
+                                  f"(at least {lk.MIN_ARRIVALS} needed)")
+    split = lk.time_split(x, positive, dates, seed=backtest.seed)
+    if split is None:
+        notes["time_split"] = (f"Too few arrivals dated up to {lk.TIME_SPLIT} or after it (at least "
+                               f"{lk.MIN_ARRIVALS} on each side needed)")
+    else:
+        mask, probability = split
+        full = np.zeros(len(positive))
+        full[mask] = probability
+        compare("time_split", full, mask)
+    result.validation = pd.DataFrame(rows)
+    result.splits_note = notes
+    result.model_weights = lk.fit(x, positive).weights()

@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import date
+from itertools import zip_longest
 
 import pandas as pd
 
@@ -29,6 +30,7 @@ from lib.incentives import (
     sector_name_map,
     value_range_text,
 )
+from lib.likelihood import LikelihoodExplanation
 from lib.models import Filters, ScoringSettings
 from lib.profile import FACT_LABELS, explain_score, observation_text, period_text
 from lib.radar import Universe
@@ -94,7 +96,7 @@ def briefing_filename(name: str) -> str:
 
 def briefing_html(store: Store, universe: Universe, company_id: int, settings: ScoringSettings | None = None,
                   filters: Filters | None = None, assumptions: Assumptions | None = None,
-                  today: date | None = None) -> str:
+                  today: date | None = None, likelihood: LikelihoodExplanation | None = None) -> str:
     """The whole briefing as one self-contained HTML page (no scripts, no external files)."""
     company = store.company(company_id)
     if company is None:
@@ -105,6 +107,7 @@ def briefing_html(store: Store, universe: Universe, company_id: int, settings: S
         _facts(store, company),
         _score(universe, company_id, settings or ScoringSettings(), filters or Filters(),
                shortlist.get_entry(store, company_id)),
+        _likelihood(likelihood),
         _incentives(store, company, assumptions or Assumptions()),
         _outreach(store, company_id, today),
     ]
@@ -113,6 +116,19 @@ def briefing_html(store: Store, universe: Universe, company_id: int, settings: S
                      "scores depend on the weights shown.") % {"date": fmt_date(today)})
     return (f'<!DOCTYPE html><html lang="{esc(get_language())}"><head><meta charset="utf-8">'
             f"<title>{esc(title)}</title><style>{STYLE}</style></head><body>{''.join(parts)}{footer}</body></html>")
+
+
+def _likelihood(why: LikelihoodExplanation | None) -> str:
+    """The likelihood of coming beside the score: the figure and the facts that raise and lower it."""
+    if why is None:
+        return ""
+    body = _para(_("Likelihood of a recorded arrival in Kazakhstan: %(p)s (fitted on the companies that came; a "
+                   "lower bound, since not every arrival is recorded).") % {"p": fmt_percent(why.probability, 1)},
+                 "")
+    body += _table([_("Raises it"), _("Lowers it")],
+                   [(_(up[0]) if up else "", _(down[0]) if down else "")
+                    for up, down in zip_longest(why.raising, why.lowering)])
+    return _section(_("How likely it is to come"), body)
 
 
 def _header(company: dict, today: date) -> str:

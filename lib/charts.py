@@ -220,3 +220,39 @@ def weight_share_chart(shares: pd.DataFrame) -> alt.Chart:
         return bars.properties(title=_("Weights, normalised"))
     spread = base.mark_errorbar(ticks=True, color="#263238").encode(x=alt.X("low:Q", title=title), x2="high:Q")
     return alt.layer(bars, spread).properties(title=_("Weights, normalised, with the range sampled (90%)"))
+
+
+def quadrant_chart(ranked: pd.DataFrame, shortlisted: set[int] | frozenset[int] = frozenset(),
+                   top_n: int = 300) -> alt.Chart:
+    """Likelihood of coming (x, log scale) against value to Kazakhstan (y) for the first `top_n` rows; lines at
+    the medians split the four quadrants; shortlisted companies are drawn as diamonds. A click selects a company
+    (selection parameter "company", field company_id) so the page can open its profile."""
+    top = ranked.head(top_n).dropna(subset=["likelihood"]).copy()
+    top["shortlisted"] = top["company_id"].isin(set(shortlisted)).map({True: _("shortlisted"), False: _("not yet")})
+    pick = alt.selection_point(name="company", fields=["company_id"], on="click")
+    x = alt.X("likelihood:Q", title=_("Likelihood of coming (log scale)"), scale=alt.Scale(type="log"))
+    y = alt.Y("score:Q", title=_("Value to Kazakhstan"), scale=alt.Scale(domain=[0, 1]))
+    points = (
+        alt.Chart(top)
+        .mark_point(filled=True, size=70)
+        .encode(
+            x=x, y=y,
+            shape=alt.Shape("shortlisted:N", title=_("Shortlist"),
+                            scale=alt.Scale(domain=[_("shortlisted"), _("not yet")], range=["diamond", "circle"])),
+            color=alt.condition(pick, alt.value("#1f77b4"), alt.value("#9ecae1")),
+            tooltip=[alt.Tooltip("name:N", title=_("Company")),
+                     alt.Tooltip("rank:Q", title=_("Rank")),
+                     alt.Tooltip("likelihood:Q", title=_("Likelihood of coming"), format=".1%"),
+                     alt.Tooltip("score:Q", title=_("Value to Kazakhstan"), format=".3f"),
+                     alt.Tooltip("expected:Q", title=_("Expected value"), format=".3f")],
+        )
+        .add_params(pick)
+    )
+    rules = [
+        alt.Chart(pd.DataFrame({"v": [float(top["likelihood"].median())]})).mark_rule(strokeDash=[4, 4]).encode(
+            x="v:Q"),
+        alt.Chart(pd.DataFrame({"v": [float(top["score"].median())]})).mark_rule(strokeDash=[4, 4]).encode(
+            y="v:Q"),
+    ] if len(top) else []
+    return alt.layer(points, *rules).properties(
+        title=_("Who is likely to come, and what each is worth (click a company to open its profile)"), height=420)

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from lib.criteria import CRITERIA, CRITERION_IDS
 from lib.export import safe_frame
-from lib.models import METHODS, ScoringSettings
+from lib.models import METHODS, ORDERS, ScoringSettings
 from lib.radar import load_universe
 from lib.scoring import criteria_matrix, rank_companies
 from lib.store import StoreUnavailable, close_all, connect, copy_store, db_path, open_store, redacted
@@ -101,11 +101,22 @@ def cmd_criteria(args: argparse.Namespace) -> None:
 def cmd_rank(args: argparse.Namespace) -> None:
     if args.top is not None and args.top < 1:
         raise CliError(f"--top must be at least 1, got {args.top}")
-    universe = load_universe(open_store(args.db))
+    store = open_store(args.db)
+    universe = load_universe(store)
     ranking = rank_companies(universe.companies, universe.values, _settings(args))
     contribution_columns = [f"c_{c}" for c in CRITERION_IDS] if args.method == "wsm" else []
-    table = ranking.table.rename(columns={"sector_code": "sector"})
-    table = table[["rank", "tied", "company_id", "name", "sector", "score", "completeness", "facts_known",
+    table = ranking.table
+    extra: list[str] = []
+    if args.order != "value":  # value: today's weighted ranking exactly, without fitting anything
+        from lib.backtest import fit_likelihood
+        from lib.likelihood import order_table
+        from lib.outcomes import stored_outcomes
+
+        _model, likelihood = fit_likelihood(universe, store.company_facts(), stored_outcomes(store))
+        table = order_table(table, likelihood, args.order)
+        extra = ["likelihood", "expected"]
+    table = table.rename(columns={"sector_code": "sector"})
+    table = table[["rank", "tied", "company_id", "name", "sector", "score", *extra, "completeness", "facts_known",
                    *contribution_columns]]
     _emit(table.head(args.top) if args.top else table, args.format)
 
@@ -229,7 +240,11 @@ def cmd_backtest(args: argparse.Namespace) -> None:
                    .to_dict("records"), "unmatched": unmatched, "not_ranked": result.unranked,
                    "undated_facts": result.undated, "ranked_companies": result.n_ranked,
                    "evaluations": result.evaluations.to_dict("records"), "learned_weights": result.learned,
-                   "learned_auc_in_sample": result.learned_auc, "learned_auc_leave_one_out": result.learned_loo_auc}
+                   "learned_auc_in_sample": result.learned_auc, "learned_auc_leave_one_out": result.learned_loo_auc,
+                   "likelihood_validation": result.validation.astype(object).where(result.validation.notna(), None)
+                   .to_dict("records"), "likelihood_splits_not_shown": result.splits_note,
+                   "likelihood_calibration": result.calibration.to_dict("records"),
+                   "likelihood_features": result.model_weights.to_dict("records")}
         json.dump(payload, sys.stdout, indent=1, ensure_ascii=False, default=_plain)
         sys.stdout.write("\n")
     else:
@@ -239,6 +254,13 @@ def cmd_backtest(args: argparse.Namespace) -> None:
     print(f"AUC {view['auc']:.3f} ({view['auc_low']:.3f}-{view['auc_high']:.3f}); precision at 10/50/100: "
           f"{view['p_at_10']:.2f} / {view['p_at_50']:.2f} / {view['p_at_100']:.2f}; "
           f"{len(matched)} arrivals matched, {len(unmatched)} names not matched", file=sys.stderr)
+    for split, rows in (result.validation.groupby("split", sort=False) if len(result.validation) else ()):
+        best = rows.set_index("kind")
+        print(f"{split}: expected value AUC {best.loc['expected', 'auc']:.3f}, likelihood "
+              f"{best.loc['likelihood', 'auc']:.3f}, value {best.loc['view', 'auc']:.3f} "
+              f"({int(best.loc['expected', 'arrivals'])} held-out arrivals)", file=sys.stderr)
+    for split, why in result.splits_note.items():
+        print(f"{split}: not shown: {why}", file=sys.stderr)
 
 
 def cmd_weights(args: argparse.Namespace) -> None:
@@ -312,6 +334,9 @@ def build_parser() -> argparse.ArgumentParser:
     crit.add_argument("--missing", help="missing-data policy per criterion: id=neutral|worst|exclude,...")
     crit.add_argument("--format", choices=("csv", "json"), default="csv")
     rank = sub.add_parser("rank", help="rank the candidate companies")
+    rank.add_argument("--order", choices=ORDERS, default="expected",
+                      help="expected (likelihood x value, the default), likelihood of coming, or value to "
+                           "Kazakhstan (the weighted score alone)")
     rank.add_argument("--method", choices=METHODS, default="wsm")
     rank.add_argument("--weights", help="id=value,... (0-100, normalised to sum 1; others keep defaults)")
     rank.add_argument("--missing", help="missing-data policy per criterion: id=neutral|worst|exclude,...")

@@ -92,6 +92,15 @@ class SectorRow(BaseModel):
     as_of: date
 
 
+Order = Literal["expected", "likelihood", "value"]
+ORDERS: tuple[Order, ...] = ("expected", "likelihood", "value")
+ORDER_LABELS: dict[str, str] = {
+    "expected": "Expected value (likelihood × value)",
+    "likelihood": "Likelihood of coming",
+    "value": "Value to Kazakhstan",
+}
+
+
 class Filters(BaseModel):
     """Hard filters applied before scoring; empty lists mean 'all'."""
 

@@ -44,6 +44,9 @@ def ranking_frame(ranking: Ranking, sector_names: dict[str, str]) -> pd.DataFram
         _("Score"): table["score"].astype(float),
         _("Data completeness, %"): (table["completeness"] * 100).round(0),
     })
+    if "likelihood" in table:  # the order's other two numbers: likelihood of coming and expected value
+        out.insert(6, _("Likelihood of coming, %"), (table["likelihood"] * 100).round(2))
+        out.insert(7, _("Expected value"), table["expected"].astype(float))
     if ranking.method == "wsm":
         for criterion in CRITERIA:
             out[_("%(criterion)s: contribution") % {"criterion": _(criterion.label)}] = \

@@ -36,11 +36,13 @@ from lib.i18n import (
 )
 from lib.incentives import ASSUMPTION_KEYS
 from lib.models import (
+    ORDER_LABELS,
     STATUSES,
     FactsMode,
     Filters,
     Method,
     MissingPolicies,
+    Order,
     RussiaStatus,
     ScoringSettings,
     Uncertainty,
@@ -59,10 +61,10 @@ MAX_UNKNOWN_NOTES = 5
 WEIGHT_KEYS = {f"w_{c.id}": c.id for c in CRITERIA}
 MISSING_KEYS = {f"m_{c.id}": c.id for c in CRITERIA}
 LIST_KEYS = ("sector", "country", "status")
-VIEW_KEYS = ("lang", "method", *WEIGHT_KEYS, *MISSING_KEYS, *LIST_KEYS, "min_rev", "no_high_risk", "company")
+VIEW_KEYS = ("lang", "order", "method", *WEIGHT_KEYS, *MISSING_KEYS, *LIST_KEYS, "min_rev", "no_high_risk", "company")
 # Streamlit's own parameters, and the Incentives page's assumptions (lib.incentives reads them): never "unknown".
 PASSED_KEYS: frozenset[str] = frozenset({"embed", "embed_options", *ASSUMPTION_KEYS})
-VIEW_VERSION = 2  # what a saved view (scenario) is written as; see ViewState._migrate
+VIEW_VERSION = 3  # what a saved view (scenario) is written as; see ViewState._migrate
 LIST_LIMITS = {"sector": 50, "country": 200, "status": len(STATUSES)}
 
 M = TypeVar("M", bound=BaseModel)
@@ -75,7 +77,10 @@ class ViewState(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    version: Literal[2] = VIEW_VERSION
+    version: Literal[3] = VIEW_VERSION
+    # The table's order: expected value (likelihood x value, the default), likelihood of coming, or value to
+    # Kazakhstan alone (the weighted score: what every view was ordered by before version 3).
+    order: Order = "expected"
     method: Method = "wsm"
     weights: Weights = Field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     missing: MissingPolicies = Field(default_factory=lambda: dict(DEFAULT_MISSING))
@@ -90,12 +95,16 @@ class ViewState(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _migrate(cls, data: Any) -> Any:
-        """Read a view saved by an older version: 1 (no `version`) may name criteria that no longer exist."""
+        """Read a view saved by an older version: 1 (no `version`) may name criteria that no longer exist; 2 was
+        ordered by the weighted score, so it opens ordered by value to Kazakhstan, as it was saved. (A view of
+        version 1 cannot be told from a new one built without a version, so it takes today's default order.)"""
         if isinstance(data, dict) and "version" not in data:
             data = {**data, "version": VIEW_VERSION}
             for part in ("weights", "missing"):
                 if isinstance(data.get(part), dict):
                     data[part] = {k: v for k, v in data[part].items() if k in DEFAULT_WEIGHTS}
+        if isinstance(data, dict) and data.get("version") == 2:
+            data = {**data, "version": VIEW_VERSION, "order": data.get("order", "value")}
         return data
 
     @field_validator("lang")
@@ -283,6 +292,7 @@ def parse_query(raw: Mapping[str, Iterable[str]], vocab: Vocabulary) -> ParsedLi
     choices = {
         "lang": any_language_lookup({code: name for code, name in LANGUAGES.items()}),
         "method": any_language_lookup(METHOD_LABELS),
+        "order": any_language_lookup(dict(ORDER_LABELS)),
         "missing": any_language_lookup(MISSING_LABELS),
         "sector": any_language_lookup(vocab.sectors),
         "country": any_language_lookup({c: c for c in vocab.countries}, fmt_country),
@@ -354,12 +364,17 @@ def parse_query(raw: Mapping[str, Iterable[str]], vocab: Vocabulary) -> ParsedLi
         note(name, "unknown_parameter")
     if len(unknown) > MAX_UNKNOWN_NOTES:
         notes.append(LinkNote(param="…", problem="more_unknown", count=len(unknown) - MAX_UNKNOWN_NOTES))
+    # Links always carry `order` (like `lang`). A link that sets the view without it was made before the order
+    # existed, when tables were ordered by the weighted score: it opens as it was sent.
+    if "order" not in values and present - {"lang", "company", *pages}:
+        values["order"] = "value"
+        present.add("order")
     return ParsedLink(view=_view_from_values(values), notes=notes, present=present, page_values=page_found)
 
 
 def _view_from_values(values: Mapping[str, Any]) -> ViewState:
     return ViewState(
-        method=values.get("method", "wsm"),
+        order=values.get("order", "expected"), method=values.get("method", "wsm"),
         weights={cid: float(values.get(key, DEFAULT_WEIGHTS[cid])) for key, cid in WEIGHT_KEYS.items()},
         missing={cid: values.get(key, DEFAULT_MISSING[cid]) for key, cid in MISSING_KEYS.items()},
         sectors=values.get("sector", []), countries=values.get("country", []), statuses=values.get("status", []),
@@ -375,7 +390,7 @@ def view_from_widgets(values: Mapping[str, Any]) -> ViewState:
 
 def widget_values(view: ViewState) -> dict[str, Any]:
     """The view as the sidebar widgets hold it, keyed by widget key (= query parameter)."""
-    out: dict[str, Any] = {"lang": view.lang, "method": view.method}
+    out: dict[str, Any] = {"lang": view.lang, "order": view.order, "method": view.method}
     out.update({key: int(view.weights[cid]) for key, cid in WEIGHT_KEYS.items()})
     out.update({key: view.missing[cid] for key, cid in MISSING_KEYS.items()})
     out.update({"sector": list(view.sectors), "country": list(view.countries), "status": list(view.statuses),
@@ -396,8 +411,9 @@ def query_pairs(view: ViewState, page: BaseModel | None = None,
     pairs: list[tuple[str, str]] = []
     for key in VIEW_KEYS:
         value = current[key]
-        # The language is always written, so a link opens in the sender's language, not the browser's.
-        if key != "lang" and (value == default[key] or value in (None, [])):
+        # The language is always written, so a link opens in the sender's language, not the browser's; the
+        # order too, so a link without it can be told for one made before the order existed.
+        if key not in ("lang", "order") and (value == default[key] or value in (None, [])):
             continue
         if key == "company" and vocab is not None and value in vocab.companies:
             name = vocab.companies[value]
@@ -440,7 +456,8 @@ def field_name(param: str) -> str:
         return _("the missing-data policy of %(criterion)s") % {
             "criterion": _(CRITERIA_BY_ID[MISSING_KEYS[param]].label)}
     return {
-        "lang": _("the language"), "method": _("the scoring method"), "sector": _("the sector filter"),
+        "lang": _("the language"), "order": _("the order of the table"),
+        "method": _("the scoring method"), "sector": _("the sector filter"),
         "country": _("the HQ country filter"), "status": _("the Russia status filter"),
         "min_rev": _("the minimum revenue"), "no_high_risk": _("the high-compliance-risk filter"),
         "company": _("the selected company"),
@@ -459,7 +476,8 @@ def default_text(param: str) -> str:
     if param in MISSING_KEYS:
         return _(MISSING_LABELS[DEFAULT_MISSING[MISSING_KEYS[param]]])
     return {
-        "lang": LANGUAGES[DEFAULT_LANGUAGE], "method": _(METHOD_LABELS["wsm"]), "sector": _("all sectors"),
+        "lang": LANGUAGES[DEFAULT_LANGUAGE], "order": _(ORDER_LABELS["expected"]),
+        "method": _(METHOD_LABELS["wsm"]), "sector": _("all sectors"),
         "country": _("all countries"), "status": _("all statuses"), "min_rev": fmt_number(0),
         "no_high_risk": _("off"), "company": _("none"),
     }.get(param, "—")

@@ -61,7 +61,8 @@ def ranking_name(row: pd.Series) -> str:
         label = PRESETS_BY_ID[row.at["key"]].label
         return _("Preset: %(name)s") % {"name": _(label)}
     return {"view": _("Current view"), "random": _("Random order (expected)"),
-            "learned": _("Learned from these outcomes (in-sample)")}[row["kind"]]
+            "learned": _("Learned from these outcomes (in-sample)"),
+            "expected": _("Expected value (likelihood × value)"), "likelihood": _("Likelihood of coming")}[row["kind"]]
 
 
 st.subheader(_("The current view beside the baselines"))
@@ -113,6 +114,42 @@ st.dataframe(pd.DataFrame({_("Criterion"): [_(c.label) for c in CRITERIA],
                            _("Learned weight"): [learned[c.id] for c in CRITERIA]}), hide_index=True)
 st.button(_("Load the learned weights into the sliders"), icon=":material/tune:", key="bt_load",
           on_click=ui.set_weights, args=(learned,))
+AUC_COLUMNS = {"ranking": _("Ranking"), "auc": st.column_config.NumberColumn("AUC", format="%.2f"),
+               "auc_low": st.column_config.NumberColumn(_("AUC, low"), format="%.2f"),
+               "auc_high": st.column_config.NumberColumn(_("AUC, high"), format="%.2f"),
+               "p_at_50": st.column_config.NumberColumn(_("Precision at 50"), format="%.0f%%")}
+st.subheader(_("Likelihood of coming, tested on companies the model did not see"))
+st.caption(_("Leave one arrival out: each arrival and a share of the other companies are scored by a model fitted "
+             "without them. Time split: fitted on arrivals up to December 2022, tested on later ones. The value "
+             "of the current view, every criterion and every preset are measured on the same held-out companies."))
+for split, title in (("leave_one_out", _("Leave one arrival out")), ("time_split", _("Time split"))):
+    if split in result.splits_note:
+        st.info(_("%(title)s: no figure shown. %(why)s") % {"title": title, "why": result.splits_note[split]})
+        continue
+    rows = result.validation[result.validation["split"] == split]
+    if rows.empty:
+        continue
+    st.markdown(f"**{title}** " + _("(%(n)d held-out arrivals among %(total)s companies)")
+                % {"n": int(rows.iloc[0]["arrivals"]), "total": fmt_number(int(rows.iloc[0]["companies"]))})
+    shown = rows.assign(ranking=rows.apply(ranking_name, axis=1), p_at_50=rows["p_at_50"] * 100)
+    st.dataframe(shown, hide_index=True, column_order=list(AUC_COLUMNS), column_config=AUC_COLUMNS)
+if not result.calibration.empty:
+    with st.expander(_("Calibration: predicted against observed arrivals, by tenth of the likelihood")):
+        st.dataframe(result.calibration.assign(predicted=result.calibration["predicted"] * 100,
+                                               observed=result.calibration["observed"] * 100), hide_index=True,
+                     column_config={"decile": _("Tenth (1 = least likely)"), "companies": _("Companies"),
+                                    "predicted": st.column_config.NumberColumn(_("Predicted, %"), format="%.2f"),
+                                    "observed": st.column_config.NumberColumn(_("Observed, %"), format="%.2f"),
+                                    "arrivals": _("Arrivals")})
+with st.expander(_("What the likelihood rests on")):
+    st.caption(_("Change in the odds of coming per standard deviation of each fact (above 1 raises, below 1 "
+                 "lowers), fitted on every recorded arrival. Few arrivals: read the largest effects only."))
+    st.dataframe(result.model_weights.assign(label=result.model_weights["label"].map(_)), hide_index=True,
+                 column_order=["label", "odds_ratio_per_sd"],
+                 column_config={"label": _("Fact"), "odds_ratio_per_sd": st.column_config.NumberColumn(
+                     _("Odds ratio per standard deviation"), format="%.2f")})
+
+
 if result.undated:
     title = _("Facts that could not be dated (%(n)d), left out for the arrivals") % {"n": len(result.undated)}
     with st.expander(title):

@@ -21,6 +21,7 @@ from lib.i18n import (
     tracker_grade_text,
     translate,
 )
+from lib.likelihood import explain_company
 from lib.profile import (
     FACT_LABELS,
     current_fact_text,
@@ -128,6 +129,22 @@ else:
         "weight": st.column_config.NumberColumn(_("Weight, %"), **grid_number_format(1)),
         "company": st.column_config.NumberColumn(_("Contribution"), **grid_number_format(3)),
         "top_average": st.column_config.NumberColumn(_("Top-10 average"), **grid_number_format(3))})
+
+st.subheader(_("How likely it is to come"))
+model, _likelihoods = ui.get_likelihood()
+why = explain_company(model, universe.companies, int(company_id))
+if why is None:
+    st.info(_("Not a relocation candidate: no likelihood is estimated."))
+else:
+    st.metric(_("Likelihood of coming"), fmt_percent(why.probability, 1),
+              help=_("Chance of a recorded arrival in Kazakhstan, fitted on the companies that came (Back-test "
+                     "page). Expected value = likelihood × value to Kazakhstan: %(ev)s")
+              % {"ev": fmt_number(why.probability * (explained.row["score"] if explained else 0), 3)})
+    raise_col, lower_col = st.columns(2)
+    raise_col.markdown(_("**Raises it**") + "\n" + ("\n".join(f"- {_(label)}" for label, _v in why.raising)
+                                                      or _("nothing stands out")))
+    lower_col.markdown(_("**Lowers it**") + "\n" + ("\n".join(f"- {_(label)}" for label, _v in why.lowering)
+                                                      or _("nothing stands out")))
 
 # What-if on the ranking the Rank page shows (current method, filters and candidates only).
 ui.page_state(CompanyParams)

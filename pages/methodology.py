@@ -25,6 +25,27 @@ st.table(pd.DataFrame({
     _("What it measures"): [_(c.description) for c in CRITERIA],
 }), hide_index=True, border="horizontal")
 
+st.subheader(_("Coverage: how many candidates each criterion knows"))
+values = ui.get_universe().values[ui.get_universe().companies["is_candidate"].astype(bool)]
+st.table(pd.DataFrame({
+    _("Criterion"): [_(c.label) for c in CRITERIA],
+    _("Candidates with a sourced value"): [fmt_number(int(values[c.id].notna().sum())) for c in CRITERIA],
+    _("Imputed by the missing-data policy"): [fmt_number(int(values[c.id].isna().sum())) for c in CRITERIA],
+}), hide_index=True, border="horizontal")
+
+st.subheader(_("Value, likelihood and the order of the table"))
+st.markdown(_(
+    "**Value to Kazakhstan** is the weighted score below: what the weights say Kazakhstan wants. **Likelihood of "
+    "coming** is a probability that the company opens or expands in Kazakhstan, estimated from the companies that "
+    "did (Back-test page) by a regularised logistic regression on the stored facts: worldwide revenue and staff "
+    "(log), Kazakhstan presence and its age, Russian revenue, staff and production state, sector, tracker status, "
+    "region of the headquarters and group membership. An unknown fact is a feature of its own, never a middle "
+    "value. Companies with no recorded arrival are treated as unlabelled: the figure is the chance of a recorded "
+    "arrival, a lower bound on the chance of coming. **Expected value** = likelihood × value, the default order: "
+    "a company that fits but will not come, or will come but brings little, ranks lower. The Back-test page shows "
+    "how each order did on companies the model had not seen."
+))
+
 st.subheader(_("Methods"))
 st.markdown(_(
     "**Weighted sum** (default): score = Σ wᵢ·xᵢ. Each term wᵢ·xᵢ is the criterion's contribution; the "

@@ -16,6 +16,7 @@ from lib.i18n import (
     ngettext,
     translate,
 )
+from lib.likelihood import explain_company
 from lib.ui import outreach_form as form
 
 ui.route_through_app()  # first: run inside app.py's navigation (see lib/ui/state.py)
@@ -146,7 +147,10 @@ if not shown.empty:
     st.download_button(_("Download the briefing (HTML, printable)"), icon=":material/description:", key="of_brief",
                        on_click="ignore",
                        data=ui.in_this_language(briefing_html, store, ui.get_universe(), company_id,
-                                                ui.current_view().settings(), ui.current_view().filters()),
+                                                ui.current_view().settings(), ui.current_view().filters(),
+                                                None, None, explain_company(ui.get_likelihood()[0],
+                                                                           ui.get_universe().companies,
+                                                                           company_id)),
                        file_name=briefing_filename(names[company_id]), mime="text/html")
     history = sl.history_frame(store, company_id)
     with st.expander(_("Notes and history (%(n)d)") % {"n": len(history)}):

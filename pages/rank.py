@@ -4,7 +4,7 @@ import streamlit as st
 
 from lib import ui
 from lib.auth import PermissionDenied
-from lib.charts import contribution_chart, score_chart
+from lib.charts import contribution_chart, quadrant_chart, score_chart
 from lib.i18n import (
     _,
     fmt_number,
@@ -15,6 +15,7 @@ from lib.i18n import (
     ngettext,
     translate,
 )
+from lib.models import ORDER_LABELS
 from lib.radar import group_names
 from lib.ranking_export import ranking_xlsx, readable
 from lib.scoring import rank_label
@@ -28,8 +29,10 @@ ranking = ui.current_ranking()
 table = ranking.table
 
 st.title(_("Relocation candidates"))
-st.caption(_("Foreign companies that curtailed operations in Russia since 2022, ranked by how well they fit "
-             "Kazakhstan. Move the weights in the sidebar; open a company to see why it ranks where it does."))
+st.caption(_("Foreign companies that curtailed operations in Russia since 2022. Value to Kazakhstan is what the "
+             "weights in the sidebar say Kazakhstan wants; likelihood of coming is fitted on the companies that "
+             "came (Back-test page); the table is ordered by %(order)s. Open a company to see why.")
+           % {"order": _(ORDER_LABELS[view.order]).lower()})
 
 if table.empty:
     st.info(_("No company matches the filters. Widen the sector, country or status filters, or lower the "
@@ -67,6 +70,7 @@ user = ui.current_user()
 stages = shortlisted_stages(ui.get_store()) if user.can_see_pipeline else {}
 shown = readable(table, ui.sector_names()).assign(
     completeness=table["completeness"] * 100,
+    likelihood=table["likelihood"] * 100,
     rank_shown=[rank_label(r, t) for r, t in zip(table["rank"], table["tied"], strict=True)],
     shortlist=table["company_id"].map({cid: translate(stage) for cid, stage in stages.items()}),
 )
@@ -78,7 +82,8 @@ selection = st.dataframe(
     hide_index=True,
     on_select="rerun",
     selection_mode="multi-row",
-    column_order=["rank_shown", "name", "sector", "hq_country", "status", "score", "completeness",
+    column_order=["rank_shown", "name", "sector", "hq_country", "status", "expected", "likelihood", "score",
+                  "completeness",
                   *(["shortlist"] if user.can_see_pipeline else [])],
     column_config={
         "rank_shown": st.column_config.TextColumn(_("Rank"), width="small",
@@ -88,8 +93,16 @@ selection = st.dataframe(
         "sector": st.column_config.TextColumn(_("Sector"), width="medium"),
         "hq_country": st.column_config.TextColumn(_("HQ country")),
         "status": st.column_config.TextColumn(_("Russia status")),
-        "score": st.column_config.ProgressColumn(_("Score"), min_value=0.0, max_value=1.0, **grid_number_format(3),
-                                                 help=_("0 to 1; higher is a better fit")),
+        "score": st.column_config.ProgressColumn(_("Value to Kazakhstan"), min_value=0.0, max_value=1.0,
+                                                 **grid_number_format(3),
+                                                 help=_("The weighted score, 0 to 1: how well the company fits "
+                                                        "what the weights say Kazakhstan wants")),
+        "likelihood": st.column_config.NumberColumn(_("Likelihood of coming, %"), format="%.1f",
+                                                    help=_("Chance of a recorded arrival in Kazakhstan, fitted on "
+                                                           "the companies that came; a lower bound, since not "
+                                                           "every arrival is recorded")),
+        "expected": st.column_config.NumberColumn(_("Expected value"), format="%.3f",
+                                                  help=_("Likelihood of coming × value to Kazakhstan")),
         "completeness": st.column_config.NumberColumn(_("Data completeness, %"), format="%.0f",
                                                       help=_("Share of the six company facts that are known "
                                                              "(size, Russian footprint, production, Kazakhstan)")),
@@ -123,6 +136,12 @@ st.download_button(_("Download the ranking (.xlsx)"), key="rank_xlsx", icon=":ma
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                    help=_("Every ranked company with its score and what it is made of, and a sheet with the "
                           "weights, filters and link behind it. The name search above does not narrow it."))
+picked = st.altair_chart(quadrant_chart(table, set(stages)), width="stretch", key="quadrant", on_select="rerun",
+                         selection_mode="company")
+clicked = [p.get("company_id") for p in (picked.selection.get("company") or []) if isinstance(p, dict)]
+if clicked and clicked[0] in set(table["company_id"]):
+    st.session_state["company"] = int(clicked[0])
+    st.switch_page("pages/company.py")
 if ranking.method == "wsm":
     st.altair_chart(contribution_chart(table), width="stretch")
 else:

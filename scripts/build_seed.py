@@ -44,6 +44,9 @@ COMPANY_COLUMNS = [
 FACT_COLUMNS = ["company_id", "fact", "value", "state", "period", "recorded_on", "source", "note"]
 NUMERIC = ("revenue_worldwide_usd_m", "employees_worldwide", "russia_revenue_usd_m", "russia_employees")
 FACTS = (*NUMERIC, "russia_production", "kazakhstan_presence")
+NOT_A_COMPANY = "not_a_company"  # a dossier row saying a candidate is an association, foundation, public body...
+NON_COMPANY_KINDS = ("association", "foundation", "public_body", "university", "standards_body", "other_non_profit")
+AMOUNT = re.compile(r"^(?:([A-Z]{3})\s*)?(\d+(?:\.\d+)?)$")
 REFERENCE_RECORDED = "2026-11-25"  # when the shared reference facts were gathered
 GROUP_MEMBER = "Part of a group ranked under its parent company"
 YALE_URL = "https://som.yale.edu/story/2022/over-1000-companies-have-curtailed-operations-russia-some-remain"
@@ -85,9 +88,32 @@ def reference_presence_level(value: str, note: str) -> str:
     return "unspecified"
 
 
-def number_text(fact: str, value: str) -> str:
-    number = float(value.replace(",", ""))
-    return str(int(number)) if fact in ("employees_worldwide", "russia_employees") else repr(number)
+def fx_rates() -> dict[str, dict[int, float]]:
+    """USD per unit of each currency by year (data/sources/fx_rates.csv, annual averages with their source)."""
+    rates: dict[str, dict[int, float]] = {}
+    for row in read_csv(SOURCES / "fx_rates.csv"):
+        rates.setdefault(row["currency"], {})[int(row["year"])] = float(row["usd_per_unit"])
+    return rates
+
+
+FX = fx_rates()
+
+
+def number_text(fact: str, value: str, period: str = "") -> str:
+    """A figure as stored: employees as a whole number; an amount in another currency ("EUR 1234.5", millions)
+    converted to USD millions at the annual average of the year it describes (the nearest year in the table)."""
+    text = value.replace(",", "").strip()
+    match = AMOUNT.match(text)
+    if not match:
+        raise ValueError(f"not a figure: {value!r}")
+    currency, amount = match.group(1), float(match.group(2))
+    if currency and currency != "USD":
+        if currency not in FX:
+            raise ValueError(f"no exchange rate for {currency} in data/sources/fx_rates.csv")
+        year = int(period_key(period)[:4] or max(FX[currency]))
+        nearest = min(FX[currency], key=lambda y: abs(y - year))
+        amount = round(amount * FX[currency][nearest], 1)
+    return str(int(amount)) if fact in ("employees_worldwide", "russia_employees") else repr(amount)
 
 
 def observations(reference: Path, names: set[str]) -> dict[str, list[dict[str, str]]]:
@@ -114,6 +140,14 @@ def observations(reference: Path, names: set[str]) -> dict[str, list[dict[str, s
             name, kind, state, value = row["company"], row["fact"], row["state"], row["value"]
             if name not in names:
                 raise SystemExit(f"{where}: company {name!r} is not in the company list")
+            if kind == NOT_A_COMPANY:
+                if value not in NON_COMPANY_KINDS:
+                    raise SystemExit(f"{where}: not_a_company kind {value!r} is not one of {NON_COMPANY_KINDS}")
+                found.setdefault(name, []).append({
+                    "fact": kind, "value": value, "state": "", "period": row["date"] or row["recorded_on"],
+                    "recorded_on": row["recorded_on"],
+                    "source": row["source"], "note": row["note"], "origin": "dossier"})
+                continue
             if kind not in FACTS:
                 raise SystemExit(f"{where}: unknown fact {kind!r}")
             if not row["source"]:
@@ -127,8 +161,14 @@ def observations(reference: Path, names: set[str]) -> dict[str, list[dict[str, s
                     raise SystemExit(f"{where}: production state {state!r} is not one of {PRODUCTION_STATES}")
                 if kind == "kazakhstan_presence" and (value not in PRESENCE_LEVELS or state not in ("active", "ended")):
                     raise SystemExit(f"{where}: presence {value!r}/{state!r} is not a level and active/ended")
-                if kind in NUMERIC:  # a figure stated only in words or another currency stays a note
-                    value, state = (number_text(kind, value), "") if value else ("", "")
+                if kind in NUMERIC:  # a figure stated only in words stays a note; a size class is an estimate
+                    if state not in ("", "estimate"):
+                        raise SystemExit(f"{where}: state of a figure is empty or 'estimate', not {state!r}")
+                    try:
+                        value = number_text(kind, value, row["date"]) if value else ""
+                    except ValueError as exc:
+                        raise SystemExit(f"{where}: {exc}") from None
+                    state = state if value else ""
                 elif kind == "russia_production" and value:
                     value = str(int(float(value)))
             else:
@@ -146,8 +186,10 @@ def current_values(obs: list[dict[str, str]]) -> dict[str, str]:
     out: dict[str, str] = {}
     for fact in NUMERIC:
         known = [o for o in obs if o["fact"] == fact and o["value"] and o["state"] != "not_found"]
-        if known:  # latest period; the reference list wins a tie (it chose one consolidated list per company)
-            best = max(known, key=lambda o: (period_key(o["period"]), o["origin"] == "reference"))
+        if known:  # a stated figure beats a size-class estimate; then the latest period; the reference list wins a
+            # tie (it chose one consolidated list per company)
+            best = max(known, key=lambda o: (o["state"] != "estimate", period_key(o["period"]),
+                                             o["origin"] == "reference"))
             out[fact] = best["value"]
     production = [o for o in obs if o["fact"] == "russia_production" and o["state"] in PRODUCTION_STATES]
     specific = [o for o in production if o["state"] != "reported"]
@@ -206,6 +248,9 @@ def build(reference: Path) -> tuple[int, int]:
             exclusion = "Headquartered in Kazakhstan"
         elif sector == "NGO":
             exclusion = "Not a business (NGO)"
+        elif any(o["fact"] == NOT_A_COMPANY for o in found.get(name, [])):
+            kind = next(o["value"] for o in found[name] if o["fact"] == NOT_A_COMPANY)
+            exclusion = f"Not a business ({kind.replace('_', ' ')})"
         elif name in groups:
             exclusion, parent = GROUP_MEMBER, str(ids[groups[name]["parent"]])
         if GRADE_OF[row["status"]] not in row["tracker_status_raw"]:

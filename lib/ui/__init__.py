@@ -24,6 +24,7 @@ from lib.ui.state import (
     current_ranking,
     current_view,
     get_backtest,
+    get_likelihood,
     get_packages,
     get_rule_sources,
     get_store,
@@ -47,7 +48,8 @@ from lib.ui.widgets import (
 __all__ = [
     "BIND", "METHOD_LABELS", "MISSING_LABELS", "account_panel", "apply_view", "audit_panel", "auth_config",
     "company_sector_form", "current_assumptions", "get_backtest", "outcomes_panel",
-    "current_ranking", "current_user", "current_view", "edited_table", "get_packages", "get_rule_sources",
+    "current_ranking", "get_likelihood", "current_user", "current_view", "edited_table", "get_packages",
+    "get_rule_sources",
     "get_store", "get_universe",
     "in_this_language", "language_switch", "link_vocabulary", "normalised_weights_text", "page_state", "page_url",
     "read_link_once", "rejected_rows", "reset_edited_table", "route_through_app", "scoring_sidebar",

@@ -7,7 +7,7 @@ import streamlit as st
 from lib import viewstate
 from lib.criteria import CRITERIA, MISSING_POLICIES
 from lib.i18n import LANGUAGES, _, fmt_country, fmt_percent, name_key, resolve_language, set_language
-from lib.models import METHODS, STATUSES, ScoringSettings
+from lib.models import METHODS, ORDER_LABELS, ORDERS, STATUSES, ScoringSettings
 from lib.ui.account import account_panel
 from lib.ui.links import read_link_once, share_link, write_url
 from lib.ui.state import get_universe, sector_names
@@ -64,6 +64,11 @@ def scoring_sidebar(page: str) -> viewstate.ViewState:
     # Values are taken from what the widgets return: every read of st.session_state runs a widget's
     # deserializer again (a multiselect formats each option), ~15 ms a run for the whole sidebar.
     values = {"lang": st.session_state["lang"], "company": st.session_state.get("company")}
+    values["order"] = side.radio(
+        _("Order the table by"), ORDERS, format_func=lambda o: _(ORDER_LABELS[o]), key="order",
+        help=_("Expected value: the likelihood that a company comes (fitted on the companies that came, see the "
+               "Back-test page) times its value to Kazakhstan (the weights below). Value alone is what the "
+               "weights say Kazakhstan wants; likelihood alone is who is likely to come."))
     values["method"] = side.radio(
         _("Method"), METHODS, format_func=lambda m: _(METHOD_LABELS[m]), key="method", horizontal=True,
         help=_("Weighted sum shows how much each criterion adds; TOPSIS ranks by closeness to an ideal company."))

@@ -6,6 +6,7 @@ import json
 import logging
 import os
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, TypeVar
 
 import pandas as pd
@@ -24,6 +25,7 @@ from lib.incentives import (
     url_params,
     widget_values,
 )
+from lib.likelihood import order_table
 from lib.models import Filters, IncentivePackage, ScoringSettings
 from lib.outcomes import stored_outcomes
 from lib.radar import Universe, load_universe
@@ -33,6 +35,7 @@ from lib.viewstate import ViewState
 
 if TYPE_CHECKING:  # lib.backtest pulls in scipy: imported when the Back-test page runs, not on every first visit
     from lib.backtest import Backtest, BacktestSettings
+    from lib.likelihood import LikelihoodModel
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -208,15 +211,32 @@ def _ranking_base(path: str, data_version: int, assumptions_json: str, filters_j
     return ranking_base(universe.companies, universe.values, settings, Filters.model_validate_json(filters_json))
 
 
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _likelihood(path: str, version: int, assumptions_json: str) -> tuple[LikelihoodModel, pd.Series]:
+    from lib.backtest import fit_likelihood  # scipy and scikit-learn: imported on first use only
+
+    store = _store(path)
+    return fit_likelihood(_universe(path, version, assumptions_json), store.company_facts(),
+                          stored_outcomes(store))
+
+
+def get_likelihood() -> tuple[LikelihoodModel, pd.Series]:
+    """The likelihood model and every candidate's likelihood of coming, refitted once per data version."""
+    store = get_store()
+    return _likelihood(store.location, store.ranking_version(), current_assumptions().model_dump_json())
+
+
 def current_ranking() -> Ranking:
-    """The ranking of the current view, once per run; what the weights do not change is kept across runs."""
+    """The ranking of the current view, once per run; what the weights do not change is kept across runs.
+    The table carries the value (score), the likelihood and the expected value, in the view's order."""
     def rank() -> Ranking:
         store, view = get_store(), current_view()
         settings = view.settings()
         base = _ranking_base(store.location, store.ranking_version(), current_assumptions().model_dump_json(),
                              view.filters().model_dump_json(), json.dumps(settings.missing, sort_keys=True),
                              tuple(settings.weights[cid] > 0 for cid in CRITERION_IDS))
-        return rank_base(base, settings)
+        ranking = rank_base(base, settings)
+        return replace(ranking, table=order_table(ranking.table, get_likelihood()[1], view.order))
     return _once_per_run("ranking", rank)
 
 

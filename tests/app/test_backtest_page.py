@@ -35,3 +35,14 @@ def test_only_confirmed_outcomes_give_fewer_arrivals(app_db):
     at.multiselect(key="bt_levels").set_value(["confirmed"]).run()
     assert not at.exception
     assert len(at.dataframe[1].value) < everything
+
+
+def test_backtest_page_validates_the_likelihood_out_of_sample(app_db):
+    at = open_backtest()
+    validation = [d.value for d in at.dataframe[4:6]]
+    for table in validation:
+        assert {"Expected value (likelihood × value)", "Likelihood of coming", "Random order (expected)",
+                "Company scale alone"} <= set(table["ranking"])
+        assert table["auc"].between(0, 1).all()
+    assert any(m.value.startswith("**Leave one arrival out**") for m in at.markdown)
+    assert any(m.value.startswith("**Time split**") for m in at.markdown)

@@ -46,6 +46,7 @@ def test_rank_page_shows_table_and_reacts_to_weights(app):
 
 def test_a_selection_never_moves_to_another_company_when_the_order_changes(app):
     """The grid reports selected row positions; after a re-rank those positions hold other companies."""
+    app.radio(key="order").set_value("value").run()  # the weights alone decide the order
     first = app.dataframe[0].value.iloc[0]["name"]
     app.session_state[app.session_state["ranked_table_key"]] = {"selection": {"rows": [0], "columns": [],
                                                                               "cells": []}}
@@ -146,3 +147,26 @@ def test_search_for_a_group_member_finds_the_group(app):
     assert list(found["name"]) == ["Ikea"]
     app.text_input(key="rank_search").input("skoda").run()
     assert list(app.dataframe[0].value["name"]) == ["Volkswagen"]
+
+
+def test_rank_page_orders_by_expected_value_and_the_sidebar_switches_the_order(app):
+    table = app.dataframe[0].value
+    assert {"likelihood", "expected", "score"} <= set(table.columns)
+    assert (table["expected"].diff().dropna() <= 1e-9).all()
+    assert table["likelihood"].between(0, 100).all()  # shown in percent
+    app.radio(key="order").set_value("value").run()
+    assert not app.exception
+    by_value = app.dataframe[0].value
+    assert (by_value["score"].diff().dropna() <= 1e-9).all()
+    assert list(by_value["name"].head(10)) != list(table["name"].head(10))
+
+
+def test_an_old_link_without_an_order_opens_ordered_by_value(app_db):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.query_params["w_company_scale"] = "40"
+    at.run()
+    assert not at.exception
+    assert at.radio(key="order").value == "value"
+    assert (at.dataframe[0].value["score"].diff().dropna() <= 1e-9).all()

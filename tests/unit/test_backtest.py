@@ -122,6 +122,6 @@ def test_cli_current_facts_rank_exactly_as_rank(db):
     code, out, err = cli(db, "backtest", "--facts", "current", "--format", "json", "--bootstrap", "50")
     assert code == 0, err
     matched = json.loads(out)["matched"]
-    code, ranked, _ = cli(db, "rank", "--format", "csv")
+    code, ranked, _ = cli(db, "rank", "--order", "value", "--format", "csv")
     ranks = pd.read_csv(io.StringIO(ranked)).set_index("company_id")["rank"]
     assert matched and all(ranks[m["company_id"]] == m["rank"] for m in matched)

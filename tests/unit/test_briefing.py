@@ -149,3 +149,18 @@ def test_an_unknown_company_is_refused(store, universe):
 ])
 def test_briefing_file_names_are_safe(name, expected):
     assert briefing_filename(name) == expected
+
+
+def test_the_briefing_carries_the_likelihood_beside_the_score(store, universe):
+    from lib.backtest import fit_likelihood
+    from lib.briefing import briefing_html
+    from lib.likelihood import explain_company
+    from lib.outcomes import stored_outcomes
+
+    model, likelihood = fit_likelihood(universe, store.company_facts(), stored_outcomes(store))
+    company_id = int(likelihood.idxmax())
+    why = explain_company(model, universe.companies, company_id)
+    assert why is not None and why.probability == pytest.approx(likelihood[company_id])
+    html = briefing_html(store, universe, company_id, likelihood=why)
+    assert "How likely it is to come" in html and "Likelihood of a recorded arrival" in html
+    assert "How likely it is to come" not in briefing_html(store, universe, company_id)

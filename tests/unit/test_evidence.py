@@ -61,3 +61,24 @@ def test_a_forbes_2025_figure_is_neither_stale_nor_older_than_a_2022_one(store):
     assert kingspan["employees_worldwide"] == 27000  # Forbes 2025, not the 2022 news figure (19,000)
     assert not any("Employees worldwide" in w for w in evidence_warnings(kingspan, store.company_facts(
         int(kingspan["company_id"]))))
+
+
+def test_every_seed_fact_has_a_source_and_the_period_it_describes():
+    """Every fact row names its source; a figure names the period it describes (or says it is undated); rows
+    researched from this round on cite something a reader can open: a page, a repository file at a commit, or the
+    searches tried."""
+    import csv
+    import re
+
+    from tests.conftest import ROOT
+
+    with (ROOT / "data" / "seed" / "company_facts.csv").open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert rows
+    for line, row in enumerate(rows, start=2):
+        assert row["source"].strip(), f"company_facts.csv line {line}: no source"
+        if row["fact"] != "kazakhstan_presence" and row["state"] != "not_found":  # presence: the start year
+            assert row["period"] or re.search(r"undated|not stated", row["note"]), f"line {line}: no period"
+        if row["recorded_on"] >= "2026-12-04":
+            assert re.search(r"https?://|^searched|[\w.-]+/[\w.-]+@[0-9a-f]{7,}", row["source"]), (
+                f"company_facts.csv line {line}: {row['source'][:80]!r} cannot be opened")

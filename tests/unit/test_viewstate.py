@@ -151,8 +151,23 @@ def test_round_trip_reproduces_the_view():
         - {f"m_{c.id}" for c in CRITERIA if c.id != "regional_presence"}
 
 
-def test_default_view_writes_only_the_language():
-    assert to_query(ViewState()) == "lang=en"
+def test_default_view_writes_only_the_language_and_the_order():
+    assert to_query(ViewState()) == "lang=en&order=expected"
+
+
+def test_a_link_made_before_the_order_existed_opens_ordered_by_value():
+    assert parse({"w_company_scale": "40", "lang": "en"}).view.order == "value"
+    assert parse({"lang": "en"}).view.order == "expected"
+    assert parse({"w_company_scale": "40", "order": "likelihood"}).view.order == "likelihood"
+    assert parse({"order": "Value to Kazakhstan"}).view.order == "value"  # the shown label works too
+    assert ("order", "unknown_choice") in {(n.param, n.problem) for n in parse({"order": "bogus"}).notes}
+
+
+def test_a_scenario_saved_at_version_2_opens_ordered_by_value():
+    saved = {k: v for k, v in ViewState().model_dump().items() if k != "order"}  # as version 2 wrote it
+    view = ViewState.model_validate({**saved, "version": 2})
+    assert view.version == 3 and view.order == "value"
+    assert ViewState().order == "expected"
 
 
 def test_widget_values_cover_every_view_key():
@@ -272,6 +287,6 @@ def test_a_scenario_saved_before_views_had_a_version_still_loads():
            '"missing": {}, "sectors": ["ITC"], "countries": [], "statuses": ["Withdrawal"], '
            '"min_revenue_usd_m": 0, "exclude_high_risk": true, "company": null, "lang": "en"}')
     view = ViewState.model_validate_json(old)
-    assert view.version == 2 and view.method == "topsis" and view.weights["exit_firmness"] == 40
+    assert view.version == 3 and view.method == "topsis" and view.weights["exit_firmness"] == 40
     assert view.weights["company_scale"] == 0 and view.sectors == ["ITC"] and view.exclude_high_risk
     assert ViewState.model_validate_json(view.model_dump_json()) == view
