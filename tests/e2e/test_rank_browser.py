@@ -54,3 +54,16 @@ def test_the_ranking_downloads_as_the_table_shows_it(server, page, tmp_path):
     assert names == shown
     how = {item: value for item, value in book.worksheets[1].iter_rows(min_row=2, values_only=True)}
     assert "w_company_scale=100" in how["Ссылка на этот вид"]
+
+
+def test_the_quadrant_chart_is_drawn_and_the_order_switch_reorders_the_table(server, page):
+    page.goto(server)
+    wait_for_app(page)
+    charts = page.locator('[data-testid="stVegaLiteChart"]')
+    charts.first.wait_for(state="attached", timeout=30_000)
+    assert charts.count() >= 2  # the quadrant chart and the contribution bars
+    before = top_names(page)
+    page.get_by_text("Value to Kazakhstan", exact=True).first.click()  # the sidebar's order switch
+    after = wait_for_change(page, before)
+    assert after != before
+    page.wait_for_function("() => location.search.includes('order=value')", timeout=15_000)
