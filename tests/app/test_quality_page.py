@@ -45,7 +45,8 @@ def test_preset_sets_the_sliders_and_the_ranking(quality, app_db):
     assert sliders(quality) == preset
     assert quality.query_params["w_regional_presence"] == "35"
     assert any("Quick wins" in c.value for c in quality.caption)  # the page names the preset now in use
-    # The Rank page ranks with exactly these weights.
+    # The Rank page ranks with exactly these weights (ordered by the value they give).
+    quality.radio(key="order").set_value("value").run()
     quality.switch_page("pages/rank.py").run()
     universe = load_universe(open_store(app_db))
     expected = rank_companies(universe.companies, universe.values, ScoringSettings(weights=preset)).table
@@ -92,6 +93,7 @@ def test_no_company_left_shows_a_note(quality):
 def test_company_profile_says_which_weight_change_lifts_it(app_db):
     at = AppTest.from_file(APP, default_timeout=90)
     at.run()
+    at.radio(key="order").set_value("value").run()  # the what-if moves the value to Kazakhstan, the weights' rank
     company_id = int(at.dataframe[0].value.iloc[14]["company_id"])
     at.session_state["company"] = company_id
     at.switch_page("pages/company.py").run()
