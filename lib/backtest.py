@@ -35,6 +35,7 @@ from lib.radar import Universe
 from lib.scoring import criteria_matrices, criteria_values, filter_mask, rank_companies
 
 KS: tuple[int, ...] = (10, 50, 100)
+VALIDATION_BOOTSTRAP = 200
 
 
 class BacktestSettings(BaseModel):
@@ -346,6 +347,8 @@ def validate_likelihood(result: Backtest, companies: pd.DataFrame, ranking: pd.D
     """Leave-one-arrival-out and time-split figures of the likelihood and of the expected-value order (its
     out-of-sample likelihood × the view's value), beside random, the view's value, every criterion and preset
     on the same held-out companies."""
+    # 36 rankings per split: intervals from at most 200 resamples each (coarser, 5x faster than the view's 1,000).
+    backtest = backtest.model_copy(update={"bootstrap": min(backtest.bootstrap, VALIDATION_BOOTSTRAP)})
     rows_of = companies.reset_index(drop=True).set_index("company_id")
     kept = rows_of.loc[ranking["company_id"]].reset_index()
     x = lk.feature_frame(kept)
