@@ -121,6 +121,25 @@ def cmd_rank(args: argparse.Namespace) -> None:
     _emit(table.head(args.top) if args.top else table, args.format)
 
 
+def cmd_research_queue(args: argparse.Namespace) -> None:
+    """The unknown facts that could most change who is in the top N of the order, with what to search for."""
+    if args.top < 1:
+        raise CliError(f"--top must be at least 1, got {args.top}")
+    if args.limit is not None and args.limit < 1:
+        raise CliError(f"--limit must be at least 1, got {args.limit}")
+    from lib.backtest import fit_likelihood
+    from lib.outcomes import stored_outcomes
+    from lib.research import research_queue
+
+    store = open_store(args.db)
+    universe = load_universe(store)
+    facts = store.company_facts()
+    model, likelihood = fit_likelihood(universe, facts, stored_outcomes(store))
+    queue = research_queue(universe, _settings(args), model, likelihood, facts, order=args.order, top=args.top,
+                           include_searched=args.include_searched)
+    _emit(queue.head(args.limit) if args.limit else queue, args.format)
+
+
 def cmd_facts(args: argparse.Namespace) -> None:
     """Every dated observation (company, fact, value, state, period, source), optionally of one company."""
     store = open_store(args.db)
@@ -316,7 +335,7 @@ def cmd_weights(args: argparse.Namespace) -> None:
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
     "build": cmd_build, "criteria": cmd_criteria, "rank": cmd_rank, "facts": cmd_facts, "import": cmd_import,
-    "backtest": cmd_backtest, "weights": cmd_weights, "migrate": cmd_migrate,
+    "backtest": cmd_backtest, "weights": cmd_weights, "migrate": cmd_migrate, "research-queue": cmd_research_queue,
 }
 
 
@@ -342,6 +361,15 @@ def build_parser() -> argparse.ArgumentParser:
     rank.add_argument("--missing", help="missing-data policy per criterion: id=neutral|worst|exclude,...")
     rank.add_argument("--top", type=int, default=None, help="only the first N companies")
     rank.add_argument("--format", choices=("csv", "json"), default="csv")
+    queue = sub.add_parser("research-queue", help="the unknown facts that could most change the top N, first")
+    queue.add_argument("--top", type=int, default=50, help="the cut that matters: the top N of the order (50)")
+    queue.add_argument("--order", choices=ORDERS, default="expected", help="the order whose top counts")
+    queue.add_argument("--weights", help="id=value,... (0-100, normalised to sum 1; others keep defaults)")
+    queue.add_argument("--missing", help="missing-data policy per criterion: id=neutral|worst|exclude,...")
+    queue.add_argument("--include-searched", action="store_true",
+                       help="also list unknowns a search already answered with 'not found'")
+    queue.add_argument("--limit", type=int, default=None, help="only the first N rows of the queue")
+    queue.add_argument("--format", choices=("csv", "json"), default="csv")
     facts = sub.add_parser("facts", help="list every company fact with its state, date and source")
     facts.add_argument("--company", default=None, help="only this company (its name, any case)")
     facts.add_argument("--format", choices=("csv", "json"), default="csv")

@@ -21,9 +21,9 @@ if not user.can_edit:
     st.info(_("You are signed in as a viewer: you can look at and export the data, but not change it."))
 
 
-tab_import, tab_sectors, tab_company_sector, tab_packages, tab_outcomes, tab_audit, tab_export = st.tabs(
-    [_("Import companies"), _("Sector priorities"), _("Company sectors"), _("Incentive packages"), _("Outcomes"),
-     _("Audit log"), _("Export and backup")])
+tab_import, tab_research, tab_sectors, tab_company_sector, tab_packages, tab_outcomes, tab_audit, tab_export = \
+    st.tabs([_("Import companies"), _("Research queue"), _("Sector priorities"), _("Company sectors"),
+             _("Incentive packages"), _("Outcomes"), _("Audit log"), _("Export and backup")])
 
 with tab_import:
     # Uploads and their previews cost the server memory and time: editors only, never anonymous visitors.
@@ -110,6 +110,9 @@ for tab, frame, save, what in (
 ):
     with tab:
         ui.steward_editor(what, frame, save, store, user)
+
+with tab_research:
+    ui.research_panel(store, user)
 
 with tab_company_sector:
     ui.company_sector_form(store, user)

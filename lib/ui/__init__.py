@@ -10,6 +10,7 @@
 
 from lib.ui.account import account_panel, auth_config, current_user
 from lib.ui.links import apply_view, link_vocabulary, page_state, page_url, read_link_once, share_link
+from lib.ui.research import research_panel
 from lib.ui.sidebar import (
     BIND,
     METHOD_LABELS,
@@ -26,6 +27,7 @@ from lib.ui.state import (
     get_backtest,
     get_likelihood,
     get_packages,
+    get_research_queue,
     get_rule_sources,
     get_store,
     get_universe,
@@ -52,6 +54,7 @@ __all__ = [
     "get_rule_sources",
     "get_store", "get_universe",
     "in_this_language", "language_switch", "link_vocabulary", "normalised_weights_text", "page_state", "page_url",
-    "read_link_once", "rejected_rows", "reset_edited_table", "route_through_app", "scoring_sidebar",
+    "read_link_once", "rejected_rows",
+    "research_panel", "get_research_queue", "reset_edited_table", "route_through_app", "scoring_sidebar",
     "sector_names", "selection_key", "set_weights", "share_link", "start_run", "steward_editor",
 ]

@@ -226,6 +226,26 @@ def get_likelihood() -> tuple[LikelihoodModel, pd.Series]:
     return _likelihood(store.location, store.ranking_version(), current_assumptions().model_dump_json())
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def _research_queue(path: str, version: int, assumptions_json: str, settings_json: str, filters_json: str,
+                    order: str, top: int, include_searched: bool) -> pd.DataFrame:
+    from lib.research import research_queue
+
+    store = _store(path)
+    model, likelihood = _likelihood(path, version, assumptions_json)
+    return research_queue(_universe(path, version, assumptions_json), ScoringSettings.model_validate_json(
+        settings_json), model, likelihood, store.company_facts(), order=order, top=top,
+        filters=Filters.model_validate_json(filters_json), include_searched=include_searched)
+
+
+def get_research_queue(top: int, include_searched: bool) -> pd.DataFrame:
+    """The research queue for the current view (its weights, filters and order), once per data version."""
+    store, view = get_store(), current_view()
+    return _research_queue(store.location, store.ranking_version(), current_assumptions().model_dump_json(),
+                           view.settings().model_dump_json(), view.filters().model_dump_json(), view.order, top,
+                           include_searched)
+
+
 def current_ranking() -> Ranking:
     """The ranking of the current view, once per run; what the weights do not change is kept across runs.
     The table carries the value (score), the likelihood and the expected value, in the view's order."""

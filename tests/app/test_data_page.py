@@ -152,3 +152,41 @@ def test_an_outcomes_file_is_previewed_with_row_errors_then_added_and_audited(pa
     assert store.fetch_one("SELECT count(*) FROM audit_log WHERE table_name = 'outcomes'")[0] == 2
     page.run()
     assert not page.exception
+
+
+def test_research_queue_records_a_fact_and_updates_at_once(page, app_db):
+    queue = table_with(page, "chance_of_crossing")
+    first = queue.iloc[0]
+    assert first["chance_of_crossing"] > 0 and queue["chance_of_crossing"].is_monotonic_decreasing
+    fact = {"size": "employees_worldwide", "russian_footprint": "russia_employees",
+            "russia_production": "russia_production", "kazakhstan_presence": "kazakhstan_presence"}[first["unknown"]]
+    page.selectbox(key="research_company").set_value(int(first["company_id"]))
+    page.selectbox(key="research_fact").set_value(fact).run()
+    if fact == "russia_production":
+        page.selectbox(key="research_value_state").set_value("suspended")
+    elif fact == "kazakhstan_presence":
+        page.selectbox(key="research_value_level").set_value("subsidiary")
+    else:
+        page.text_input(key="research_value").input("1200")
+    page.text_input(key="research_source").input("not a page")
+    page.text_input(key="research_period").input("2024")
+    page.button(key="research_record").click().run()
+    assert any("address of the page" in e.value for e in page.error)  # refused, named, nothing stored
+    store = open_store(app_db)
+    assert store.fetch_one("SELECT count(*) FROM audit_log WHERE action = 'record_fact'")[0] == 0
+
+    page.text_input(key="research_source").input("https://example.org/annual-report-2024")
+    page.button(key="research_record").click().run()
+    assert not page.exception, [e.value for e in page.exception]
+    assert any("Recorded for" in shown(s.value) for s in page.success)
+    assert store.fetch_one("SELECT count(*) FROM audit_log WHERE action = 'record_fact'")[0] == 1
+    after = table_with(page, "chance_of_crossing")
+    assert not ((after["company_id"] == first["company_id"]) & (after["unknown"] == first["unknown"])).any()
+
+
+def test_research_queue_form_is_for_editors(page):
+    page.session_state["user"] = User(name="Deputy minister", role="viewer")
+    page.run()
+    assert not table_with(page, "chance_of_crossing").empty  # the queue itself is public
+    assert any("Recording facts is for editors" in i.value for i in page.info)
+    assert not [b for b in page.button if b.key == "research_record"]
