@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from lib.incentives import incentive_frame
+from lib.incentives.offers import incentive_frame
 from lib.radar import Universe, load_universe
 from lib.scoring import criteria_values
 from lib.store import SEED_DIR, close_all, open_store

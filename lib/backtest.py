@@ -28,7 +28,7 @@ from lib import likelihood as lk
 from lib.criteria import CRITERIA, CRITERION_IDS
 from lib.elicitation import PRESETS
 from lib.evidence import PRODUCTION_STATES, period_date
-from lib.incentives import incentive_frame
+from lib.incentives.offers import incentive_frame
 from lib.models import FactsMode, Filters, ScoringSettings
 from lib.outcomes import ARRIVALS, EVIDENCE_LEVELS, EvidenceLevel, OutcomeKind, outcome_year
 from lib.radar import Universe

@@ -19,17 +19,10 @@ import pandas as pd
 from lib import shortlist
 from lib.criteria import CRITERIA
 from lib.i18n import _, fmt_date, fmt_number, fmt_percent, get_language, tracker_grade_text, translate
-from lib.incentives import (
-    Assumptions,
-    assumption_lines,
-    benefits_text,
-    company_assumptions,
-    eligibility_for_sector,
-    package_text,
-    parse_packages,
-    sector_name_map,
-    value_range_text,
-)
+from lib.incentives.assumptions import Assumptions
+from lib.incentives.offers import company_assumptions, eligibility_for_sector
+from lib.incentives.packages import parse_packages, sector_name_map
+from lib.incentives.text import assumption_lines, benefits_text, package_text, value_range_text
 from lib.likelihood import LikelihoodExplanation
 from lib.models import Filters, ScoringSettings
 from lib.profile import FACT_LABELS, explain_score, observation_text, period_text

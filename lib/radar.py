@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from lib.incentives import Assumptions, SectorOffer, incentive_frame, sector_offers
+from lib.incentives.assumptions import Assumptions
+from lib.incentives.offers import SectorOffer, incentive_frame, sector_offers
 from lib.scoring import criteria_values
 from lib.store import Store
 

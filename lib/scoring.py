@@ -82,7 +82,7 @@ def criteria_values(companies: pd.DataFrame, incentive_value_usd_m: pd.Series | 
     russian_footprint = max(log1p(rev_RU)/log1p(max rev_RU), log1p(emp_RU)/log1p(max emp_RU))
     company_scale     = max(log-scaled revenue worldwide, log-scaled employees worldwide)
     incentive_fit     = log1p(value)/log1p(max value), value = best eligible package's present value in USD m at
-                        the company's investment (lib.incentives.incentive_frame); 0 when none qualifies
+                        the company's investment (lib.incentives.offers.incentive_frame); 0 when none qualifies
     regional_presence = PRESENCE_VALUE[level]     (own plant 1 ... licensee 0.25, none found / ended 0)
     production_intensity = PRODUCTION_VALUE[state] (suspended 1, sold/closed/reported 0.5, operating 0.25,
                                                     none 0)

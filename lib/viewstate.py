@@ -34,7 +34,7 @@ from lib.i18n import (
     fmt_number,
     ngettext,
 )
-from lib.incentives import ASSUMPTION_KEYS
+from lib.incentives.params import ASSUMPTION_KEYS
 from lib.models import (
     ORDER_LABELS,
     STATUSES,

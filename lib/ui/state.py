@@ -15,16 +15,9 @@ from streamlit.errors import StreamlitAPIException
 
 from lib.criteria import CRITERION_IDS
 from lib.i18n import md_text
-from lib.incentives import (
-    ASSUMPTION_KEYS,
-    Assumptions,
-    assumptions_from_params,
-    locations,
-    parse_packages,
-    sector_name_map,
-    url_params,
-    widget_values,
-)
+from lib.incentives.assumptions import Assumptions
+from lib.incentives.packages import locations, parse_packages, sector_name_map
+from lib.incentives.params import ASSUMPTION_KEYS, assumptions_from_params, url_params, widget_values
 from lib.likelihood import order_table
 from lib.models import Filters, IncentivePackage, ScoringSettings
 from lib.outcomes import stored_outcomes
