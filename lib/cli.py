@@ -70,14 +70,14 @@ def _emit(frame: pd.DataFrame, fmt: str) -> None:
 
 
 def cmd_build(args: argparse.Namespace) -> None:
-    store = open_store(args.db)
+    store = open_store(args.db, create=True)  # the one command that creates a DuckDB store
     counts = store.fetch_one("SELECT (SELECT count(*) FROM companies), (SELECT count(*) FROM incentive_packages)")
     print(f"store {redacted(store.location)}: {counts[0]} companies, {counts[1]} incentive packages")
 
 
 def cmd_migrate(args: argparse.Namespace) -> None:
     """Copy the store (--db, default: the configured one) into a new store: DuckDB to PostgreSQL or back."""
-    source = open_store(args.db)
+    source = open_store(args.db, create=False)
     target = connect(args.to)
     try:
         checksums = copy_store(source, target)
@@ -94,14 +94,14 @@ def cmd_criteria(args: argparse.Namespace) -> None:
                  "default_missing": c.default_missing, "description": c.description} for c in CRITERIA]
         _emit(pd.DataFrame(rows), args.format)
         return
-    universe = load_universe(open_store(args.db))
+    universe = load_universe(open_store(args.db, create=False))
     _emit(criteria_matrix(universe.companies, universe.values, _settings(args)), args.format)
 
 
 def cmd_rank(args: argparse.Namespace) -> None:
     if args.top is not None and args.top < 1:
         raise CliError(f"--top must be at least 1, got {args.top}")
-    store = open_store(args.db)
+    store = open_store(args.db, create=False)
     universe = load_universe(store)
     ranking = rank_companies(universe.companies, universe.values, _settings(args))
     contribution_columns = [f"c_{c}" for c in CRITERION_IDS] if args.method == "wsm" else []
@@ -131,7 +131,7 @@ def cmd_research_queue(args: argparse.Namespace) -> None:
     from lib.outcomes import stored_outcomes
     from lib.research import research_queue
 
-    store = open_store(args.db)
+    store = open_store(args.db, create=False)
     universe = load_universe(store)
     facts = store.company_facts()
     model, likelihood = fit_likelihood(universe, facts, stored_outcomes(store))
@@ -142,7 +142,7 @@ def cmd_research_queue(args: argparse.Namespace) -> None:
 
 def cmd_facts(args: argparse.Namespace) -> None:
     """Every dated observation (company, fact, value, state, period, source), optionally of one company."""
-    store = open_store(args.db)
+    store = open_store(args.db, create=False)
     company_id = None
     if args.company:
         matches = store.fetch_all("SELECT company_id, name FROM companies WHERE lower(name) = lower(?)",
@@ -168,7 +168,7 @@ def cmd_import(args: argparse.Namespace) -> None:
     path = Path(args.file)
     if not path.is_file():
         raise CliError(f"{path}: no such file")
-    store = open_store(args.db)
+    store = open_store(args.db, create=False)
     user = User(name=args.actor or getpass.getuser(), role="editor")
     try:
         data = path.read_bytes()
@@ -226,7 +226,7 @@ def cmd_backtest(args: argparse.Namespace) -> None:
     from lib.outcomes import preview_outcomes, stored_outcomes
     from lib.tablefile import ImportRefused, read_table
 
-    store = open_store(args.db)
+    store = open_store(args.db, create=False)
     unmatched: list[str] = []
     if args.outcomes:
         path = Path(args.outcomes)

@@ -20,9 +20,10 @@ import re
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import duckdb
 import pandas as pd
@@ -214,8 +215,52 @@ def db_path() -> Path:
     return Path(os.environ.get("RADAR_DB") or DEFAULT_DB)
 
 
+# The schemes that name a PostgreSQL database, any case; everything else with "://" is refused, never a file name.
+POSTGRES_SCHEMES = ("postgresql", "postgres", "postgresql+psycopg")
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*)://(.*)$", re.DOTALL)
+_URL_LIKE = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]+):/*", re.DOTALL)  # "postgres:/x", "postgresql:x": a typo
+
+
+class StoreLocationError(StoreUnavailable):
+    """A store location that is neither a known database URL nor a plain file path; nothing was opened."""
+
+
+@dataclass(frozen=True)
+class StoreLocation:
+    """A parsed store location: a PostgreSQL URL (spelled postgresql://) or an absolute DuckDB file path."""
+
+    kind: Literal["postgres", "duckdb"]
+    value: str
+
+
+def parse_location(text: str | Path, what: str = "the store location") -> StoreLocation:
+    """The one parser of store locations. Blanks around are dropped; postgresql://, postgres:// and
+    postgresql+psycopg:// (any case) name PostgreSQL; any other scheme, or a URL with a slash missing, is refused
+    with a message naming `what`, so a typo never becomes a new DuckDB file named after the URL."""
+    if isinstance(text, Path):
+        return StoreLocation("duckdb", str(text.expanduser().resolve()))
+    raw = str(text).strip()
+    if not raw:
+        raise StoreLocationError(f"{what} is empty: give a DuckDB file path or a postgresql:// URL.")
+    if match := _SCHEME.match(raw):
+        scheme, rest = match.group(1).lower(), match.group(2)
+        if scheme in POSTGRES_SCHEMES:
+            return StoreLocation("postgres", "postgresql://" + rest)
+        raise StoreLocationError(
+            f"{what} {redacted(raw)!r} uses the scheme {scheme}://, which is not a database this app knows. Use "
+            "postgresql://user@host:5432/database for PostgreSQL, or a file path for DuckDB.")
+    if "://" in raw:
+        raise StoreLocationError(f"{what} {redacted(raw)!r} is not a URL (no scheme before ://) nor a file path.")
+    if (match := _URL_LIKE.match(raw)) and len(match.group(1)) > 1 and (
+            match.group(1).lower() in POSTGRES_SCHEMES or raw[len(match.group(1)) + 1:].startswith("/")):
+        raise StoreLocationError(
+            f"{what} {redacted(raw)!r} looks like a database URL with a mistake (a URL needs two slashes: "
+            "postgresql://user@host/database). Nothing was opened.")
+    return StoreLocation("duckdb", str(Path(raw).expanduser().resolve()))
+
+
 def is_postgres(location: str | Path) -> bool:
-    return str(location).startswith(("postgresql://", "postgres://"))
+    return parse_location(location).kind == "postgres"
 
 
 def redacted(location: str) -> str:
@@ -224,8 +269,20 @@ def redacted(location: str) -> str:
 
 
 def database_location() -> str:
-    """The store in use: $RADAR_DATABASE_URL (PostgreSQL) if set, else the DuckDB file db_path()."""
-    return os.environ.get("RADAR_DATABASE_URL") or str(db_path())
+    """The store in use: $RADAR_DATABASE_URL (PostgreSQL) if set, else the DuckDB file $RADAR_DB (db_path()).
+
+    A URL that is not PostgreSQL's in RADAR_DATABASE_URL, or any URL in RADAR_DB, is refused (StoreLocationError)."""
+    url = os.environ.get("RADAR_DATABASE_URL", "").strip()
+    if url:
+        location = parse_location(url, "RADAR_DATABASE_URL")
+        if location.kind != "postgres":
+            raise StoreLocationError("RADAR_DATABASE_URL must be a postgresql:// URL; a DuckDB file belongs in "
+                                     "RADAR_DB.")
+        return location.value
+    path = os.environ.get("RADAR_DB", "")
+    if path.strip() and parse_location(path, "RADAR_DB").kind == "postgres":
+        raise StoreLocationError("RADAR_DB names a DuckDB file; a PostgreSQL URL belongs in RADAR_DATABASE_URL.")
+    return parse_location(path, "RADAR_DB").value if path.strip() else str(db_path())
 
 
 def _json_default(value: Any) -> str:
@@ -525,28 +582,36 @@ _stores: dict[str, Store] = {}
 _stores_lock = threading.Lock()
 
 
-def connect(location: str | Path) -> Store:
-    """A new, migrated but possibly empty Store: a PostgreSQL URL or a DuckDB file path."""
-    if is_postgres(location):
+def connect(location: str | Path, create: bool = True) -> Store:
+    """A new, migrated but possibly empty Store: a PostgreSQL URL or a DuckDB file path (parse_location).
+
+    A DuckDB file that does not exist is created only with `create`; otherwise StoreUnavailable says how to build
+    it, so a mistyped path never becomes a new, empty store."""
+    parsed = parse_location(location)
+    if parsed.kind == "postgres":
         from lib.store_postgres import PostgresStore
 
-        return PostgresStore(str(location))
-    path = Path(location).resolve()
+        return PostgresStore(parsed.value)
+    path = Path(parsed.value)
+    if not create and not path.exists():
+        raise StoreUnavailable(f"There is no store at {path}. Build it with `make store` (python -m lib build), or "
+                               "point RADAR_DB at the existing file.")
     path.parent.mkdir(parents=True, exist_ok=True)
     return Store(path)
 
 
 def _key(location: str | Path) -> str:
-    return str(location) if is_postgres(location) else str(Path(location).resolve())
+    return parse_location(location).value
 
 
-def open_store(path: str | Path | None = None, seed_dir: Path = SEED_DIR) -> Store:
-    """The process-wide Store for a path or URL (default: database_location()), created and seeded if new."""
+def open_store(path: str | Path | None = None, seed_dir: Path = SEED_DIR, create: bool = True) -> Store:
+    """The process-wide Store for a path or URL (default: database_location()), seeded if new; a missing DuckDB
+    file is created only with `create` (the app and the CLI's reading commands pass False)."""
     location = path or database_location()
     with _stores_lock:
         store = _stores.get(_key(location))
         if store is None:
-            store = connect(location)
+            store = connect(location, create=create)
             if not store.is_seeded():
                 store.load_seed(seed_dir)
             _stores[_key(location)] = store

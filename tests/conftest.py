@@ -149,6 +149,7 @@ def app_db(tmp_path, monkeypatch, backend, request):
         monkeypatch.setenv("RADAR_DATABASE_URL", path)
     else:
         monkeypatch.delenv("RADAR_DATABASE_URL", raising=False)
+        store_module.open_store(path)  # built as `make run` builds it: the app never creates a store itself
     st.cache_data.clear()
     st.cache_resource.clear()
     yield path

@@ -66,7 +66,7 @@ def route_through_app() -> None:
 
 @st.cache_resource(show_spinner=False)
 def _store(path: str) -> Store:
-    return open_store(path)
+    return open_store(path, create=False)  # a mistyped RADAR_DB never becomes a new, empty store
 
 
 def get_store() -> Store:
