@@ -86,7 +86,8 @@ def seed_queue(store, **kwargs) -> pd.DataFrame:
 
 
 def test_recording_the_first_fact_removes_it_and_is_audited(store):
-    queue = seed_queue(store)
+    # Every unsized seed candidate has been searched before, so ask for those too.
+    queue = seed_queue(store, include_searched=True)
     assert queue["chance_of_crossing"].iloc[0] > 0 and queue["chance_of_crossing"].is_monotonic_decreasing
     size = queue[queue["unknown"] == "size"].iloc[0]
     company_id = int(size["company_id"])
@@ -102,7 +103,7 @@ def test_recording_the_first_fact_removes_it_and_is_audited(store):
     assert store.fetch_one("SELECT count(*) FROM audit_log WHERE action = 'record_fact' AND record_key = ?",
                            [f"{company_id}|employees_worldwide"])[0] == 1
     assert store.fetch_one("SELECT count(*) FROM audit_log")[0] == audits + 1
-    after = seed_queue(store)
+    after = seed_queue(store, include_searched=True)
     assert not ((after["company_id"] == company_id) & (after["unknown"] == "size")).any()
 
 
