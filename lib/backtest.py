@@ -237,6 +237,25 @@ class Backtest:
     splits_note: dict[str, str] = field(default_factory=dict)
     calibration: pd.DataFrame = field(default_factory=pd.DataFrame)
     model_weights: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # Per feature group: the likelihood's leave-one-out AUC with and without it (feature_group_trials).
+    feature_groups: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+def feature_group_trials(x: pd.DataFrame, positive: np.ndarray, seed: int = lk.SEED) -> pd.DataFrame:
+    """Why the model reads what it reads: each group of facts added to the model (or, for a group it reads, taken
+    out) and the leave-one-arrival-out AUC with and without it, on the same folds."""
+    model_auc = auc(lk.leave_one_arrival_out(x, positive, seed), positive)
+    rows = []
+    for group, label in lk.FEATURE_GROUP_LABELS.items():
+        if not lk.model_columns(x.columns, (group,)):
+            continue
+        used = group in lk.MODEL_GROUPS
+        other = tuple(g for g in lk.MODEL_GROUPS if g != group) if used else (*lk.MODEL_GROUPS, group)
+        other_auc = auc(lk.leave_one_arrival_out(x, positive, seed, groups=other), positive)
+        with_it, without = (model_auc, other_auc) if used else (other_auc, model_auc)
+        rows.append({"group": group, "label": label, "in_model": used, "auc_with": with_it,
+                     "auc_without": without, "gain": with_it - without})
+    return pd.DataFrame(rows, columns=["group", "label", "in_model", "auc_with", "auc_without", "gain"])
 
 
 def positions_of(scores: np.ndarray) -> np.ndarray:
@@ -376,6 +395,7 @@ def validate_likelihood(result: Backtest, companies: pd.DataFrame, ranking: pd.D
         oof = lk.leave_one_arrival_out(x, positive, backtest.seed)
         compare("leave_one_out", oof, np.ones(len(positive), bool))
         result.calibration = lk.calibration(oof, positive)
+        result.feature_groups = feature_group_trials(x, positive, backtest.seed)
     else:
         notes["leave_one_out"] = (f"{int(positive.sum())} arrivals: too few to hold one out and fit on the rest "
                                   f"(at least {lk.MIN_ARRIVALS} needed)")

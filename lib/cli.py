@@ -263,7 +263,8 @@ def cmd_backtest(args: argparse.Namespace) -> None:
                    "likelihood_validation": result.validation.astype(object).where(result.validation.notna(), None)
                    .to_dict("records"), "likelihood_splits_not_shown": result.splits_note,
                    "likelihood_calibration": result.calibration.to_dict("records"),
-                   "likelihood_features": result.model_weights.to_dict("records")}
+                   "likelihood_features": result.model_weights.to_dict("records"),
+                   "likelihood_feature_groups": result.feature_groups.to_dict("records")}
         json.dump(payload, sys.stdout, indent=1, ensure_ascii=False, default=_plain)
         sys.stdout.write("\n")
     else:

@@ -98,6 +98,10 @@ def _plausible(group: str, companies: pd.DataFrame, values: pd.DataFrame, featur
                  "russia_revenue_usd_m": ("log_russia_revenue", "russia_revenue_unknown"),
                  "russia_employees": ("log_russia_staff", "russia_staff_unknown")}[column]
         changed = pd.DataFrame({names[0]: logged, names[1]: 0.0})
+        if group == "size" and "log_size" in features:  # the model reads size as one combined log size
+            sized = features.loc[features["size_unknown"] == 0, "log_size"].to_numpy(dtype=float)
+            if len(sized):
+                changed = changed.assign(log_size=np.quantile(sized, DECILES), size_unknown=0.0)
         return v, np.full(len(v), 1 / len(v)), changed
     answers = companies[unknown.columns[0]].dropna()
     if answers.empty:

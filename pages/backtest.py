@@ -148,6 +148,19 @@ with st.expander(_("What the likelihood rests on")):
                  column_order=["label", "odds_ratio_per_sd"],
                  column_config={"label": _("Fact"), "odds_ratio_per_sd": st.column_config.NumberColumn(
                      _("Odds ratio per standard deviation"), format="%.2f")})
+if not result.feature_groups.empty:
+    with st.expander(_("Which facts the likelihood reads, and why")):
+        st.caption(_("Each group of facts added to the model (or, for a group it reads, taken out), with the "
+                     "leave-one-arrival-out AUC with and without it. The model reads the groups that raise it; "
+                     "the others are left out and tried again on every data version. Chosen on these same "
+                     "outcomes, so the figures above are mildly optimistic; the time split is the fairer test."))
+        groups = result.feature_groups
+        st.dataframe(groups.assign(label=groups["label"].map(_)), hide_index=True,
+                     column_order=["label", "in_model", "auc_with", "auc_without", "gain"],
+                     column_config={"label": _("Facts"), "in_model": _("Read by the model"),
+                                    "auc_with": st.column_config.NumberColumn(_("AUC with"), format="%.3f"),
+                                    "auc_without": st.column_config.NumberColumn(_("AUC without"), format="%.3f"),
+                                    "gain": st.column_config.NumberColumn(_("Gain"), format="%+.3f")})
 
 
 if result.undated:

@@ -46,3 +46,9 @@ def test_backtest_page_validates_the_likelihood_out_of_sample(app_db):
         assert table["auc"].between(0, 1).all()
     assert any(m.value.startswith("**Leave one arrival out**") for m in at.markdown)
     assert any(m.value.startswith("**Time split**") for m in at.markdown)
+    # Which facts the likelihood reads: every group tried, the ones it reads raise the out-of-sample AUC.
+    groups = next(d.value for d in at.dataframe if "in_model" in d.value.columns)
+    assert set(groups["group"]) >= {"size", "presence", "sector", "status", "production", "russia"}
+    read = groups[groups["in_model"]]
+    assert set(read["group"]) == {"size", "presence"} and (read["gain"] > 0).all()
+    assert (groups["gain"] == groups["auc_with"] - groups["auc_without"]).all()

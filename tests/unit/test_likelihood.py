@@ -45,7 +45,7 @@ def test_a_planted_signal_is_found_out_of_sample():
     assert out_of_sample_auc(companies, y) > 0.75
     model = lk.fit(lk.feature_frame(companies), y)
     weights = model.weights().set_index("feature")["log_odds_per_sd"]
-    assert weights["log_revenue"] > 0 and weights["log_revenue"] == weights.abs().max()
+    assert weights["log_size"] > 0 and weights["log_size"] == weights.abs().max()
 
 
 def test_a_shuffled_signal_is_not_found():
@@ -62,6 +62,33 @@ def test_unknowns_are_an_indicator_not_a_middle_value():
     assert x.loc[unknown, "log_revenue"].nunique() == 1
     assert x.loc[unknown, "log_revenue"].iloc[0] == pytest.approx(x.loc[~unknown, "log_revenue"].mean())
     assert x["staff_unknown"].eq(1).all()
+    # Size, as the model reads it: revenue where known (no staff here), the same indicator where not.
+    assert (x["size_unknown"].to_numpy() == unknown).all()
+    assert np.allclose(x.loc[~unknown, "log_size"], x.loc[~unknown, "log_revenue"])
+
+
+def test_size_from_staff_follows_the_line_of_the_companies_with_both():
+    companies, _y = synthetic(n=300)
+    companies["employees_worldwide"] = companies["revenue_worldwide_usd_m"] * 4  # 0.25 m revenue per head
+    only_staff = companies.index[:20]
+    companies.loc[only_staff, "employees_worldwide"] = 4000.0
+    companies.loc[only_staff, "revenue_worldwide_usd_m"] = np.nan
+    x = lk.feature_frame(companies)
+    estimated = x.loc[only_staff, "log_size"]
+    assert np.log10(900) < estimated.min() <= estimated.max() < np.log10(1100)  # 4,000 staff: about 1,000 m
+    assert x.loc[only_staff, "size_unknown"].eq(0).all()
+
+
+def test_the_model_reads_its_groups_and_the_others_only_when_asked():
+    companies, y = synthetic(n=400)
+    x = lk.feature_frame(companies)
+    model = lk.fit(x, y)
+    assert {lk.feature_group(f) for f in model.features} <= set(lk.MODEL_GROUPS)
+    assert "log_size" in model.features and "log_revenue" not in model.features
+    everything = lk.fit(x, y, groups=None)
+    assert set(everything.features) == set(x.columns)
+    with_sector = lk.fit(x, y, groups=(*lk.MODEL_GROUPS, "sector"))
+    assert "sector_IND" in with_sector.features
 
 
 def test_seeded_output_is_stable():
@@ -134,3 +161,16 @@ def test_cli_backtest_reports_the_likelihood_validation(db):  # noqa: F811
     kinds = {(r["split"], r["kind"]) for r in payload["likelihood_validation"]}
     assert ("leave_one_out", "expected") in kinds and ("time_split", "likelihood") in kinds
     assert payload["likelihood_features"] and "leave_one_out: expected value AUC" in err
+
+
+def test_feature_group_trials_show_what_each_group_adds_on_the_same_folds():
+    from lib.backtest import feature_group_trials
+
+    companies, y = synthetic(n=800)
+    x = lk.feature_frame(companies)
+    trials = feature_group_trials(x, y).set_index("group")
+    model_auc = auc(lk.leave_one_arrival_out(x, y), y)
+    assert trials.loc["size", "in_model"] and trials.loc["size", "auc_with"] == pytest.approx(model_auc)
+    assert trials.loc["size", "gain"] > 0.2  # the planted signal is in the size
+    # A group the model does not read is tried on top of it: its "without" is the model itself.
+    assert not trials.loc["sector", "in_model"] and trials.loc["sector", "auc_without"] == pytest.approx(model_auc)
