@@ -171,11 +171,12 @@ def observations(reference: Path, names: set[str]) -> dict[str, list[dict[str, s
                     state = state if value else ""
                 elif kind == "russia_production" and value:
                     value = str(int(float(value)))
-            else:
-                value = ""
+                period = re.sub(r"^Q\d FY", "FY", row["date"])
+            else:  # a search that found nothing describes the day it was made
+                value, period = "", row["date"] or row["recorded_on"]
             found.setdefault(name, []).append({
                 "fact": kind, "value": value, "state": state,
-                "period": re.sub(r"^Q\d FY", "FY", row["date"]), "recorded_on": row["recorded_on"],
+                "period": period, "recorded_on": row["recorded_on"],
                 "source": row["source"],
                 "note": row["note"], "origin": "dossier"})
     return found

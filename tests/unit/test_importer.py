@@ -195,7 +195,7 @@ def test_kse_keeps_both_statuses_with_dates_and_updates_facts(store):
     assert both.iloc[1]["tracker"] == "KSE Institute status: transfer"
     assert str(both.iloc[1]["status_date"])[:10] == "2026-08-24"
     facts = store.company_facts(int(company(store, "Nestle", "Switzerland")["company_id"]))
-    employees = facts[facts["fact"] == "russia_employees"].iloc[0]
+    employees = facts[facts["fact"] == "russia_employees"].iloc[-1]  # the newest observation
     assert (employees["value"], employees["source"]) == ("6800", "KSE Institute #LeaveRussia tracker, imported "
                                                                  "from kse.csv")
     ajax = company(store, "Ajax Systems", "Ukraine")
