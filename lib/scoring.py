@@ -138,30 +138,42 @@ def scores_for_weights(matrix: np.ndarray, weight_rows: np.ndarray, method: Meth
     """The one scoring kernel: scores (len(weight_rows) x companies) of every company under every weight vector.
 
     Used by the ranking, robustness, the what-if, group weighting, the back-test, exports and the CLI.
-    WSM: S = W X^T. TOPSIS with vector-normalised r_ij = x_ij / ||x_.j||: since weights are non-negative the
-    ideal is w_i max_j r_ij, so d+^2 = (R - max R)^2 (w^2)^T is also one matrix product, likewise d-^2; a
-    company's score is 0.5 when every company is equal on every weighted criterion. `reference` is the full
-    matrix the column norms and ideals come from when `matrix` holds only some of its rows (e.g. the distinct
-    ones). Scores are invariant to scaling w.
+    WSM: S = W X^T. TOPSIS with vector-normalised r_ij = x_ij / n_j (n_j = ||x_.j||): since weights are
+    non-negative the ideal is w_j max_i r_ij, so d+^2 = sum_j (w_j / n_j)^2 (x_ij - max_i x_ij)^2, one matrix
+    product of the squared gaps with the scaled squared weights, likewise d-^2 with the minimum; the normalised
+    matrix itself is never built (one temporary of the matrix's size, reused). A company's score is 0.5 when
+    every company is equal on every weighted criterion. `reference` is the full matrix the column norms and
+    ideals come from when `matrix` holds only some of its rows (e.g. the distinct ones). Scores are invariant
+    to scaling w.
     """
     x = np.asarray(matrix, dtype=float)
     w = np.asarray(weight_rows, dtype=float)
     if method == "wsm":
         return w @ x.T
     ref = x if reference is None else np.asarray(reference, dtype=float)
-    norms = np.sqrt((ref**2).sum(axis=0))
-    r = np.divide(x, norms, out=np.zeros_like(x), where=norms > 0)
-    r_ref = np.divide(ref, norms, out=np.zeros_like(ref), where=norms > 0)
-    w2 = w**2
-    # In place: at 1,000 x 5,000 every temporary array costs milliseconds.
-    d_plus = np.sqrt(w2 @ ((r - r_ref.max(axis=0)) ** 2).T)
-    d_minus = np.sqrt(w2 @ ((r - r_ref.min(axis=0)) ** 2).T)
+    norms = np.sqrt(np.einsum("ij,ij->j", ref, ref))
+    inverse = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
+    scaled = (w * inverse) ** 2  # weight rows x criteria: (w_j / n_j)^2, 0 for an all-zero column
+    gap = np.subtract(x, ref.max(axis=0))
+    np.square(gap, out=gap)
+    d_plus = np.sqrt(_weighted_sum(gap, scaled))
+    np.subtract(x, ref.min(axis=0), out=gap)
+    np.square(gap, out=gap)
+    d_minus = np.sqrt(_weighted_sum(gap, scaled))
     d_plus += d_minus
     degenerate = d_plus == 0  # every company equal on every weighted criterion
     d_plus[degenerate] = 1.0
     d_minus /= d_plus
     d_minus[degenerate] = 0.5
     return d_minus
+
+
+def _weighted_sum(values: np.ndarray, weight_rows: np.ndarray) -> np.ndarray:
+    """weight_rows @ values.T; with one weight row as a matrix-vector product over the rows (BLAS's fast path:
+    at 1M companies about twice as fast as the product with the transposed matrix)."""
+    if len(weight_rows) == 1:
+        return (values @ weight_rows[0])[None, :]
+    return weight_rows @ values.T
 
 
 # Scores closer than this are equal: sums of the same contributions in another order differ by ~1e-16.
