@@ -32,13 +32,38 @@ FactsMode = Literal["point-in-time", "current"]
 
 def company_key(name: str, hq_country: str | None) -> str:
     """Stable matching key: accent-free, case-folded name without punctuation, plus HQ country."""
-    def norm(text: str) -> str:
-        text = unicodedata.normalize("NFKD", text)
-        text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
-        text = text.replace("&", " and ")
-        return " ".join(re.sub(r"[^\w]+", " ", text).split())
+    return f"{_norm_name(name)}|{_norm_name(hq_country or '')}"
 
-    return f"{norm(name)}|{norm(hq_country or '')}"
+
+def _norm_name(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
+    text = text.replace("&", " and ")
+    return " ".join(re.sub(r"[^\w]+", " ", text).split())
+
+
+# Legal forms dropped from the end of a name when names are compared ("BASF SE" is "BASF"); "group" is kept
+# ("Volvo Group" is not "Volvo Cars").
+LEGAL_FORMS = frozenset({
+    "inc", "incorporated", "corp", "corporation", "co", "company", "ltd", "limited", "plc", "ag", "se", "sa",
+    "nv", "bv", "gmbh", "kgaa", "llc", "lp", "spa", "ab", "asa", "oyj", "oy", "pjsc", "jsc", "ojsc", "ooo", "too",
+    "llp", "kk", "as",
+})
+
+
+def name_variants(name: str) -> set[str]:
+    """The normalised ways a listed name may be written: each part of "SLB | Schlumberger", the name outside and
+    inside brackets ("Procter & Gamble (P&G)"), each without a trailing legal form ("BASF SE" -> "basf")."""
+    variants: set[str] = set()
+    for part in re.split(r"\s*\|\s*", name):
+        for text in (re.sub(r"\([^)]*\)", " ", part), *re.findall(r"\(([^)]*)\)", part)):
+            words = _norm_name(text).split()
+            if words:
+                variants.add(" ".join(words))
+            while len(words) > 1 and words[-1] in LEGAL_FORMS:
+                words.pop()
+                variants.add(" ".join(words))
+    return variants
 
 
 class CompanyRow(BaseModel):

@@ -2,8 +2,9 @@
 
 Outcomes are seeded from researched public statements (data/sources/outcomes/) and can be imported as a file
 (preview, row errors, one transaction, audit), like company lists. A name is matched as imports match companies
-(name and HQ country, else the name alone when it is unique) and a group member counts for its group's one
-candidate. They are what the back-test checks the ranking against (lib/backtest.py).
+(name and HQ country, else the name alone when it is unique, else its variants and recorded aliases when they
+point at one company) and a group member counts for its group's one candidate. They are what the back-test
+checks the ranking against (lib/backtest.py).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pydantic import BaseModel, Field, ValidationError, field_validator
 from lib.auth import User, require_editor
 from lib.i18n import _
 from lib.importer import RowError, normalise_header
-from lib.models import company_key
+from lib.models import company_key, name_variants
 from lib.store import Store
 from lib.tablefile import ImportRefused, RawTable
 
@@ -94,14 +95,34 @@ def is_outcomes_table(table: RawTable) -> bool:
     return bool(headers & {"outcome", "evidence_level"})
 
 
-def company_matcher(companies: pd.DataFrame):
-    """name (+ country) -> (company_id, name) of the group's candidate, as imports match companies."""
+ALIAS_FACT = "also_known_as"  # a company fact: another name the company is known by, with its source
+
+
+def company_matcher(companies: pd.DataFrame, aliases: pd.DataFrame | None = None):
+    """name (+ country) -> (company_id, name) of the group's candidate, as imports match companies; then, when
+    that finds nothing, by the name's variants (models.name_variants: "Schlumberger" for "SLB | Schlumberger",
+    "BASF" for "BASF SE") and by recorded aliases (company facts `also_known_as`, e.g. "Wabtec"), each only
+    when it points at one company (or one in the given HQ country)."""
     parent = companies.set_index("company_id")["group_parent_id"].dropna().astype(int).to_dict()
     names = companies.set_index("company_id")["name"].to_dict()
+    countries = companies.set_index("company_id")["hq_country"].to_dict()
     by_key = dict(zip(companies["company_key"], companies["company_id"], strict=True))
     by_name: dict[str, list[int]] = {}
+    by_variant: dict[str, set[int]] = {}
     for i, n in companies[["company_id", "name"]].itertuples(index=False):
         by_name.setdefault(company_key(n, None), []).append(i)
+        for variant in name_variants(n):
+            by_variant.setdefault(variant, set()).add(i)
+    if aliases is not None:
+        for i, alias in aliases[["company_id", "value"]].itertuples(index=False):
+            for variant in name_variants(str(alias)):
+                by_variant.setdefault(variant, set()).add(int(i))
+
+    def by_variants(name: str, country: str | None) -> int | None:
+        found = set().union(*(by_variant.get(v, set()) for v in name_variants(name)))
+        if len(found) > 1 and country:
+            found = {i for i in found if company_key("", countries.get(i)) == company_key("", country)}
+        return next(iter(found)) if len(found) == 1 else None
 
     def match(name: str, country: str | None) -> tuple[int, str] | None:
         found = by_key.get(company_key(name, country)) if country else None
@@ -109,11 +130,19 @@ def company_matcher(companies: pd.DataFrame):
             candidates = by_name.get(company_key(name, None), [])
             found = candidates[0] if len(candidates) == 1 else None
         if found is None:
+            found = by_variants(name, country)
+        if found is None:
             return None
         found = parent.get(found, found)  # a group member counts for the group's candidate
         return int(found), names[found]
 
     return match
+
+
+def store_matcher(store: Store):
+    """company_matcher over the store's companies and their recorded aliases."""
+    facts = store.company_facts()
+    return company_matcher(store.companies(), facts[facts["fact"] == ALIAS_FACT])
 
 
 def preview_outcomes(store: Store, table: RawTable, filename: str, raw: bytes = b"") -> OutcomePreview:
@@ -124,7 +153,7 @@ def preview_outcomes(store: Store, table: RawTable, filename: str, raw: bytes = 
         raise ImportRefused(_("%(file)s has no %(column)s column; an outcomes file needs at least the company name.")
                             % {"file": filename, "column": missing[0]})
     position = {("company" if h == "name" else h): i for i, h in enumerate(headers)}
-    match = company_matcher(store.companies())
+    match = store_matcher(store)
     preview = OutcomePreview(filename=filename, digest=hashlib.sha256(raw).hexdigest(),
                              data_version=store.ranking_version())
     for row, cells in table.rows:

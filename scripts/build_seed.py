@@ -10,8 +10,10 @@ Inputs, nothing estimated:
 - data/sources/company_sectors.csv: the hand-reviewed sector of a company, with reason and source
   (every other company keeps the sector of its tracker industry, said so in its reason);
 - data/sources/company_groups.csv: companies that belong to another listed company's group;
+- data/sources/company_aliases.csv: other names a company is known by (fact `also_known_as`, with source);
 - data/sources/outcomes/*.csv: what companies did about Kazakhstan after February 2022 (the back-test's
-  outcomes), matched to the company list by exact name, a group member counting for its parent.
+  outcomes), matched to the company list as the app matches an outcomes file (lib.outcomes.company_matcher:
+  name and country, the name, its variants, the aliases above), a group member counting for its parent.
 
 Each fact's current value is its latest dated observation; a researched production state beats one read
 from the tracker's text, and any specific state beats an undated "reported" plant. Sectors, the industry
@@ -25,6 +27,8 @@ import re
 import sys
 from pathlib import Path
 
+import pandas as pd
+
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "data" / "seed"
 SOURCES = ROOT / "data" / "sources"
@@ -32,6 +36,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from lib.evidence import PRESENCE_LEVELS, PRESENCE_VALUE, PRODUCTION_STATES, period_key  # noqa: E402
+from lib.models import company_key  # noqa: E402
+from lib.outcomes import ALIAS_FACT, company_matcher  # noqa: E402
 
 GRADE_OF = {"Withdrawal": "A", "Suspension": "B", "Scaling back": "C", "Buying time": "D", "Digging in": "F"}
 COMPANY_COLUMNS = [
@@ -229,6 +235,11 @@ def build(reference: Path) -> tuple[int, int]:
         if name not in names:
             raise SystemExit(f"{name!r} in data/sources is not in the company list")
     ids = {row["name"]: i for i, row in enumerate(companies, start=1)}
+    aliases: dict[str, list[dict[str, str]]] = {}
+    for line, row in enumerate(read_csv(SOURCES / "company_aliases.csv"), start=2):
+        if row["company"] not in names or not row["alias"] or not row["source"]:
+            raise SystemExit(f"company_aliases.csv line {line}: a listed company, an alias and a source are needed")
+        aliases.setdefault(row["company"], []).append(row)
 
     company_rows, fact_rows = [], []
     for row in companies:
@@ -273,6 +284,9 @@ def build(reference: Path) -> tuple[int, int]:
             obs = [*obs, {"fact": "forbes_global_2000", "value": "true", "state": "", "period": "2025",
                           "recorded_on": forbes["recorded_on"], "source": forbes["source"],
                           "note": "listed in the Forbes Global 2000 2025"}]
+        obs = [*obs, *({"fact": ALIAS_FACT, "value": a["alias"], "state": "", "period": a["recorded_on"],
+                        "recorded_on": a["recorded_on"], "source": a["source"], "note": a["note"]}
+                       for a in aliases.get(name, []))]
         company_rows.append(out)
         for o in obs:
             fact_rows.append({"company_id": company_id, **{k: o[k] for k in FACT_COLUMNS[1:]}})
@@ -286,13 +300,22 @@ def build(reference: Path) -> tuple[int, int]:
         writer.writeheader()
         writer.writerows(fact_rows)
     outcome_rows = []
-    parent_of = {r["name"]: groups[r["name"]]["parent"] for r in companies if r["name"] in groups}
+    listed = pd.DataFrame({"company_id": [r["company_id"] for r in company_rows],
+                           "name": [r["name"] for r in company_rows],
+                           "hq_country": [r["hq_country"] for r in company_rows],
+                           "group_parent_id": [int(r["group_parent_id"]) if r["group_parent_id"] else None
+                                               for r in company_rows]})
+    listed["company_key"] = [company_key(n, c) for n, c in zip(listed["name"], listed["hq_country"], strict=True)]
+    match = company_matcher(listed, pd.DataFrame(
+        [{"company_id": ids[name], "value": a["alias"]} for name, rows in aliases.items() for a in rows],
+        columns=["company_id", "value"]))
     for path in sorted((SOURCES / "outcomes").glob("*.csv")):
         for line, row in enumerate(read_csv(path), start=2):
             if not row["company"] or not row["outcome"] or not row["evidence_level"] or not row["source"]:
                 raise SystemExit(f"{path.name} line {line}: company, outcome, evidence_level and source are needed")
             name = row["company"]
-            matched = ids.get(parent_of.get(name, name))
+            found = match(name, row["hq_country"] or None)
+            matched = found[0] if found else None
             outcome_rows.append({
                 "company_id": matched or "", "company_name": name, "hq_country": row["hq_country"],
                 "outcome": row["outcome"], "outcome_date": row["date"], "evidence_level": row["evidence_level"],

@@ -118,6 +118,30 @@ def test_cli_lists_an_unknown_name_as_unmatched(db, tmp_path):
     assert "AUC" in err and "1 names not matched" in err
 
 
+def test_an_outcomes_list_matches_names_as_people_write_them(db, tmp_path):
+    """Short names, names inside a listed "A | B" or brackets, names without a legal form and recorded aliases
+    match the listed company; a name that fits two listed companies and an unknown name do not."""
+    outcomes = tmp_path / "came.csv"
+    outcomes.write_text("name,date\nSchlumberger,2023\nBASF,2023\nP&G,2023\nWabtec,2024\nVolvo,2023\n"
+                        "Volvo Cars AB,2023\nNo Such Company Ltd,2023\n", encoding="utf-8")
+    code, out, err = cli(db, "backtest", "--outcomes", str(outcomes), "--bootstrap", "100")
+    assert code == 0, err
+    table = pd.read_csv(io.StringIO(out))
+    assert set(table.loc[~table["matched"], "name"]) == {"Volvo", "No Such Company Ltd"}
+    assert set(table.loc[table["matched"], "name"]) == {  # each under its listed name
+        "SLB | Schlumberger", "BASF SE", "Procter & Gamble (P&G)", "Westinghouse Air Brake Technologies Corp",
+        "Volvo Cars"}
+
+
+def test_seeded_outcomes_match_through_recorded_aliases(store):
+    outcomes = stored_outcomes(store)
+    wabtec = outcomes[outcomes["company_name"] == "Wabtec"]
+    assert len(wabtec) and (wabtec["company_id"].notna()).all()
+    facts = store.company_facts(int(wabtec["company_id"].iloc[0]))
+    alias = facts[facts["fact"] == "also_known_as"]
+    assert list(alias["value"]) == ["Wabtec"] and alias["source"].str.startswith("https://").all()
+
+
 def test_cli_current_facts_rank_exactly_as_rank(db):
     code, out, err = cli(db, "backtest", "--facts", "current", "--format", "json", "--bootstrap", "50")
     assert code == 0, err
