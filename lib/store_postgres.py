@@ -181,6 +181,10 @@ class PostgresStore(Store):
     def close(self) -> None:
         self._pool.close()
 
+    def file_problem(self) -> None:
+        """No file to lose: the database server keeps the data."""
+        return None
+
     @property
     def location(self) -> str:
         return self.url
