@@ -28,18 +28,22 @@ def _read_secrets() -> dict:
 def auth_config() -> AuthConfig:
     """Sign-in settings from st.secrets. Fails closed: a secrets file that exists but cannot be read or
     validated leaves everyone a viewer, with a message for the operator in the log and on the page."""
-    local = os.environ.get(LOCAL_MODE_ENV) == "1"
+    file_exists = any(path.is_file() for path in _secrets_files())
+    # The local setting opens the app only where there is no secrets file at all: an empty or comment-only file
+    # is a deployment whose editors are not written yet, not a laptop.
+    local = os.environ.get(LOCAL_MODE_ENV) == "1" and not file_exists
     try:
         raw = _read_secrets()
     except FileNotFoundError as exc:  # StreamlitSecretNotFoundError: no file, or one that does not parse
-        if any(path.is_file() for path in _secrets_files()):
+        if file_exists:
             log.error("Sign-in is off, everyone is a viewer: the secrets file cannot be read (%s)", exc)
             return AuthConfig(problem="unreadable")
         raw = {}
     try:
         return AuthConfig.from_secrets(raw, local=local)
-    except ValueError as exc:  # a malformed [radar] section: read-only for everyone rather than open
-        log.error("Sign-in is off, everyone is a viewer: the [radar] section is not valid (%s)", exc)
+    except ValueError as exc:  # wrong types, empty sections, weak hashes: read-only for everyone rather than open
+        log.error("Sign-in is off, everyone is a viewer: the secrets are not valid (%s). See DEPLOY.md, Editor "
+                  "accounts.", exc)
         return AuthConfig(problem="invalid")
 
 
