@@ -10,6 +10,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, Literal
 
@@ -66,8 +67,8 @@ MIN_SALT_BYTES = 16  # 128 bits (NIST SP 800-132), what hash_password makes
 LOCAL_USER = User(name="local user", role="editor")
 MAX_FAILED_SIGN_INS = 5
 LOCKOUT_SECONDS = 15 * 60
-MAX_TRACKED_USERNAMES = 10_000
-GLOBAL_ATTEMPTS_PER_MINUTE = 60  # all usernames together: a flood is slowed down, not just spread out
+GLOBAL_ATTEMPTS_PER_MINUTE = 60  # all usernames together: above it, every attempt waits (a flood is slowed down)
+FLOOD_DELAY_SECONDS = 2.0
 
 
 def hash_password(password: str, iterations: int = HASH_ITERATIONS, salt: bytes | None = None) -> str:
@@ -224,67 +225,57 @@ class AuthConfig(BaseModel):
 
 
 class SignInThrottle:
-    """Refuses further attempts on a username after repeated failures, process-wide (not per session)."""
+    """Counts sign-in attempts in the store (Store.count_sign_in_attempt): per username and across the app, shared
+    by every session, thread and (on PostgreSQL) replica, and counted before the password is checked, so that
+    parallel attempts cannot all slip through before the first failure is recorded."""
 
-    def __init__(self, now: Callable[[], float] = time.monotonic) -> None:
-        self._now = now
-        self._failures: dict[str, list[float]] = {}
-        self._recent: list[float] = []  # every failed attempt of the last minute, for the global limit
-        self._lock = threading.Lock()
+    def __init__(self, store: Any, now: Callable[[], datetime] = datetime.now,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.store = store
+        self.now = now
+        self.sleep = sleep
 
-    def locked(self, username: str) -> bool:
-        with self._lock:
-            recent = [t for t in self._failures.get(username[:120], []) if self._now() - t < LOCKOUT_SECONDS]
-            if recent:
-                self._failures[username[:120]] = recent
-            else:
-                self._failures.pop(username[:120], None)
-            return len(recent) >= MAX_FAILED_SIGN_INS
-
-    def busy(self) -> bool:
-        """True when the whole app saw more failed attempts in the last minute than GLOBAL_ATTEMPTS_PER_MINUTE."""
-        with self._lock:
-            now = self._now()
-            self._recent = [t for t in self._recent if now - t < 60]
-            return len(self._recent) >= GLOBAL_ATTEMPTS_PER_MINUTE
-
-    def failed(self, username: str) -> None:
-        with self._lock:
-            now = self._now()
-            self._recent.append(now)
-            if len(self._failures) >= MAX_TRACKED_USERNAMES:  # a flood of made-up names must not grow memory
-                # Forget the oldest name that is not locked: a locked account is never freed by other names.
-                for name, times in self._failures.items():
-                    if len([t for t in times if now - t < LOCKOUT_SECONDS]) < MAX_FAILED_SIGN_INS:
-                        self._failures.pop(name)
-                        break
-                else:
-                    return  # every tracked name is locked: record nothing new rather than unlock one
-            self._failures.setdefault(username[:120], []).append(now)
+    def attempt(self, username: str) -> tuple[bool, bool]:
+        """Count one attempt: (locked: the username had MAX_FAILED_SIGN_INS attempts within LOCKOUT_SECONDS,
+        flooded: the app had more than GLOBAL_ATTEMPTS_PER_MINUTE this minute)."""
+        on_name, on_all = self.store.count_sign_in_attempt(
+            username, self.now(), lockout=timedelta(seconds=LOCKOUT_SECONDS), window=timedelta(minutes=1),
+            max_attempts=MAX_FAILED_SIGN_INS)
+        return on_name > MAX_FAILED_SIGN_INS, on_all > GLOBAL_ATTEMPTS_PER_MINUTE
 
     def succeeded(self, username: str) -> None:
-        with self._lock:
-            self._failures.pop(username[:120], None)
-
-
-THROTTLE = SignInThrottle()
+        self.store.clear_sign_in_attempts(username)
 
 
 class SignInLocked(PermissionError):
     """Too many failed sign-ins for this username; try again later."""
 
 
-def sign_in(config: AuthConfig, username: str, password: str, throttle: SignInThrottle = THROTTLE) -> User | None:
-    """The editor for a correct username and password, None otherwise (the same answer for both)."""
-    username = username.strip()
-    if throttle.locked(username) or throttle.busy():
+# Under a flood, passwords are checked one at a time (PBKDF2 is CPU work a flood must not multiply).
+_FLOOD_GATE = threading.Lock()
+
+
+def sign_in(config: AuthConfig, username: str, password: str, throttle: SignInThrottle) -> User | None:
+    """The editor for a correct username and password, None otherwise (the same answer for both).
+
+    Every attempt is counted first: the sixth within the lock-out is refused (SignInLocked) without checking the
+    password; while the app sees a flood, every attempt waits FLOOD_DELAY_SECONDS and is checked alone, but a
+    correct password still signs in."""
+    username = username.strip()[:120]  # the name User keeps: 500 variants of a long name are one name
+    locked, flooded = throttle.attempt(username)
+    if locked:
         raise SignInLocked(username)
     role: Role = "editor" if username in config.editors else "colleague"
     account = config.editors.get(username) or config.colleagues.get(username)
     # Hash even for an unknown username, so timing does not reveal which usernames exist.
-    ok = verify_password(password, account.password_hash if account else _dummy_hash()) and account is not None
+    encoded = account.password_hash if account else _dummy_hash()
+    if flooded:
+        throttle.sleep(FLOOD_DELAY_SECONDS)
+        with _FLOOD_GATE:
+            ok = verify_password(password, encoded) and account is not None
+    else:
+        ok = verify_password(password, encoded) and account is not None
     if not ok:
-        throttle.failed(username)
         return None
     throttle.succeeded(username)
     return User(name=account.name, role=role)

@@ -21,7 +21,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
@@ -187,6 +187,27 @@ INSERT INTO data_version SELECT 2, coalesce(max(audit_id), 0) FROM audit_log;
 """
 ANY_WRITE, RANKING_INPUTS = 1, 2  # the rows of data_version
 MIGRATIONS.append(DATA_VERSION_V9)
+# Sign-in attempts counted in the store (lib/auth.py), so that every thread, rerun and (on PostgreSQL) replica shares
+# one count: a row per username tried in the last 15 minutes (scope 'name') and one for the whole app (scope 'all').
+# Counters, not a log: no password, no address; rows older than the lock-out are deleted. Not copied by migrate --to.
+SIGN_IN_ATTEMPTS_V10 = """
+CREATE TABLE IF NOT EXISTS sign_in_attempts (
+    scope VARCHAR NOT NULL, username VARCHAR NOT NULL, attempts INTEGER NOT NULL, last_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (scope, username));
+"""
+MIGRATIONS.append(SIGN_IN_ATTEMPTS_V10)
+# One attempt more, atomically (the row is locked by the upsert on PostgreSQL, by the write lock on DuckDB); returns
+# the count. A count older than the cutoff starts again at 1. `last_at` moves with each counted attempt when
+# sliding (a username: locked until 15 minutes after its last counted attempt, refused ones do not prolong it),
+# and stays at the window's start otherwise (the whole app: attempts per minute).
+_COUNT_ATTEMPT = """
+INSERT INTO sign_in_attempts (scope, username, attempts, last_at) VALUES (?, ?, 1, ?)
+ON CONFLICT (scope, username) DO UPDATE SET
+    attempts = CASE WHEN sign_in_attempts.last_at < ? THEN 1 ELSE sign_in_attempts.attempts + 1 END,
+    last_at = CASE WHEN sign_in_attempts.last_at < ? OR (? AND sign_in_attempts.attempts < ?) THEN excluded.last_at
+                   ELSE sign_in_attempts.last_at END
+RETURNING attempts
+"""
 # Sequences behind the id columns, to move on past copied ids (see Store.reset_sequences).
 SEQUENCES = {"scenario_ids": ("scenarios", "scenario_id"), "note_ids": ("shortlist_notes", "note_id"),
              "audit_ids": ("audit_log", "audit_id"), "fact_ids": ("company_facts", "fact_id"),
@@ -432,6 +453,38 @@ class Store:
                 cur.execute("ROLLBACK")
                 raise
             cur.execute("COMMIT")
+
+    @contextmanager
+    def counter_transaction(self) -> Iterator[Cursor]:
+        """A write transaction for bookkeeping that no cache depends on (sign-in counts): data_version stays."""
+        with self._write_lock, self.cursor() as cur:
+            self.check_file()
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                yield cur
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+            cur.execute("COMMIT")
+
+    def count_sign_in_attempt(self, username: str, now: datetime, *, lockout: timedelta, window: timedelta,
+                              max_attempts: int) -> tuple[int, int]:
+        """Count one sign-in attempt, atomically: (attempts on `username` within the lock-out, counted ones only up
+        to max_attempts + 1, and attempts on any name in the current `window`). Forgets names not tried within
+        the lock-out."""
+        with self.counter_transaction() as cur:
+            cur.execute("DELETE FROM sign_in_attempts WHERE last_at < ?", [now - max(lockout, window)])
+            cutoff = now - lockout
+            on_name = cur.execute(_COUNT_ATTEMPT, ["name", username, now, cutoff, cutoff, True,
+                                                   max_attempts]).fetchone()[0]
+            cutoff = now - window
+            on_all = cur.execute(_COUNT_ATTEMPT, ["all", "", now, cutoff, cutoff, False, 0]).fetchone()[0]
+        return int(on_name), int(on_all)
+
+    def clear_sign_in_attempts(self, username: str) -> None:
+        """A correct password: the username's count starts again (the app's count stays)."""
+        with self.counter_transaction() as cur:
+            cur.execute("DELETE FROM sign_in_attempts WHERE scope = 'name' AND username = ?", [username])
 
     def insert_rows(self, cur: Any, table: str, rows: pa.Table, conflict: Sequence[str] = ()) -> None:
         """Insert an Arrow table's rows into `table` (same column names); on a `conflict` key, replace the row."""

@@ -201,6 +201,11 @@ class PostgresStore(Store):
             yield cur
             bump_versions(cur, ranking)
 
+    @contextmanager
+    def counter_transaction(self) -> Iterator[PgCursor]:  # type: ignore[override]
+        with self._pool.connection() as conn, conn.transaction(), conn.cursor() as raw:
+            yield PgCursor(raw)
+
     def data_version(self, cur: Any = None) -> int:
         if cur is not None:  # inside a write: hold the counter, so no other write commits in between
             return int(cur.execute("SELECT version FROM data_version WHERE id = ? FOR UPDATE",

@@ -9,8 +9,9 @@ from pathlib import Path
 import streamlit as st
 from streamlit import config as st_config
 
-from lib.auth import LOCAL_MODE_ENV, AuthConfig, SignInLocked, User, sign_in
+from lib.auth import LOCAL_MODE_ENV, AuthConfig, SignInLocked, SignInThrottle, User, sign_in
 from lib.i18n import _, md_text
+from lib.ui.state import get_store
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +97,8 @@ def account_panel() -> None:
                 submitted = st.form_submit_button(_("Sign in"))
             if submitted:
                 try:
-                    signed_in = sign_in(config, username, password)
+                    # Counted in the store: shared by every session and, on PostgreSQL, every replica.
+                    signed_in = sign_in(config, username, password, SignInThrottle(get_store()))
                 except SignInLocked:
                     st.error(_("Too many failed sign-in attempts; try again in 15 minutes."))
                     return
