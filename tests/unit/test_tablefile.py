@@ -48,6 +48,34 @@ def test_an_xlsx_over_the_row_cap_is_refused_while_reading(monkeypatch, cells_re
     assert cells_read[0] <= (1 + 10 + 1) * len(HEADER)
 
 
+def test_an_oversized_xlsx_is_refused_before_the_workbook_is_opened(monkeypatch):
+    """Opening a workbook reads its whole shared-strings table (11 s of CPU for 400,000 names): the rows are
+    counted in the sheet's XML first."""
+    import openpyxl
+
+    monkeypatch.setattr(tablefile, "MAX_ROWS", 10)
+    monkeypatch.setattr(openpyxl, "load_workbook", lambda *a, **k: pytest.fail("the workbook was opened"))
+    data = xlsx_bytes([HEADER] + [[f"Company {i}", "Germany", "Withdrawal"] for i in range(500)])
+    with pytest.raises(ImportRefused, match=r"has more than 10 rows"):
+        read_table(data, "big.xlsx")
+
+
+def test_formatted_empty_rows_do_not_count_towards_the_cap(monkeypatch):
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    monkeypatch.setattr(tablefile, "MAX_ROWS", 10)
+    book = Workbook()
+    sheet = book.active
+    sheet.append(HEADER)
+    sheet.append(["ACME", "Germany", "Withdrawal"])
+    for row in range(3, 200):  # a column formatted down to row 199, as spreadsheets often are
+        sheet.cell(row=row, column=1).font = Font(bold=True)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    assert read_table(buffer.getvalue(), "formatted.xlsx").rows == [(2, ["ACME", "Germany", "Withdrawal"])]
+
+
 def test_an_xlsx_at_the_row_cap_is_read_whole(monkeypatch):
     monkeypatch.setattr(tablefile, "MAX_ROWS", 10)
     data = xlsx_bytes([HEADER] + [[f"Company {i}", "Germany", "Withdrawal"] for i in range(10)] + [[None] * 3] * 5)
