@@ -272,6 +272,26 @@ def test_wrong_password_stays_viewer(app_db):
     assert "user" not in at.session_state
 
 
+def _submit_sign_in(at: AppTest, username: str, password: str) -> AppTest:
+    at.text_input(key="sign_in_username").input(username)
+    at.text_input(key="sign_in_password").input(password)
+    next(b for b in at.button if b.label == "Sign in").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_a_lock_out_reached_in_one_browser_holds_in_another(app_db):
+    """The count lives in the store: another session (and, on PostgreSQL, another replica) sees it."""
+    from lib.auth import MAX_FAILED_SIGN_INS
+
+    first = run_app(secrets=SECRETS)
+    for _attempt in range(MAX_FAILED_SIGN_INS):
+        assert any("Wrong username or password" in e.value for e in _submit_sign_in(first, "aigerim", "guess").error)
+    second = _submit_sign_in(run_app(secrets=SECRETS), "aigerim", PASSWORD)
+    assert any("Too many failed sign-in attempts" in e.value for e in second.error)
+    assert "user" not in second.session_state
+
+
 def test_loading_a_scenario_sets_the_sidebar(app_db):
     store = open_store(app_db)
     save_scenario(store, LOCAL_USER, "IT only", ViewState(method="topsis", sectors=["ITC"], min_revenue_usd_m=1000))
