@@ -30,5 +30,6 @@ pages = [
 pages.append(st.Page("pages/rank.py", title=_("Rank candidates"), url_path="rank", visibility="hidden"))
 page = st.navigation(pages)
 title.title(_("Relocation Radar"))
-ui.scoring_sidebar(page.url_path)
-page.run()
+with ui.store_guard():  # a store that breaks mid-run: one message, no traceback, no server path
+    ui.scoring_sidebar(page.url_path)
+    page.run()

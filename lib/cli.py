@@ -7,6 +7,7 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 
+import duckdb
 import pandas as pd
 from pydantic import ValidationError
 
@@ -15,7 +16,7 @@ from lib.export import safe_frame
 from lib.models import METHODS, ORDERS, ScoringSettings
 from lib.radar import load_universe
 from lib.scoring import criteria_matrix, rank_companies
-from lib.store import StoreUnavailable, close_all, connect, copy_store, db_path, open_store, redacted
+from lib.store import StoreUnavailable, as_store_problem, close_all, connect, copy_store, db_path, open_store, redacted
 
 
 class CliError(Exception):
@@ -402,6 +403,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    args = None
     try:
         args = build_parser().parse_args(argv)
         COMMANDS[args.command](args)
@@ -413,6 +415,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except StoreUnavailable as exc:  # locked by the running app, or not a DuckDB file
         print(f"error: {exc}", file=sys.stderr)
+        return 3
+    except duckdb.Error as exc:  # a damaged block met while reading: the path and what to do, not a traceback
+        problem = as_store_problem(exc, getattr(args, "db", None))
+        if problem is None:
+            raise
+        print(f"error: {problem}", file=sys.stderr)
         return 3
     finally:
         close_all()

@@ -42,7 +42,6 @@ from lib.tablefile import ImportRefused, RawTable, read_table
 __all__ = ["ImportRefused", "ImportRejected", "RawTable", "apply_import", "preview_import", "read_table"]
 
 INDUSTRY_MAP_FILE = SEED_DIR / "industry_sector_map.csv"
-MAX_ROWS = 100_000  # rows per import: trackers list a few thousand companies; more is a mistake or an attack
 FileFormat = Literal["yale", "kse", "radar", "spreadsheet"]
 FORMAT_LABELS: dict[str, str] = {
     "yale": "Yale CELI list", "kse": "KSE Institute #LeaveRussia tracker",
@@ -456,10 +455,7 @@ def _same(before: Any, after: Any) -> bool:
 def preview_import(store: Store, data: bytes, filename: str, *, as_of: date | None = None) -> ImportPreview:
     """A dry run: what would be added, updated (field by field) and rejected. Writes nothing."""
     version = store.ranking_version()
-    table = read_table(data, filename)
-    if len(table.rows) > MAX_ROWS:  # a preview holds every row in memory: bound the work one upload can cause
-        raise ImportRefused(_("%(file)s has %(n)s rows; one import takes at most %(limit)s. Split the file.")
-                            % {"file": filename, "n": f"{len(table.rows):,}", "limit": f"{MAX_ROWS:,}"})
+    table = read_table(data, filename)  # refuses more than tablefile.MAX_ROWS rows while reading them
     fields, unknown, ignored = _map_columns(table.columns, filename)
     file_format = _detect_format(fields, table.columns)
     tracker = file_format if file_format in TRACKERS else None

@@ -21,13 +21,15 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
 import duckdb
 import pandas as pd
 import pyarrow as pa
+
+from lib.i18n import N_
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED_DIR = ROOT / "data" / "seed"
@@ -185,6 +187,27 @@ INSERT INTO data_version SELECT 2, coalesce(max(audit_id), 0) FROM audit_log;
 """
 ANY_WRITE, RANKING_INPUTS = 1, 2  # the rows of data_version
 MIGRATIONS.append(DATA_VERSION_V9)
+# Sign-in attempts counted in the store (lib/auth.py), so that every thread, rerun and (on PostgreSQL) replica shares
+# one count: a row per username tried in the last 15 minutes (scope 'name') and one for the whole app (scope 'all').
+# Counters, not a log: no password, no address; rows older than the lock-out are deleted. Not copied by migrate --to.
+SIGN_IN_ATTEMPTS_V10 = """
+CREATE TABLE IF NOT EXISTS sign_in_attempts (
+    scope VARCHAR NOT NULL, username VARCHAR NOT NULL, attempts INTEGER NOT NULL, last_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (scope, username));
+"""
+MIGRATIONS.append(SIGN_IN_ATTEMPTS_V10)
+# One attempt more, atomically (the row is locked by the upsert on PostgreSQL, by the write lock on DuckDB); returns
+# the count. A count older than the cutoff starts again at 1. `last_at` moves with each counted attempt when
+# sliding (a username: locked until 15 minutes after its last counted attempt, refused ones do not prolong it),
+# and stays at the window's start otherwise (the whole app: attempts per minute).
+_COUNT_ATTEMPT = """
+INSERT INTO sign_in_attempts (scope, username, attempts, last_at) VALUES (?, ?, 1, ?)
+ON CONFLICT (scope, username) DO UPDATE SET
+    attempts = CASE WHEN sign_in_attempts.last_at < ? THEN 1 ELSE sign_in_attempts.attempts + 1 END,
+    last_at = CASE WHEN sign_in_attempts.last_at < ? OR (? AND sign_in_attempts.attempts < ?) THEN excluded.last_at
+                   ELSE sign_in_attempts.last_at END
+RETURNING attempts
+"""
 # Sequences behind the id columns, to move on past copied ids (see Store.reset_sequences).
 SEQUENCES = {"scenario_ids": ("scenarios", "scenario_id"), "note_ids": ("shortlist_notes", "note_id"),
              "audit_ids": ("audit_log", "audit_id"), "fact_ids": ("company_facts", "fact_id"),
@@ -202,12 +225,34 @@ class Cursor(Protocol):
     def df(self) -> pd.DataFrame: ...
 
 
+# What a visitor of the app reads when the store fails (translated when shown); the operator's message, with the
+# server path and what to do, goes to the log and the CLI (str(exc)).
+PUBLIC_UNAVAILABLE = N_("The data store cannot be opened right now, so this page cannot be shown. The operator "
+                        "finds the reason and how to restore the data in the server log.")
+PUBLIC_REPLACED = N_("The data store's file was deleted or replaced while the app was running, so the change was "
+                     "refused and nothing was saved. The operator finds what to do in the server log.")
+RESTORE_ADVICE = ("Restore it from a backup (the Data page's full backup, or a copy of the file made while the app "
+                  "was stopped), or move it away and run `make store` (python -m lib build) to rebuild it from "
+                  "data/seed; shortlists, scenarios and the audit log then come only from a backup.")
+
+
 class StoreUnavailable(RuntimeError):
-    """The DuckDB file cannot be opened; the message says why and what to do."""
+    """The store cannot be used: str(exc) says why and what to do (operator), `public` what a visitor may read."""
+
+    def __init__(self, message: str, public: str = PUBLIC_UNAVAILABLE) -> None:
+        super().__init__(message)
+        self.public = public
 
 
 class StoreBusyError(StoreUnavailable):
     """The DuckDB file is locked by another process (usually the running app)."""
+
+
+class StoreReplaced(StoreUnavailable):
+    """The DuckDB file was deleted or replaced under an open connection: writes would go to a file nobody sees."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, PUBLIC_REPLACED)
 
 
 def db_path() -> Path:
@@ -320,14 +365,17 @@ class Store:
                     f"The store {self.path} is in use by another process (probably the running app). "
                     "Make the change on the app's Data page, stop the app first, or point RADAR_DB at a copy."
                 ) from exc
-            raise StoreUnavailable(
-                f"The store {self.path} cannot be opened ({str(exc).split(': ', 1)[-1].strip()}). Restore it from "
-                "a backup (Data page, Export and backup), or move it away and run `make store` to rebuild it "
-                "from data/seed."
-            ) from exc
+            raise _unopenable(self.path, exc) from exc
+        except duckdb.Error as exc:  # "Corrupt database file: computed checksum ... does not match", and the like
+            raise _unopenable(self.path, exc) from exc
+        # Which file this connection writes to: a write after the file was deleted or replaced is refused.
+        self._file_id = self._current_file_id()
         if not read_only:
             try:
                 self.migrate()
+            except duckdb.Error as exc:
+                self._root.close()
+                raise _unopenable(self.path, exc) from exc
             except StoreUnavailable:
                 self._root.close()
                 raise
@@ -339,6 +387,34 @@ class Store:
     def location(self) -> str:
         """What identifies the store in messages and cache keys: the file path (a URL on PostgreSQL)."""
         return str(self.path)
+
+    def _current_file_id(self) -> tuple[int, int] | None:
+        """(device, inode) of the file now at self.path; None when there is none."""
+        try:
+            info = os.stat(self.path)
+        except FileNotFoundError:
+            return None
+        return info.st_dev, info.st_ino
+
+    def file_problem(self) -> StoreReplaced | None:
+        """Why the file at self.path is no longer the one this connection writes to (deleted or replaced), or None.
+
+        DuckDB keeps writing into a deleted file's inode without complaint: everything saved after an `rm` would be
+        gone at the next restart. A copy written over the file in place keeps its inode and is not seen: stop the app
+        before restoring a file (DEPLOY.md)."""
+        now = self._current_file_id()
+        if now == self._file_id:
+            return None
+        what = "deleted" if now is None else "replaced by another file"
+        return StoreReplaced(
+            f"The store file {self.path} was {what} while the app had it open. Changes are refused until the app "
+            f"reopens the file; nothing was written to the old one since. {RESTORE_ADVICE} If the file was "
+            "replaced on purpose (a restored backup), the app opens the new file on the next click.")
+
+    def check_file(self) -> None:
+        """Raise StoreReplaced when the store file was deleted or replaced (called in every write transaction)."""
+        if problem := self.file_problem():
+            raise problem
 
     # -- reading -----------------------------------------------------------------------------
     def cursor(self) -> Cursor:
@@ -367,14 +443,48 @@ class Store:
         shortlist, scenarios, rounds), so that the ranking_version every replica caches on stays.
         """
         with self._write_lock, self.cursor() as cur:
+            self.check_file()
             cur.execute("BEGIN TRANSACTION")
             try:
                 yield cur
                 bump_versions(cur, ranking)
+                self.check_file()  # a long import may outlast the file: checked again just before COMMIT
             except BaseException:
                 cur.execute("ROLLBACK")
                 raise
             cur.execute("COMMIT")
+
+    @contextmanager
+    def counter_transaction(self) -> Iterator[Cursor]:
+        """A write transaction for bookkeeping that no cache depends on (sign-in counts): data_version stays."""
+        with self._write_lock, self.cursor() as cur:
+            self.check_file()
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                yield cur
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+            cur.execute("COMMIT")
+
+    def count_sign_in_attempt(self, username: str, now: datetime, *, lockout: timedelta, window: timedelta,
+                              max_attempts: int) -> tuple[int, int]:
+        """Count one sign-in attempt, atomically: (attempts on `username` within the lock-out, counted ones only up
+        to max_attempts + 1, and attempts on any name in the current `window`). Forgets names not tried within
+        the lock-out."""
+        with self.counter_transaction() as cur:
+            cur.execute("DELETE FROM sign_in_attempts WHERE last_at < ?", [now - max(lockout, window)])
+            cutoff = now - lockout
+            on_name = cur.execute(_COUNT_ATTEMPT, ["name", username, now, cutoff, cutoff, True,
+                                                   max_attempts]).fetchone()[0]
+            cutoff = now - window
+            on_all = cur.execute(_COUNT_ATTEMPT, ["all", "", now, cutoff, cutoff, False, 0]).fetchone()[0]
+        return int(on_name), int(on_all)
+
+    def clear_sign_in_attempts(self, username: str) -> None:
+        """A correct password: the username's count starts again (the app's count stays)."""
+        with self.counter_transaction() as cur:
+            cur.execute("DELETE FROM sign_in_attempts WHERE scope = 'name' AND username = ?", [username])
 
     def insert_rows(self, cur: Any, table: str, rows: pa.Table, conflict: Sequence[str] = ()) -> None:
         """Insert an Arrow table's rows into `table` (same column names); on a `conflict` key, replace the row."""
@@ -413,6 +523,7 @@ class Store:
     def reset_sequences(self) -> None:
         """Move every id sequence past the ids already stored (after rows were copied in with their ids)."""
         with self._write_lock, self.cursor() as cur:
+            self.check_file()
             for sequence, (table, column) in SEQUENCES.items():
                 # DuckDB has no setval: draw the sequence forward instead.
                 stored = cur.execute(f"SELECT coalesce(max({column}), 0) FROM {table}").fetchone()[0]
@@ -641,17 +752,38 @@ def is_fatal(exc: BaseException) -> bool:
     return isinstance(exc, duckdb.FatalException) or "invalidated" in text or "no space left" in text
 
 
-def check_usable(store: Store) -> Store:
-    """The store if its connection still answers; else a fresh connection to the same file (the cause, e.g. a
-    full disk, may be gone by now). Raises StoreUnavailable, with what to do, when it cannot be reopened."""
-    if store.dialect != "duckdb":
-        return store  # a PostgreSQL store drops broken connections from its pool by itself
-    try:
-        store.fetch_one("SELECT 1")
-        return store
-    except duckdb.Error as exc:
-        if not is_fatal(exc):
-            raise
+# What DuckDB says when the file's bytes are damaged (found on opening, or later when a damaged block is read).
+_CORRUPT = ("corrupt database file", "not a valid duckdb database", "could not read enough bytes",
+            "checksum", "serialization error")
+
+
+def _reason(exc: BaseException) -> str:
+    return str(exc).split(": ", 1)[-1].strip()[:300]
+
+
+def _unopenable(path: Path, exc: BaseException) -> StoreUnavailable:
+    """The operator's message for a store file that cannot be opened or read: the path, the reason, what to do."""
+    return StoreUnavailable(f"The store {path} cannot be opened or read ({_reason(exc)}). {RESTORE_ADVICE}")
+
+
+def as_store_problem(exc: BaseException, store: Store | str | Path | None = None) -> StoreUnavailable | None:
+    """A database error that means the store itself is broken (a damaged file, an invalidated connection) as
+    StoreUnavailable with the path and what to do; None for an ordinary error (a bug, a refused constraint)."""
+    if isinstance(exc, StoreUnavailable):
+        return exc
+    if not isinstance(exc, duckdb.Error):
+        return None
+    path = store.path if isinstance(store, Store) else Path(store) if store else db_path()
+    if any(marker in str(exc).lower() for marker in _CORRUPT):
+        return _unopenable(path, exc)
+    if is_fatal(exc):
+        return StoreUnavailable(f"The store {path} stopped working ({_reason(exc)}). Free disk space or fix the "
+                                f"file; the app reopens it on the next click. {RESTORE_ADVICE}")
+    return None
+
+
+def _drop(store: Store) -> None:
+    """Forget and close a process-wide store whose connection is broken or whose file is gone."""
     with _stores_lock:
         if _stores.get(_key(store.path)) is store:
             del _stores[_key(store.path)]
@@ -659,12 +791,36 @@ def check_usable(store: Store) -> Store:
         store.close()
     except duckdb.Error:
         pass  # an invalidated connection may refuse even to close
+
+
+def check_usable(store: Store) -> Store:
+    """The store if its connection still answers and its file is still the one at its path; else a fresh
+    connection to the file now there (the cause, e.g. a full disk, may be gone by now; a replaced file is opened).
+    Raises StoreUnavailable, with the path and what to do, when it cannot be (re)opened; a deleted file is never
+    re-created as an empty store."""
+    if store.dialect != "duckdb":
+        return store  # a PostgreSQL store drops broken connections from its pool by itself
+    if problem := store.file_problem():
+        _drop(store)
+        if not store.path.exists():
+            raise problem
+        try:
+            return open_store(store.path, create=False)
+        except (duckdb.Error, OSError) as exc:
+            raise _unopenable(store.path, exc) from exc
+    try:
+        store.fetch_one("SELECT 1")
+        return store
+    except duckdb.Error as exc:
+        if not is_fatal(exc):
+            raise
+    _drop(store)
     try:
         return open_store(store.path)
     except (duckdb.Error, OSError) as exc:
         raise StoreUnavailable(
-            f"The store {store.path.name} stopped working ({str(exc).split(': ', 1)[-1].strip()[:200]}) and could "
-            "not be reopened. Free disk space or fix the file; the app reopens it on the next click.") from exc
+            f"The store {store.path} stopped working ({_reason(exc)}) and could not be reopened. Free disk space "
+            f"or fix the file; the app reopens it on the next click. {RESTORE_ADVICE}") from exc
 
 
 def close_all() -> None:

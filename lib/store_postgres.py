@@ -181,6 +181,10 @@ class PostgresStore(Store):
     def close(self) -> None:
         self._pool.close()
 
+    def file_problem(self) -> None:
+        """No file to lose: the database server keeps the data."""
+        return None
+
     @property
     def location(self) -> str:
         return self.url
@@ -196,6 +200,11 @@ class PostgresStore(Store):
             cur = PgCursor(raw)
             yield cur
             bump_versions(cur, ranking)
+
+    @contextmanager
+    def counter_transaction(self) -> Iterator[PgCursor]:  # type: ignore[override]
+        with self._pool.connection() as conn, conn.transaction(), conn.cursor() as raw:
+            yield PgCursor(raw)
 
     def data_version(self, cur: Any = None) -> int:
         if cur is not None:  # inside a write: hold the counter, so no other write commits in between

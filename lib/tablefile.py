@@ -1,8 +1,9 @@
 """Read an uploaded company list into text cells: size and type checks, encoding, separator, Excel.
 
-CSV in UTF-8 (with or without BOM), UTF-16 (Excel "Unicode text") or Windows-1251 with `,` `;` or tab
-separators, and .xlsx (formulas read as their text, never evaluated). What cannot be a table is refused
-with a message naming the file: too big, binary, empty, an old .xls, an unsupported encoding.
+CSV in UTF-8 (with or without BOM), UTF-16 (Excel "Unicode text", with or without BOM) or Windows-1251 with
+`,` `;` or tab separators, and .xlsx (streamed; formulas read as their text, never evaluated). What cannot be a
+table is refused with a message naming the file: too big (bytes, or rows: counted while reading, so an oversized
+file costs cap + 1 rows of work), binary, empty, an old .xls, an unsupported encoding.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -18,6 +20,7 @@ from typing import Any
 from lib.i18n import _
 
 MAX_BYTES = 50 * 1024 * 1024
+MAX_ROWS = 100_000  # rows per import: trackers list a few thousand companies; more is a mistake or an attack
 
 
 class ImportRefused(ValueError):
@@ -40,16 +43,53 @@ def _size_mb(n: int) -> str:
     return f"{n / 1024 / 1024:.1f}"
 
 
+# What a table's text is made of: letters and digits of Latin and Cyrillic scripts (Kazakh included),
+# punctuation, currency signs and white space. Binary data read as UTF-16 gives CJK, control or private-use
+# characters instead.
+_TABLE_TEXT = re.compile(r"[\t\n\r\x20-\x7e\u00a0-\u024f\u0400-\u052f\u2000-\u206f\u20a0-\u20cf\u2116\u2122]")
+
+
+def _utf16_without_bom(data: bytes) -> tuple[str, str] | None:
+    """Text and encoding if the bytes read as table text in UTF-16 little- or big-endian, else None."""
+    if len(data) % 2:
+        return None
+    sample = data[:65536]
+    for encoding in ("utf-16-le", "utf-16-be"):
+        try:
+            text = sample.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if len(_TABLE_TEXT.findall(text)) >= 0.98 * len(text):
+            return data.decode(encoding), encoding
+    return None
+
+
 def _decode(data: bytes, filename: str) -> tuple[str, str]:
-    """Text and encoding: UTF-16 with BOM, UTF-8 (BOM or not), else Windows-1251 if it looks like words."""
+    """Text and encoding: UTF-16 with BOM, UTF-8 (BOM or not), UTF-16 without BOM if every character is
+    table text, else Windows-1251 if it looks like words."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16"), "utf-16"
     if b"\x00" in data:
+        try:
+            found = _utf16_without_bom(data)
+        except UnicodeDecodeError:  # the sample was text, the rest is not
+            found = None
+        if found:
+            return found
+        if len(data) % 2 and _utf16_without_bom(data[:-1]):  # UTF-16 text with a byte missing: cut short
+            raise ImportRefused(_("%(file)s looks like UTF-16 text with a byte missing at the end (a copy cut "
+                                  "short?), which is not in a supported encoding. Save it again as \"CSV UTF-8\" "
+                                  "and upload it again.") % {"file": filename})
         raise ImportRefused(_("%(file)s is a binary file, not a CSV or Excel table. Upload a .csv or .xlsx file.")
                             % {"file": filename})
     try:
         text = data.decode("utf-8")
         return text.removeprefix("\ufeff"), "utf-8-sig" if text.startswith("\ufeff") else "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:  # Cyrillic-only UTF-16 has no zero bytes at all
+        if found := _utf16_without_bom(data):
+            return found
     except UnicodeDecodeError:
         pass
     try:
@@ -89,8 +129,51 @@ def _cell_text(value: Any) -> str:
     return str(value)
 
 
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+_ROW = re.compile(rb"<(?:\w+:)?row\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?row>)", re.DOTALL)
+_FILLED = re.compile(rb"<(?:\w+:)?(?:v|is|f)[\s>/]")  # a cell with a value, an inline string or a formula
+
+
+def _first_sheet_path(archive: zipfile.ZipFile) -> str:
+    """The archive path of the workbook's first sheet (the one read), from workbook.xml and its relationships."""
+    from defusedxml.ElementTree import fromstring
+
+    sheet = fromstring(archive.read("xl/workbook.xml")).find(f"{_MAIN}sheets/{_MAIN}sheet")
+    target = next(rel.get("Target") for rel in fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+                  if rel.get("Id") == sheet.get(_REL_ID))
+    return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+
+
+def _xlsx_filled_rows_exceed(data: bytes, limit: int) -> bool:
+    """True when the first sheet has more than `limit` rows with any cell filled, counted in the sheet's XML in
+    1 MB pieces and stopped there: opening the workbook would first read its whole shared-strings table (11 s
+    of CPU for 400,000 names). A cell holding only blanks counts as filled here (openpyxl skips its row later)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive, archive.open(_first_sheet_path(archive)) as sheet:
+            filled, pending = 0, b""
+            while chunk := sheet.read(1 << 20):
+                pending += chunk
+                end = pending.rfind(b"</row>") + len(b"</row>")  # whole rows only; the rest waits for the next piece
+                if end < len(b"</row>"):
+                    if len(pending) > 16 << 20:  # 16 MB without a row's end: not a sheet this counting understands
+                        return False
+                    continue
+                filled += sum(1 for row in _ROW.finditer(pending, 0, end) if row.group(1) and
+                              _FILLED.search(row.group(1)))
+                pending = pending[end:]
+                if filled > limit:
+                    return True
+    except Exception:  # a damaged or unusual archive: openpyxl's own reading decides, and says what is wrong
+        return False
+    return False
+
+
 def _read_xlsx(data: bytes, filename: str) -> RawTable:
     from openpyxl import load_workbook
+
+    if _xlsx_filled_rows_exceed(data, MAX_ROWS + 1):  # the header and MAX_ROWS rows
+        _check_row_count(MAX_ROWS + 1, filename)
 
     try:
         # data_only=False: a formula arrives as its text and is stored as text, never evaluated.
@@ -99,15 +182,28 @@ def _read_xlsx(data: bytes, filename: str) -> RawTable:
         raise ImportRefused(_("%(file)s could not be read as an Excel workbook (%(reason)s).")
                             % {"file": filename, "reason": type(exc).__name__}) from None
     sheet = book.worksheets[0]
-    rows = [(i, [_cell_text(v) for v in values]) for i, values in enumerate(sheet.iter_rows(values_only=True), 1)]
-    book.close()
-    rows = [(i, cells) for i, cells in rows if any(c.strip() for c in cells)]
+    rows: list[tuple[int, list[str]]] = []
+    try:
+        # Streamed (read_only): rows are converted one at a time and reading stops at the header + cap + 1.
+        for i, values in enumerate(sheet.iter_rows(values_only=True), 1):
+            if any(v is not None and str(v).strip() for v in values):
+                rows.append((i, [_cell_text(v) for v in values]))
+                _check_row_count(len(rows) - 1, filename)
+    finally:
+        book.close()
     if not rows:
         raise ImportRefused(_("%(file)s is empty.") % {"file": filename})
     (_first, header), body = rows[0], rows[1:]
     while header and not header[-1].strip():
         header = header[:-1]
     return RawTable([h.strip() for h in header], body, sheet=sheet.title)
+
+
+def _check_row_count(rows: int, filename: str) -> None:
+    """Refuse a file as soon as it holds more data rows than one import takes."""
+    if rows > MAX_ROWS:
+        raise ImportRefused(_("%(file)s has more than %(limit)s rows; one import takes at most %(limit)s. Split "
+                              "the file.") % {"file": filename, "limit": f"{MAX_ROWS:,}"})
 
 
 def read_table(data: bytes, filename: str) -> RawTable:
@@ -138,6 +234,7 @@ def read_table(data: bytes, filename: str) -> RawTable:
             header_row = number
             continue
         rows.append((number - header_row + 1, cells))
+        _check_row_count(len(rows), filename)
     if header is None:
         raise ImportRefused(_("%(file)s is empty.") % {"file": filename})
     return RawTable(header, rows, encoding=encoding, delimiter=delimiter)

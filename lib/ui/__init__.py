@@ -34,6 +34,7 @@ from lib.ui.state import (
     route_through_app,
     sector_names,
     start_run,
+    store_guard,
 )
 from lib.ui.widgets import (
     audit_panel,
@@ -57,4 +58,5 @@ __all__ = [
     "read_link_once", "rejected_rows",
     "research_panel", "get_research_queue", "reset_edited_table", "route_through_app", "scoring_sidebar",
     "sector_names", "selection_key", "set_weights", "share_link", "start_run", "steward_editor",
+    "store_guard",
 ]

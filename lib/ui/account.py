@@ -9,8 +9,9 @@ from pathlib import Path
 import streamlit as st
 from streamlit import config as st_config
 
-from lib.auth import LOCAL_MODE_ENV, AuthConfig, SignInLocked, User, sign_in
+from lib.auth import LOCAL_MODE_ENV, AuthConfig, SignInLocked, SignInThrottle, User, sign_in
 from lib.i18n import _, md_text
+from lib.ui.state import get_store
 
 log = logging.getLogger(__name__)
 
@@ -28,18 +29,22 @@ def _read_secrets() -> dict:
 def auth_config() -> AuthConfig:
     """Sign-in settings from st.secrets. Fails closed: a secrets file that exists but cannot be read or
     validated leaves everyone a viewer, with a message for the operator in the log and on the page."""
-    local = os.environ.get(LOCAL_MODE_ENV) == "1"
+    file_exists = any(path.is_file() for path in _secrets_files())
+    # The local setting opens the app only where there is no secrets file at all: an empty or comment-only file
+    # is a deployment whose editors are not written yet, not a laptop.
+    local = os.environ.get(LOCAL_MODE_ENV) == "1" and not file_exists
     try:
         raw = _read_secrets()
     except FileNotFoundError as exc:  # StreamlitSecretNotFoundError: no file, or one that does not parse
-        if any(path.is_file() for path in _secrets_files()):
+        if file_exists:
             log.error("Sign-in is off, everyone is a viewer: the secrets file cannot be read (%s)", exc)
             return AuthConfig(problem="unreadable")
         raw = {}
     try:
         return AuthConfig.from_secrets(raw, local=local)
-    except ValueError as exc:  # a malformed [radar] section: read-only for everyone rather than open
-        log.error("Sign-in is off, everyone is a viewer: the [radar] section is not valid (%s)", exc)
+    except ValueError as exc:  # wrong types, empty sections, weak hashes: read-only for everyone rather than open
+        log.error("Sign-in is off, everyone is a viewer: the secrets are not valid (%s). See DEPLOY.md, Editor "
+                  "accounts.", exc)
         return AuthConfig(problem="invalid")
 
 
@@ -92,7 +97,8 @@ def account_panel() -> None:
                 submitted = st.form_submit_button(_("Sign in"))
             if submitted:
                 try:
-                    signed_in = sign_in(config, username, password)
+                    # Counted in the store: shared by every session and, on PostgreSQL, every replica.
+                    signed_in = sign_in(config, username, password, SignInThrottle(get_store()))
                 except SignInLocked:
                     st.error(_("Too many failed sign-in attempts; try again in 15 minutes."))
                     return

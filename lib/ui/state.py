@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from typing import TYPE_CHECKING, TypeVar
 
@@ -14,7 +15,7 @@ import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
 from lib.criteria import CRITERION_IDS
-from lib.i18n import md_text
+from lib.i18n import _
 from lib.incentives.assumptions import Assumptions
 from lib.incentives.packages import locations, parse_packages, sector_name_map
 from lib.incentives.params import ASSUMPTION_KEYS, assumptions_from_params, url_params, widget_values
@@ -23,7 +24,7 @@ from lib.models import Filters, IncentivePackage, ScoringSettings
 from lib.outcomes import stored_outcomes
 from lib.radar import Universe, load_universe
 from lib.scoring import Ranking, RankingBase, rank_base, ranking_base
-from lib.store import Store, StoreUnavailable, check_usable, database_location, open_store
+from lib.store import Store, StoreUnavailable, as_store_problem, check_usable, database_location, open_store
 from lib.viewstate import ViewState
 
 if TYPE_CHECKING:  # lib.backtest pulls in scipy: imported when the Back-test page runs, not on every first visit
@@ -82,17 +83,42 @@ def _checked_store() -> Store:
     """
     try:
         store = _store(database_location())
-        usable = check_usable(store)  # a connection a full disk invalidated is replaced, not kept forever
+        usable = check_usable(store)  # a broken connection or a replaced file is reopened, not kept forever
         if usable is not store:
-            _store.clear()
+            _clear_store_caches()
         return usable
     except StoreUnavailable as exc:
-        _store.clear()
-        log.error("store unusable: %s", exc)
-        if os.environ.get("RADAR_EXIT_ON_FATAL") == "1":  # let the supervisor (systemd) restart the process
-            os._exit(3)
-        st.error(md_text(exc), icon=":material/database:")
-        st.stop()
+        store_failed(exc)
+
+
+def _clear_store_caches() -> None:
+    """Forget the store and everything read from it (a restored file may hold other data)."""
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+def store_failed(exc: StoreUnavailable) -> None:
+    """Stop the page: the operator's message (path, reason, what to do) to the log, one message without any
+    server path to the visitor; under RADAR_EXIT_ON_FATAL=1 the process exits for systemd to restart it."""
+    _clear_store_caches()  # not cached: the next run tries again, so a restored file works without a restart
+    log.error("store unusable: %s", exc)
+    if os.environ.get("RADAR_EXIT_ON_FATAL") == "1":
+        os._exit(3)
+    st.error(_(exc.public), icon=":material/database:")
+    st.stop()
+
+
+@contextmanager
+def store_guard() -> Iterator[None]:
+    """Around the sidebar and the page (app.py): a store that breaks mid-run (a damaged block met while reading,
+    a file deleted under a write) ends the run with store_failed's message instead of an exception."""
+    try:
+        yield
+    except Exception as exc:
+        problem = as_store_problem(exc)
+        if problem is None:
+            raise
+        store_failed(problem)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)

@@ -18,7 +18,7 @@ from lib.store import open_store
 from tests.conftest import APP
 
 PASSWORD = "correct horse battery staple"
-ACCOUNT = {"name": "Dana K.", "password_hash": hash_password(PASSWORD, iterations=1_000)}
+ACCOUNT = {"name": "Dana K.", "password_hash": hash_password(PASSWORD)}
 SECRETS = {"radar": {"editors": {"aigerim": {**ACCOUNT, "name": "Aigerim S."}}, "colleagues": {"dana": ACCOUNT}}}
 # The ranking is also registered at /rank (hidden): each page file once.
 PAGES = list(dict.fromkeys(

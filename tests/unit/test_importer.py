@@ -326,13 +326,13 @@ def test_cli_import_dry_run_apply_and_busy_store(store):
 
 
 def test_an_oversized_file_is_refused_before_any_preview_work(store, monkeypatch):
-    from lib import importer
+    from lib import importer, tablefile
     from lib.tablefile import ImportRefused
 
-    monkeypatch.setattr(importer, "MAX_ROWS", 3)
+    monkeypatch.setattr(tablefile, "MAX_ROWS", 3)
     data = ("name,hq_country,status,source,as_of\n" + "".join(
         f"Company {i},Germany,Withdrawal,x,2025-01-01\n" for i in range(5))).encode()
     before = store.table_checksums()
-    with pytest.raises(ImportRefused, match="has 5 rows; one import takes at most 3"):
+    with pytest.raises(ImportRefused, match="has more than 3 rows; one import takes at most 3"):
         importer.preview_import(store, data, "big.csv")
     assert store.table_checksums() == before
