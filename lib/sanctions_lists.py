@@ -30,7 +30,7 @@ LISTS_FILE = SANCTIONS_DIR / "lists.csv"
 CHP_FILE = SANCTIONS_DIR / "chp_items.csv"
 BUYERS_FILE = ROOT / "data" / "sources" / "buyers.csv"
 MAX_BYTES = 80 * 1024 * 1024  # the full SDN XML is about 30 MB; more is not an SDN file
-NAME_COLUMNS = ("list_id", "entry_id", "name", "name_kind", "entry_type", "programmes", "primary_name")
+NAME_COLUMNS = ("list_id", "entry_id", "name", "name_kind", "entry_type", "programmes", "primary_name", "compared")
 KEPT_TYPES = {"entity", "individual"}  # vessels and aircraft are never a company, parent or buyer
 NULL = "-0-"  # the SDN CSV's empty cell
 AKA_IN_REMARKS = re.compile(r"\b([afn])\.k\.a\.,?\s+'([^']+)'", re.IGNORECASE)
@@ -50,6 +50,7 @@ class ListedName(BaseModel):
     entry_type: Literal["entity", "individual"]
     programmes: str = Field(default="", max_length=500)
     primary_name: str = Field(min_length=1, max_length=500)
+    compared: str = ""  # the name as lib.screening compares it (filled by with_compared)
 
     @field_validator("name", "primary_name", mode="before")
     @classmethod
@@ -212,12 +213,15 @@ def parse_sdn_xml(data: bytes, filename: str, list_id: str = "ofac_sdn") -> tupl
 
 
 def _unique(names: Iterable[ListedName]) -> list[ListedName]:
+    """Each name once per entry, with the form lib.screening compares (stored, so no store computes it again)."""
+    from lib.screening import compared
+
     seen: set[tuple[str, str]] = set()
     out = []
     for n in names:
         if (n.entry_id, n.name.upper()) not in seen:
             seen.add((n.entry_id, n.name.upper()))
-            out.append(n)
+            out.append(n.model_copy(update={"compared": compared(n.name)}))
     return out
 
 

@@ -197,7 +197,7 @@ CREATE TABLE IF NOT EXISTS sanctions_lists (
     loaded_at TIMESTAMP NOT NULL, loaded_by VARCHAR NOT NULL);
 CREATE TABLE IF NOT EXISTS sanctions_names (
     list_id VARCHAR NOT NULL, entry_id VARCHAR NOT NULL, name VARCHAR NOT NULL, name_kind VARCHAR NOT NULL,
-    entry_type VARCHAR NOT NULL, programmes VARCHAR, primary_name VARCHAR NOT NULL);
+    entry_type VARCHAR NOT NULL, programmes VARCHAR, primary_name VARCHAR NOT NULL, compared VARCHAR NOT NULL);
 CREATE TABLE IF NOT EXISTS chp_items (
     sector_code VARCHAR NOT NULL, hs_code VARCHAR NOT NULL, tier VARCHAR NOT NULL, item VARCHAR NOT NULL,
     why_this_sector VARCHAR NOT NULL, source VARCHAR NOT NULL, as_of DATE NOT NULL, PRIMARY KEY (sector_code, hs_code));
