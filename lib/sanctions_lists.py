@@ -105,7 +105,8 @@ def _programmes(raw: str) -> str:
     return "; ".join(p.strip(" []") for p in raw.split("] [") if p.strip(" []"))
 
 
-def parse_sdn_csv(data: bytes, filename: str, aliases: bytes | None = None, list_id: str = "ofac_sdn") -> list[ListedName]:
+def parse_sdn_csv(data: bytes, filename: str, aliases: bytes | None = None,
+                  list_id: str = "ofac_sdn") -> list[ListedName]:
     """Names of OFAC's legacy sdn.csv (12 columns, no header), with alt.csv's aliases when given."""
     text = _decode(data, filename)
     names: list[ListedName] = []

@@ -53,7 +53,8 @@ LEGAL_PHRASES = sorted((
     "TOVARISHCHESTVO S OGRANICHENNOI OTVETSTVENNOSTIU", "GESELLSCHAFT MIT BESCHRANKTER HAFTUNG",
     "AKTIENGESELLSCHAFT", "SOCIETE ANONYME", "S A", "S P A", "S R L", "S A S", "B V", "N V", "A G", "L L C",
     "O O O", "S E", "STATE CORPORATION", "INTERNATIONAL LIMITED LIABILITY COMPANY",
-    "INTERNATIONAL PUBLIC JOINT STOCK COMPANY", "INTERNATIONAL JOINT STOCK COMPANY", "INTERNATIONAL COMPANY", "GOSKORPORATSIIA", "GOSUDARSTVENNAIA KORPORATSIIA",
+    "INTERNATIONAL PUBLIC JOINT STOCK COMPANY", "INTERNATIONAL JOINT STOCK COMPANY", "INTERNATIONAL COMPANY",
+    "GOSKORPORATSIIA", "GOSUDARSTVENNAIA KORPORATSIIA",
 ), key=len, reverse=True)
 LEGAL_WORDS = frozenset(
     "LLC OOO AO OAO ZAO PAO NAO PJSC JSC OJSC CJSC TOO LTD LIMITED INC INCORPORATED CORP CORPORATION CO COMPANY PLC "
@@ -205,3 +206,227 @@ def match_name(index: ListIndex, name: str, possible_at: float = POSSIBLE_AT,
                                                     primary_name=primary_name, programmes=programmes,
                                                     entry_type=kind, score=value)
     return sorted(best.values(), key=lambda m: (-m.score, m.primary_name))
+
+
+# -- screening companies -------------------------------------------------------------------------------------
+class ScreenedMatch(ListedMatch):
+    """A possible match of one screened name, with its review if an editor made one."""
+
+    subject: str
+    role: str
+    status: Status = "possible"
+    reviewer: str | None = None
+    reason: str | None = None
+    reviewed_at: datetime | None = None
+
+
+class ListResult(BaseModel):
+    """One company against one list: its status, the list's date and what matched."""
+
+    list_id: str
+    title: str
+    published: date
+    status: Status
+    matches: list[ScreenedMatch] = Field(default_factory=list)
+
+
+class CompanyScreening(BaseModel):
+    """A company, its group parent and the buyers of its Russian business, screened against every stored list."""
+
+    company_id: int
+    name: str
+    subjects: list[tuple[str, str]]  # (role, name) screened
+    results: list[ListResult]
+    status: Status
+    diversion_risk: bool = False
+    chp_items: list[dict[str, Any]] = Field(default_factory=list)
+
+    @property
+    def needs_review(self) -> list[ScreenedMatch]:
+        return [m for r in self.results for m in r.matches if m.status == "possible"]
+
+
+def _worst(statuses: list[str]) -> Status:
+    return max(statuses, key=SEVERITY.__getitem__, default="no_match")  # type: ignore[return-value]
+
+
+def screening_subjects(store: Store, company_ids: list[int] | None = None) -> pd.DataFrame:
+    """company_id, role, name of every name to screen: the company, its group parent, each buyer of its Russian
+    business (russia_buyer facts)."""
+    companies = store.fetch_df("SELECT c.company_id, c.name, p.name AS parent FROM companies c "
+                               "LEFT JOIN companies p ON p.company_id = c.group_parent_id")
+    buyers = store.fetch_df("SELECT company_id, value AS name FROM company_facts WHERE fact = 'russia_buyer' "
+                            "AND value IS NOT NULL")
+    if company_ids is not None:
+        companies = companies[companies["company_id"].isin(company_ids)]
+        buyers = buyers[buyers["company_id"].isin(company_ids)]
+    parts = [companies.assign(role="company")[["company_id", "role", "name"]],
+             companies.dropna(subset=["parent"]).assign(role="parent", name=lambda f: f["parent"])[
+                 ["company_id", "role", "name"]],
+             buyers.assign(role="buyer")[["company_id", "role", "name"]]]
+    return pd.concat(parts, ignore_index=True)
+
+
+def reviews(store: Store) -> dict[tuple[str, str, str], dict[str, Any]]:
+    """Every review, by (screened name, list, entry)."""
+    frame = store.fetch_df("SELECT subject, list_id, entry_id, decision, reviewer, reason, reviewed_at "
+                           "FROM screening_reviews")
+    return {(r["subject"], r["list_id"], r["entry_id"]): r for r in frame.to_dict("records")}
+
+
+def chp_by_sector(store: Store) -> dict[str, list[dict[str, Any]]]:
+    """The Common High Priority items each sector makes (chp_items)."""
+    out: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in store.fetch_df("SELECT * FROM chp_items ORDER BY sector_code, tier, hs_code").to_dict("records"):
+        out[row["sector_code"]].append(row)
+    return dict(out)
+
+
+def screen_companies(store: Store, company_ids: list[int] | None = None) -> dict[int, CompanyScreening]:
+    """Screen companies (all, or the ids given): each name against each list, reviews applied, CHP flag set."""
+    index = list_index(store)
+    subjects = screening_subjects(store, company_ids)
+    done = reviews(store)
+    chp = chp_by_sector(store)
+    sectors = dict(store.fetch_all("SELECT company_id, sector_code FROM companies"))
+    matches_of: dict[tuple[str, bool], list[ListedMatch]] = {}
+    found: dict[int, list[ScreenedMatch]] = defaultdict(list)
+    screened: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    names: dict[int, str] = {}
+    for row in subjects.itertuples(index=False):
+        cid = int(row.company_id)
+        screened[cid].append((row.role, row.name))
+        if row.role == "company":
+            names[cid] = row.name
+        key = (row.name, row.role == "buyer")
+        if key not in matches_of:
+            matches_of[key] = match_name(index, row.name, individuals=row.role == "buyer")
+        for m in matches_of[key]:
+            review = done.get((row.name, m.list_id, m.entry_id))
+            found[cid].append(ScreenedMatch(
+                **m.model_dump(), subject=row.name, role=row.role,
+                status=review["decision"] if review else "possible",
+                reviewer=review["reviewer"] if review else None, reason=review["reason"] if review else None,
+                reviewed_at=pd.Timestamp(review["reviewed_at"]).to_pydatetime() if review else None))
+    out = {}
+    for cid, subject_list in screened.items():
+        results = []
+        for list_id, meta in sorted(index.lists.items()):
+            matched = [m for m in found[cid] if m.list_id == list_id]
+            results.append(ListResult(list_id=list_id, title=meta["title"], published=meta["published"],
+                                      status=_worst([m.status for m in matched]), matches=matched))
+        items = chp.get(sectors.get(cid) or "", [])
+        out[cid] = CompanyScreening(company_id=cid, name=names.get(cid, ""), subjects=subject_list, results=results,
+                                    status=_worst([r.status for r in results]), diversion_risk=bool(items),
+                                    chp_items=items)
+    return out
+
+
+def screening_frame(screenings: dict[int, CompanyScreening]) -> pd.DataFrame:
+    """company_id, screening (status), screening_detail (what matched), diversion_risk: for tables and exports."""
+    rows = []
+    for cid, s in screenings.items():
+        matched = [f"{m.primary_name} ({m.score:.0f})" for r in s.results for m in r.matches
+                   if m.status in ("possible", "confirmed")]
+        rows.append({"company_id": cid, "screening": s.status, "screening_detail": "; ".join(matched),
+                     "diversion_risk": s.diversion_risk})
+    return pd.DataFrame(rows, columns=["company_id", "screening", "screening_detail", "diversion_risk"])
+
+
+def screen_names(store: Store, names: list[str], individuals: bool = True) -> pd.DataFrame:
+    """An uploaded list of names against every stored list: one row per name and list (status, best match)."""
+    index = list_index(store)
+    rows = []
+    for name in names:
+        matches = match_name(index, name, individuals=individuals)
+        for list_id, meta in sorted(index.lists.items()):
+            mine = [m for m in matches if m.list_id == list_id]
+            best = mine[0] if mine else None
+            rows.append({"name": name, "list": meta["title"], "list_published": meta["published"],
+                         "status": "possible" if best else "no_match",
+                         "listed_name": best.listed_name if best else None,
+                         "listed_entry": best.primary_name if best else None,
+                         "entry_id": best.entry_id if best else None,
+                         "programmes": best.programmes if best else None,
+                         "score": round(best.score, 1) if best else None,
+                         "other_matches": len(mine) - 1 if mine else 0})
+    return pd.DataFrame(rows)
+
+
+def diversion_text(screening: CompanyScreening) -> str:
+    """Why a company carries the diversion-risk flag, in the user's words."""
+    if not screening.diversion_risk:
+        return _("Its sector makes none of the items on the allies' Common High Priority list.")
+    items = "; ".join(f"{i['item']} (HS {i['hs_code']}, tier {i['tier']})" for i in screening.chp_items[:6])
+    return _("Its sector makes goods on the Common High Priority list (EU, US, UK and Japan): the items most often "
+             "re-exported to Russia for its weapons, e.g. %(items)s. Before inviting it, ask which of these it "
+             "would make or sell in Kazakhstan and to whom; Kazakhstan's export controls and the allies' secondary "
+             "sanctions apply.") % {"items": items}
+
+
+# -- reviews ------------------------------------------------------------------------------------------------
+class Review(BaseModel):
+    """An editor's decision on one possible match: confirmed (it is the listed entry) or cleared (it is not)."""
+
+    subject: str = Field(min_length=1, max_length=500)
+    list_id: str = Field(min_length=1, max_length=40)
+    entry_id: str = Field(min_length=1, max_length=40)
+    decision: Literal["confirmed", "cleared"]
+    reason: str = Field(min_length=10, max_length=2000)
+
+    @field_validator("reason", mode="before")
+    @classmethod
+    def _strip(cls, value: Any) -> Any:
+        return value.strip() if isinstance(value, str) else value
+
+
+def record_review(store: Store, user: User, review: Review | dict[str, Any]) -> Review:
+    """Save an editor's review of a possible match (replacing an earlier one), audited with what it replaced."""
+    require_editor(user, _("review a sanctions screening match"))
+    review = Review.model_validate(review)
+    with store.transaction(ranking=False) as cur:
+        listed = cur.execute("SELECT published FROM sanctions_lists WHERE list_id = ?", [review.list_id]).fetchone()
+        entry = cur.execute("SELECT 1 FROM sanctions_names WHERE list_id = ? AND entry_id = ? LIMIT 1",
+                            [review.list_id, review.entry_id]).fetchone()
+        if listed is None or entry is None:
+            raise ValueError(_("Entry %(entry)s is not on the stored list %(list)s; reload the page.")
+                             % {"entry": review.entry_id, "list": review.list_id})
+        before = cur.execute("SELECT decision, reviewer, reason FROM screening_reviews WHERE subject = ? AND "
+                             "list_id = ? AND entry_id = ?", [review.subject, review.list_id, review.entry_id]
+                             ).fetchone()
+        cur.execute("DELETE FROM screening_reviews WHERE subject = ? AND list_id = ? AND entry_id = ?",
+                    [review.subject, review.list_id, review.entry_id])
+        cur.execute("INSERT INTO screening_reviews (subject, list_id, entry_id, decision, reviewer, reason, "
+                    "reviewed_at, list_published) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [review.subject, review.list_id, review.entry_id, review.decision, user.name, review.reason,
+                     datetime.now(), listed[0]])
+        store.audit(cur, actor=user.name, action="screening_review", table="screening_reviews",
+                    record_key=f"{review.subject} | {review.list_id}:{review.entry_id}",
+                    before=None if before is None else dict(zip(("decision", "reviewer", "reason"), before,
+                                                                strict=True)),
+                    after={"decision": review.decision, "reason": review.reason, "list_published": listed[0]})
+    return review
+
+
+class ScreeningHold(ValueError):
+    """A company cannot be shortlisted while a possible sanctions match is unreviewed (or once one is confirmed)."""
+
+
+def check_shortlistable(store: Store, company_ids: list[int]) -> None:
+    """Refuse, naming the company, the list, its date and the listed entry, if any company has an unreviewed
+    possible match or a confirmed one."""
+    problems = []
+    for screening in screen_companies(store, company_ids).values():
+        for result in screening.results:
+            for m in result.matches:
+                if m.status in ("possible", "confirmed"):
+                    what = (_("a possible match that an editor must review first") if m.status == "possible"
+                            else _("a confirmed match"))
+                    problems.append(_("%(company)s: %(role)s “%(name)s” has %(what)s on the %(list)s of "
+                                      "%(date)s: “%(listed)s” (score %(score).0f, %(programmes)s).")
+                                    % {"company": screening.name, "role": _(ROLE_LABELS[m.role]), "name": m.subject,
+                                       "what": what, "list": result.title, "date": result.published.isoformat(),
+                                       "listed": m.primary_name, "score": m.score,
+                                       "programmes": m.programmes or _("no programme given")})
+    if problems:
+        raise ScreeningHold(" ".join(problems) + " " + _("Review the match on the company's profile (Screening)."))
