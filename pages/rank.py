@@ -19,7 +19,8 @@ from lib.models import ORDER_LABELS
 from lib.radar import group_names
 from lib.ranking_export import ranking_xlsx, readable
 from lib.scoring import rank_label
-from lib.shortlist import add_to_shortlist, shortlisted_stages
+from lib.screening import STATUS_LABELS
+from lib.shortlist import ScreeningHold, add_to_shortlist, shortlisted_stages
 
 ui.route_through_app()  # first: run inside app.py's navigation (see lib/ui/state.py)
 
@@ -64,6 +65,27 @@ if query.strip():
         st.stop()
     table = matching
 
+# Sanctions screening, computed once per data version (not per rerun): the company, its parent, its buyers.
+_screenings, screening = ui.get_screening()
+status_of = dict(zip(screening["company_id"], screening["screening"], strict=True))
+SCREEN_FILTERS = {"all": "All companies", "flagged": "Possible or confirmed match",
+                  "clear": "No match or cleared", "diversion": "Diversion risk (CHP items)"}
+shown_screen = st.selectbox(_("Sanctions screening"), list(SCREEN_FILTERS), key="rank_screening",
+                            format_func=lambda k: _(SCREEN_FILTERS[k]),
+                            help=_("Each company, its group parent and the buyer of its Russian business against "
+                                   "the sanctions lists (dates on the company's profile), and whether its sector "
+                                   "makes goods on the allies' Common High Priority list."))
+if shown_screen != "all":
+    flags = screening.set_index("company_id")
+    keep = {"flagged": flags["screening"].isin(["possible", "confirmed"]),
+            "clear": flags["screening"].isin(["no_match", "cleared"]),
+            "diversion": flags["diversion_risk"]}[shown_screen]
+    table = table[table["company_id"].isin(set(flags.index[keep]))]
+    st.caption(ngettext("%(n)d company shown.", "%(n)d companies shown.", len(table)) % {"n": len(table)})
+    if table.empty:
+        st.info(_("No company in the ranking has this screening result."))
+        st.stop()
+
 user = ui.current_user()
 # The outreach stage is pipeline data: colleagues and editors only, never on a public link.
 # Confidential entries show nowhere but on the Outreach page, to editors who ask (and that is audited).
@@ -73,6 +95,7 @@ shown = readable(table, ui.sector_names()).assign(
     likelihood=table["likelihood"] * 100,
     rank_shown=[rank_label(r, t) for r, t in zip(table["rank"], table["tied"], strict=True)],
     shortlist=table["company_id"].map({cid: translate(stage) for cid, stage in stages.items()}),
+    screening=table["company_id"].map(lambda cid: _(STATUS_LABELS[status_of.get(cid, "no_match")])),
 )
 selection = st.dataframe(
     shown,
@@ -83,7 +106,7 @@ selection = st.dataframe(
     on_select="rerun",
     selection_mode="multi-row",
     column_order=["rank_shown", "name", "sector", "hq_country", "status", "expected", "likelihood", "score",
-                  "completeness",
+                  "completeness", "screening",
                   *(["shortlist"] if user.can_see_pipeline else [])],
     column_config={
         "rank_shown": st.column_config.TextColumn(_("Rank"), width="small",
@@ -106,6 +129,9 @@ selection = st.dataframe(
         "completeness": st.column_config.NumberColumn(_("Data completeness, %"), format="%.0f",
                                                       help=_("Share of the six company facts that are known "
                                                              "(size, Russian footprint, production, Kazakhstan)")),
+        "screening": st.column_config.TextColumn(_("Sanctions screening"),
+                                                 help=_("Against the sanctions lists: the company, its group "
+                                                        "parent and the buyer of its Russian business")),
         "shortlist": st.column_config.TextColumn(_("Outreach stage"),
                                                  help=_("Stage on the shortlist; empty when not shortlisted")),
     },
@@ -123,7 +149,7 @@ if selected and st.button(_("Add selected to the shortlist"), icon=":material/pl
     picked = table.iloc[rows][["company_id", "score", "rank"]].to_dict("records")
     try:  # the score, rank and current view are recorded with each entry
         added = add_to_shortlist(ui.get_store(), ui.current_user(), picked, (settings, filters))
-    except PermissionDenied as exc:
+    except (PermissionDenied, ScreeningHold) as exc:
         st.error(str(exc))
     else:
         st.success(added.summary())

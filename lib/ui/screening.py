@@ -1,0 +1,91 @@
+"""The profile's "Screening" section: each list with its date, what matched, and an editor's review of a match.
+
+Imported by the Company page alone; the screening itself is lib/screening.py, computed once per data version.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+from pydantic import ValidationError
+
+from lib.auth import PermissionDenied
+from lib.i18n import _, fmt_date, md_text
+from lib.screening import POSSIBLE_AT, ROLE_LABELS, STATUS_LABELS, diversion_text, record_review
+from lib.ui.account import current_user
+from lib.ui.state import get_screening, get_store
+
+DECISIONS = {"confirmed": "Confirmed: it is the listed entry", "cleared": "Cleared: it is not the listed entry"}
+
+
+def screening_section(company_id: int) -> None:
+    """Sanctions screening of the company, its group parent and its Russian business's buyers, and CHP risk."""
+    st.subheader(_("Screening"))
+    if saved := st.session_state.pop("screening_saved", None):
+        st.success(saved)
+    screenings, _frame = get_screening()
+    screening = screenings.get(int(company_id))
+    if screening is None:
+        st.info(_("This company has not been screened yet."))
+        return
+    screened = "; ".join(f"{_(ROLE_LABELS[role])}: {md_text(name)}" for role, name in screening.subjects)
+    st.caption(_("Screened names: %(names)s. A name scoring %(at)d or more (of 100) against a listed name is a "
+                 "possible match; only an editor's review confirms or clears it.")
+               % {"names": screened, "at": POSSIBLE_AT})
+    for result in screening.results:
+        label = _("%(list)s, published %(date)s: %(status)s") % {
+            "list": result.title, "date": fmt_date(result.published), "status": _(STATUS_LABELS[result.status])}
+        if result.status == "confirmed":
+            st.error(label, icon=":material/gpp_bad:")
+        elif result.status == "possible":
+            st.warning(label, icon=":material/policy:")
+        else:
+            st.success(label, icon=":material/verified_user:")
+        if result.matches:
+            st.dataframe(pd.DataFrame([{
+                "who": f"{_(ROLE_LABELS[m.role])}: {m.subject}", "listed": m.primary_name,
+                "matched_name": m.listed_name, "score": m.score, "programmes": m.programmes,
+                "status": _(STATUS_LABELS[m.status]),
+                "review": f"{m.reviewer}: {m.reason}" if m.reviewer else "",
+            } for m in result.matches]), hide_index=True, key=f"screening_{result.list_id}", column_config={
+                "who": _("Screened name"), "listed": _("Listed entry"), "matched_name": _("Name that matched"),
+                "score": st.column_config.NumberColumn(_("Score"), format="%.0f",
+                                                       help=_("Similarity of the names, 0 to 100")),
+                "programmes": _("Sanctions programme"), "status": _("Result"), "review": _("Review")})
+    if screening.diversion_risk:
+        st.warning(_("Diversion risk: %(why)s") % {"why": diversion_text(screening)}, icon=":material/warning:")
+        st.caption(_("Source: %(source)s (as of %(date)s)") % {
+            "source": md_text(screening.chp_items[0]["source"]),
+            "date": fmt_date(pd.Timestamp(screening.chp_items[0]["as_of"]).date())})
+    else:
+        st.caption(diversion_text(screening))
+    matches = [m for r in screening.results for m in r.matches]
+    if matches and current_user().can_edit:
+        _review_form(matches)
+
+
+def _review_form(matches: list) -> None:
+    """An editor confirms or clears one match, with a reason; the review is audited."""
+    with st.form("screening_review"):
+        st.markdown(_("**Review a match**"))
+        choice = st.selectbox(_("Match"), range(len(matches)), key="screening_match", format_func=lambda i: (
+            f"{matches[i].subject} → {matches[i].primary_name} ({matches[i].score:.0f})"))
+        decision = st.radio(_("Decision"), list(DECISIONS), key="screening_decision",
+                            format_func=lambda d: _(DECISIONS[d]), horizontal=True)
+        reason = st.text_area(_("Reason"), key="screening_reason", max_chars=2000,
+                              placeholder=_("What you checked, e.g. registration number, address, owners"))
+        if st.form_submit_button(_("Save the review"), type="primary"):
+            match = matches[int(choice)]
+            try:
+                record_review(get_store(), current_user(), {"subject": match.subject, "list_id": match.list_id,
+                                                            "entry_id": match.entry_id, "decision": decision,
+                                                            "reason": reason})
+            except ValidationError:
+                st.error(_("Give a reason of at least ten characters: what you checked and what you found."))
+            except (PermissionDenied, ValueError) as exc:
+                st.error(str(exc))
+            else:  # rerun so the lists above show the review
+                st.session_state["screening_saved"] = _("Review saved: %(name)s → %(listed)s, %(decision)s.") % {
+                    "name": md_text(match.subject), "listed": md_text(match.primary_name),
+                    "decision": _(DECISIONS[decision])}
+                st.rerun()
