@@ -83,9 +83,15 @@ def normalise(name: str) -> str:
 
 
 def fold(normal: str) -> str:
-    """Transliteration variants made equal: Y/I, KH/H, W/V, doubled letters (VNESHNEY/VNESHNEI, LEDVAKH/LEDVAH)."""
-    text = normal.replace("KH", "H").replace("Y", "I").replace("W", "V")
-    return re.sub(r"([A-Z])\1+", r"\1", text)
+    """Transliteration variants made equal: Y/I, KH/H, W/V, doubled letters (VNESHNEY/VNESHNEI, LEDVAKH/LEDVAH).
+
+    Words of three letters or fewer (acronyms: ABB, HMM, DOW) are left as they are: folded, ABB would be AAB."""
+    return " ".join(_fold_word(w) if len(w) > 3 else w for w in normal.split())
+
+
+def _fold_word(word: str) -> str:
+    word = word.replace("KH", "H").replace("Y", "I").replace("W", "V")
+    return re.sub(r"([A-Z])\1+", r"\1", word)
 
 
 _SPELLINGS_FOLDED = {fold(k): v for k, v in SPELLINGS.items()}  # TREYDING and TREIDING alike
