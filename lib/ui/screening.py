@@ -89,3 +89,65 @@ def _review_form(matches: list) -> None:
                     "name": md_text(match.subject), "listed": md_text(match.primary_name),
                     "decision": _(DECISIONS[decision])}
                 st.rerun()
+
+
+def sanctions_lists_panel(store, user) -> None:
+    """The Data page's "Sanctions lists": each stored list with its date and counts; an editor replaces one with a
+    newer official file (preview first, then one audited transaction)."""
+    from datetime import date
+
+    from lib.sanctions_lists import SanctionsFileError, apply_list_import, preview_list_import, stored_lists
+
+    lists = stored_lists(store)
+    st.dataframe(lists[["title", "published", "entries", "names", "origin", "licence", "loaded_at", "loaded_by"]],
+                 hide_index=True, key="sanctions_lists", column_config={
+                     "title": _("List"), "published": st.column_config.DateColumn(_("Published")),
+                     "entries": _("Listed entities and people"), "names": _("Names with aliases"),
+                     "origin": _("Origin"), "licence": _("Licence"), "loaded_at": _("Loaded"),
+                     "loaded_by": _("Loaded by")})
+    st.caption(_("Companies, their group parents and the buyers of their Russian businesses are screened against "
+                 "these lists; each result names the list's publication date."))
+    if (done := st.session_state.pop("sanctions_done", None)) is not None:
+        st.success(done)
+    if not user.can_edit:
+        return
+    uploaded = st.file_uploader(_("A newer OFAC SDN file (sdn.xml, or sdn.csv)"), type=["xml", "csv"],
+                                key="sanctions_file", max_upload_size=80)
+    aliases = st.file_uploader(_("Its aliases (alt.csv), with an sdn.csv"), type=["csv"], key="sanctions_aliases",
+                               max_upload_size=20)
+    published = st.date_input(_("Publication date (an sdn.csv does not carry it; sdn.xml does)"), value=None,
+                              max_value=date.today(), key="sanctions_published")
+    if uploaded is None:
+        return
+    # Reading a 30 MB XML takes seconds: the preview is kept for this file, date and aliases across reruns.
+    key = (uploaded.file_id, published, aliases.file_id if aliases is not None else None)
+    if st.session_state.get("sanctions_preview_key") != key:
+        try:
+            st.session_state["sanctions_preview"] = preview_list_import(
+                store, uploaded.getvalue(), uploaded.name, published=published,
+                aliases=aliases.getvalue() if aliases is not None else None)
+        except SanctionsFileError as exc:
+            st.session_state["sanctions_preview"] = str(exc)
+        st.session_state["sanctions_preview_key"] = key
+    preview = st.session_state["sanctions_preview"]
+    if isinstance(preview, str):  # the file was refused: say why on every rerun until another file comes
+        st.error(_("%(error)s Nothing was changed.") % {"error": preview})
+        return
+    st.info(_("%(file)s: published %(date)s (stored list: %(stored)s); %(entries)s entries, %(names)s names; "
+              "%(added)s entries added, %(dropped)s no longer listed.") % {
+        "file": md_text(preview.filename), "date": fmt_date(preview.meta.published),
+        "stored": fmt_date(preview.stored_published) if preview.stored_published else "—",
+        "entries": preview.entries, "names": len(preview.names), "added": len(preview.added_entries),
+        "dropped": len(preview.dropped_entries)})
+    if preview.added_entries:
+        with st.expander(_("Newly listed (%(n)s)") % {"n": len(preview.added_entries)}):
+            st.dataframe(pd.DataFrame({_("Listed entry"): preview.added_entries}), hide_index=True,
+                         key="sanctions_added")
+    if st.button(_("Replace the stored list"), type="primary", key="sanctions_apply"):
+        try:
+            count = apply_list_import(store, user, preview)
+        except PermissionDenied as exc:
+            st.error(str(exc))
+        else:
+            st.session_state["sanctions_done"] = _("The list was replaced: %(n)s names stored.") % {"n": count}
+            st.rerun()

@@ -73,3 +73,10 @@ def test_the_profile_shows_the_screening_and_an_editor_clears_a_match(open_page,
     assert any(s.value.startswith("Review saved") for s in at.success)
     log = store.fetch_df("SELECT actor, action FROM audit_log WHERE action = 'screening_review'")
     assert len(log) == 1
+
+
+def test_the_data_page_lists_the_sanctions_list_with_its_date(open_page):
+    at = open_page("pages/data.py")
+    lists = next(d.value for d in at.dataframe if "published" in d.value.columns)
+    assert lists["title"].tolist() == ["OFAC Specially Designated Nationals and Blocked Persons List (SDN)"]
+    assert str(lists.loc[0, "published"])[:10] == "2024-05-03" and lists.loc[0, "entries"] == 13738
