@@ -365,9 +365,9 @@ def diversion_text(screening: CompanyScreening) -> str:
         return _("Its sector makes none of the items on the allies' Common High Priority list.")
     items = "; ".join(f"{i['item']} (HS {i['hs_code']}, tier {i['tier']})" for i in screening.chp_items[:6])
     return _("Its sector makes goods on the Common High Priority list (EU, US, UK and Japan): the items most often "
-             "re-exported to Russia for its weapons, e.g. %(items)s. Before inviting it, ask which of these it "
-             "would make or sell in Kazakhstan and to whom; Kazakhstan's export controls and the allies' secondary "
-             "sanctions apply.") % {"items": items}
+             "re-exported to Russia for its weapons, e.g. %(items)s. The flag is the sector's, not a finding about "
+             "this company: before inviting it, ask which of these it would make or sell in Kazakhstan and to "
+             "whom; Kazakhstan's export controls and the allies' secondary sanctions apply.") % {"items": items}
 
 
 # -- reviews ------------------------------------------------------------------------------------------------
