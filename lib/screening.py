@@ -29,7 +29,7 @@ from pydantic import BaseModel, Field, field_validator
 from rapidfuzz import fuzz
 
 from lib.auth import User, require_editor
-from lib.i18n import _
+from lib.i18n import N_, _
 from lib.store import Store
 
 POSSIBLE_AT = 92  # score (0-100) from which a listed name is a possible match; see the module docstring
@@ -37,10 +37,10 @@ WORD_MATCH_AT = 80  # how alike a distinctive word and its counterpart in a list
 COMMON_WORD = 400  # a word in more listed names than this (BANK, TRADING) does not by itself bring candidates
 Status = Literal["no_match", "possible", "confirmed", "cleared"]
 SEVERITY: dict[str, int] = {"no_match": 0, "cleared": 1, "possible": 2, "confirmed": 3}
-STATUS_LABELS: dict[str, str] = {"no_match": "No match", "possible": "Possible match – needs review",
-                                 "confirmed": "Confirmed match", "cleared": "Cleared by review"}
-ROLE_LABELS: dict[str, str] = {"company": "the company", "parent": "its group parent",
-                               "buyer": "buyer of its Russian business"}
+STATUS_LABELS: dict[str, str] = {"no_match": N_("No match"), "possible": N_("Possible match – needs review"),
+                                 "confirmed": N_("Confirmed match"), "cleared": N_("Cleared by review")}
+ROLE_LABELS: dict[str, str] = {"company": N_("the company"), "parent": N_("its group parent"),
+                               "buyer": N_("buyer of its Russian business")}
 
 # Legal forms as normalised text (after transliteration and punctuation removal), longest first.
 LEGAL_PHRASES = sorted((

@@ -21,6 +21,7 @@ from lib.ranking_export import ranking_xlsx, readable
 from lib.scoring import rank_label
 from lib.screening import STATUS_LABELS
 from lib.shortlist import ScreeningHold, add_to_shortlist, shortlisted_stages
+from lib.ui.screening import screening_filter
 
 ui.route_through_app()  # first: run inside app.py's navigation (see lib/ui/state.py)
 
@@ -65,26 +66,8 @@ if query.strip():
         st.stop()
     table = matching
 
-# Sanctions screening, computed once per data version (not per rerun): the company, its parent, its buyers.
-_screenings, screening = ui.get_screening()
-status_of = dict(zip(screening["company_id"], screening["screening"], strict=True))
-SCREEN_FILTERS = {"all": "All companies", "flagged": "Possible or confirmed match",
-                  "clear": "No match or cleared", "diversion": "Diversion risk (CHP items)"}
-shown_screen = st.selectbox(_("Sanctions screening"), list(SCREEN_FILTERS), key="rank_screening",
-                            format_func=lambda k: _(SCREEN_FILTERS[k]),
-                            help=_("Each company, its group parent and the buyer of its Russian business against "
-                                   "the sanctions lists (dates on the company's profile), and whether its sector "
-                                   "makes goods on the allies' Common High Priority list."))
-if shown_screen != "all":
-    flags = screening.set_index("company_id")
-    keep = {"flagged": flags["screening"].isin(["possible", "confirmed"]),
-            "clear": flags["screening"].isin(["no_match", "cleared"]),
-            "diversion": flags["diversion_risk"]}[shown_screen]
-    table = table[table["company_id"].isin(set(flags.index[keep]))]
-    st.caption(ngettext("%(n)d company shown.", "%(n)d companies shown.", len(table)) % {"n": len(table)})
-    if table.empty:
-        st.info(_("No company in the ranking has this screening result."))
-        st.stop()
+# Sanctions screening (computed once per data version, not per rerun) and its filter, part of a shared link.
+table, status_of = screening_filter(table)
 
 user = ui.current_user()
 # The outreach stage is pipeline data: colleagues and editors only, never on a public link.

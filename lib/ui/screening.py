@@ -10,12 +10,42 @@ import streamlit as st
 from pydantic import ValidationError
 
 from lib.auth import PermissionDenied
-from lib.i18n import _, fmt_date, md_text
+from lib.i18n import N_, _, fmt_date, md_text, ngettext
 from lib.screening import POSSIBLE_AT, ROLE_LABELS, STATUS_LABELS, diversion_text, record_review
 from lib.ui.account import current_user
+from lib.ui.links import page_state
 from lib.ui.state import get_screening, get_store
+from lib.viewstate import RankParams
 
-DECISIONS = {"confirmed": "Confirmed: it is the listed entry", "cleared": "Cleared: it is not the listed entry"}
+SCREEN_FILTERS = {"all": N_("All companies"), "flagged": N_("Possible or confirmed match"),
+                  "clear": N_("No match or cleared"), "diversion": N_("Diversion risk (CHP items)")}
+DECISIONS = {"confirmed": N_("Confirmed: it is the listed entry"),
+             "cleared": N_("Cleared: it is not the listed entry")}
+
+
+def screening_filter(table: pd.DataFrame) -> tuple[pd.DataFrame, dict[int, str]]:
+    """The Rank page's "Sanctions screening" filter (a link parameter): the rows it keeps, and every company's
+    screening status for the table's column. Stops the page, saying so, when no ranked company is left."""
+    _screenings, screening = get_screening()
+    status_of = dict(zip(screening["company_id"], screening["screening"], strict=True))
+    page_state(RankParams)
+    shown = st.selectbox(_("Sanctions screening"), list(SCREEN_FILTERS), key="rank_screening",
+                         format_func=lambda k: _(SCREEN_FILTERS[k]),
+                         help=_("Each company, its group parent and the buyer of its Russian business against the "
+                                "sanctions lists (dates on the company's profile), and whether its sector makes "
+                                "goods on the allies' Common High Priority list."))
+    if shown == "all":
+        return table, status_of
+    flags = screening.set_index("company_id")
+    keep = {"flagged": flags["screening"].isin(["possible", "confirmed"]),
+            "clear": flags["screening"].isin(["no_match", "cleared"]),
+            "diversion": flags["diversion_risk"].astype(bool)}[shown]
+    table = table[table["company_id"].isin(set(flags.index[keep]))]
+    st.caption(ngettext("%(n)d company shown.", "%(n)d companies shown.", len(table)) % {"n": len(table)})
+    if table.empty:
+        st.info(_("No company in the ranking has this screening result."))
+        st.stop()
+    return table, status_of
 
 
 def screening_section(company_id: int) -> None:

@@ -80,3 +80,20 @@ def test_the_data_page_lists_the_sanctions_list_with_its_date(open_page):
     lists = next(d.value for d in at.dataframe if "published" in d.value.columns)
     assert lists["title"].tolist() == ["OFAC Specially Designated Nationals and Blocked Persons List (SDN)"]
     assert str(lists.loc[0, "published"])[:10] == "2024-05-03" and lists.loc[0, "entries"] == 13738
+
+
+def test_a_link_carries_the_screening_filter(app_db):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import APP
+
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.query_params["rank_screening"] = "flagged"
+    at.run()
+    assert not at.exception
+    assert at.selectbox(key="rank_screening").value == "flagged"
+    assert set(at.dataframe[0].value["screening"]) <= {FLAGGED, "Confirmed match"}
+    bad = AppTest.from_file(APP, default_timeout=90)
+    bad.query_params["rank_screening"] = "<script>"
+    bad.run()
+    assert not bad.exception and bad.selectbox(key="rank_screening").value == "all"
