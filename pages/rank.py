@@ -133,7 +133,7 @@ if selected and st.button(_("Add selected to the shortlist"), icon=":material/pl
     try:  # the score, rank and current view are recorded with each entry
         added = add_to_shortlist(ui.get_store(), ui.current_user(), picked, (settings, filters))
     except (PermissionDenied, ScreeningHold) as exc:
-        st.error(str(exc))
+        st.error(md_text(str(exc)))  # names in the message are data: shown as text, never as markdown
     else:
         st.success(added.summary())
         st.page_link("pages/outreach.py", label=_("Open the outreach pipeline"), icon=":material/handshake:")

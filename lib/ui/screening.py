@@ -113,7 +113,7 @@ def _review_form(matches: list) -> None:
             except ValidationError:
                 st.error(_("Give a reason of at least ten characters: what you checked and what you found."))
             except (PermissionDenied, ValueError) as exc:
-                st.error(str(exc))
+                st.error(md_text(str(exc)))
             else:  # rerun so the lists above show the review
                 st.session_state["screening_saved"] = _("Review saved: %(name)s → %(listed)s, %(decision)s.") % {
                     "name": md_text(match.subject), "listed": md_text(match.primary_name),
@@ -161,7 +161,7 @@ def sanctions_lists_panel(store, user) -> None:
         st.session_state["sanctions_preview_key"] = key
     preview = st.session_state["sanctions_preview"]
     if isinstance(preview, str):  # the file was refused: say why on every rerun until another file comes
-        st.error(_("%(error)s Nothing was changed.") % {"error": preview})
+        st.error(_("%(error)s Nothing was changed.") % {"error": md_text(preview)})
         return
     st.info(_("%(file)s: published %(date)s (stored list: %(stored)s); %(entries)s entries, %(names)s names; "
               "%(added)s entries added, %(dropped)s no longer listed.") % {
@@ -177,7 +177,7 @@ def sanctions_lists_panel(store, user) -> None:
         try:
             count = apply_list_import(store, user, preview)
         except PermissionDenied as exc:
-            st.error(str(exc))
+            st.error(md_text(str(exc)))
         else:
             st.session_state["sanctions_done"] = _("The list was replaced: %(n)s names stored.") % {"n": count}
             st.rerun()
