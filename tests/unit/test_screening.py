@@ -251,3 +251,16 @@ def test_a_bad_list_file_is_refused_and_changes_nothing(store, data, filename, m
     with pytest.raises(SanctionsFileError, match=message):
         preview_list_import(store, data, filename)
     assert store.table_checksums() == before
+
+
+def test_a_company_ranked_under_a_listed_parent_is_held_too(store):
+    parent = _import_candidate(store, "Sovcombank")
+    child = _import_candidate(store, "Sovco Leasing Kazakhstan")
+    assert screen_companies(store, [child])[child].status == "no_match"
+    with store.transaction() as cur:
+        cur.execute("UPDATE companies SET group_parent_id = ? WHERE company_id = ?", [parent, child])
+    screening = screen_companies(store, [child])[child]
+    assert screening.status == "possible"
+    assert {(m.role, m.subject) for m in screening.needs_review} == {("parent", "Sovcombank")}
+    with pytest.raises(ScreeningHold, match="its group parent “Sovcombank”"):
+        add_to_shortlist(store, EDITOR, [{"company_id": child}], VIEW)
