@@ -32,7 +32,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-s
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
                  "--no-first-run"]
 Row = tuple[str, str, Timing | None, str]  # what, size, timing, target or note
-PARTS = ("scoring", "robustness", "import", "apptest", "browser")
+PARTS = ("scoring", "robustness", "import", "screening", "apptest", "browser")
 
 
 def scoring_rows(universe_seed, sizes: list[int]) -> list[Row]:
@@ -282,6 +282,23 @@ def print_table(rows: list[Row]) -> None:
                   f"| {timing.runs} | {note} |")
 
 
+def screening_rows(workdir: Path) -> list[Row]:
+    """Sanctions screening of every company, its group parent and its buyers: the index once, then the screening."""
+    from lib import screening
+    from lib.store import SEED_DIR, open_store
+
+    store = open_store(workdir / "screening.duckdb", seed_dir=SEED_DIR)
+    subjects = len(screening.screening_subjects(store))
+    names = store.fetch_one("SELECT count(*) FROM sanctions_names")[0]
+    label = f"{subjects:,} names x {names:,} listed names"
+    index = measure(lambda: screening.build_index(store), 3)
+    screened = measure(lambda: screening.screen_companies(store), 3)  # the index is cached after the first run
+    close_all()
+    return [("Screening: index of the sanctions lists (once per list version)", label, index, ""),
+            ("Screening: every company, parent and buyer (cached index)", label, screened,
+             f"{subjects / (screened.median_ms / 1000):,.0f} names/s")]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes only (a smoke run)")
@@ -307,6 +324,9 @@ def main() -> int:
         if "import" in parts:
             print("import ...", file=sys.stderr, flush=True)
             rows += import_rows(workdir, 10_000 if args.quick else 100_000)
+        if "screening" in parts:
+            print("screening ...", file=sys.stderr, flush=True)
+            rows += screening_rows(workdir)
         seed_db = workdir / "seed.duckdb"
         close_all()
         stores = [(seed_db, "seed data")]

@@ -27,6 +27,7 @@ from lib.likelihood import LikelihoodExplanation
 from lib.models import Filters, ScoringSettings
 from lib.profile import FACT_LABELS, explain_score, observation_text, period_text
 from lib.radar import Universe
+from lib.screening import ROLE_LABELS, STATUS_LABELS, diversion_text, screen_companies
 from lib.store import Store
 
 # More rows would not fit on one page: the newest notes and changes, the most valuable packages.
@@ -98,6 +99,7 @@ def briefing_html(store: Store, universe: Universe, company_id: int, settings: S
     parts = [
         _header(company, today),
         _facts(store, company),
+        _screening(store, company_id),
         _score(universe, company_id, settings or ScoringSettings(), filters or Filters(),
                shortlist.get_entry(store, company_id)),
         _likelihood(likelihood),
@@ -122,6 +124,31 @@ def _likelihood(why: LikelihoodExplanation | None) -> str:
                    [(_(up[0]) if up else "", _(down[0]) if down else "")
                     for up, down in zip_longest(why.raising, why.lowering)])
     return _section(_("How likely it is to come"), body)
+
+
+def _screening(store: Store, company_id: int) -> str:
+    """Each sanctions list with its date and what matched (company, parent, buyers), and the diversion-risk flag."""
+    screened = screen_companies(store, [company_id]).get(company_id)
+    if screened is None:
+        return ""
+    rows, classes = [], []
+    for result in screened.results:
+        if not result.matches:
+            rows.append((result.title, fmt_date(result.published), _(STATUS_LABELS[result.status]), "—", "—"))
+            classes.append(None)
+        for m in result.matches:
+            review = f" ({m.reviewer}: {m.reason})" if m.reviewer else ""
+            rows.append((result.title, fmt_date(result.published), _(STATUS_LABELS[m.status]) + review,
+                         f"{_(ROLE_LABELS[m.role])}: {m.subject}",
+                         f"{m.primary_name} ({fmt_number(m.score, 0)}; {m.programmes or '—'})"))
+            classes.append("overdue" if m.status in ("possible", "confirmed") else None)  # the red row style
+    names = "; ".join(f"{_(ROLE_LABELS[role])}: {name}" for role, name in screened.subjects)
+    body = _table([_("List"), _("Published"), _("Result"), _("Screened name"), _("Listed entry (score; programme)")],
+                  rows, small=(4,), row_classes=classes)
+    body += _para(_("Screened names: %(names)s.") % {"names": names})
+    body += _para((_("Diversion risk: %(why)s") % {"why": diversion_text(screened)}) if screened.diversion_risk
+                  else diversion_text(screened))
+    return _section(_("Screening"), body)
 
 
 def _header(company: dict, today: date) -> str:

@@ -219,6 +219,93 @@ def cmd_import(args: argparse.Namespace) -> None:
           f"{result.audit_rows} audit rows")
 
 
+def _screening_rows(screenings: dict) -> pd.DataFrame:
+    """One row per company, screened name and list (and match, where there is one)."""
+    rows = []
+    for s in screenings.values():
+        for result in s.results:
+            base = {"company": s.name, "list": result.title, "list_published": result.published.isoformat(),
+                    "company_result": s.status, "diversion_risk": s.diversion_risk}
+            matched = {m.subject for m in result.matches}
+            for role, name in s.subjects:
+                if name not in matched:
+                    rows.append({**base, "role": role, "screened_name": name, "result": "no_match"})
+            for m in result.matches:
+                rows.append({**base, "role": m.role, "screened_name": m.subject, "result": m.status,
+                             "listed_entry": m.primary_name, "listed_name": m.listed_name, "entry_id": m.entry_id,
+                             "score": round(m.score, 1), "programmes": m.programmes, "reviewer": m.reviewer,
+                             "reason": m.reason})
+    columns = ["company", "role", "screened_name", "list", "list_published", "result", "listed_entry", "listed_name",
+               "entry_id", "score", "programmes", "reviewer", "reason", "company_result", "diversion_risk"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def cmd_screen(args: argparse.Namespace) -> None:
+    """Screen the companies (with their parents and buyers), one company, or the names of an uploaded file."""
+    from pathlib import Path
+
+    from lib.screening import screen_companies, screen_names
+    from lib.tablefile import ImportRefused, read_table
+
+    store = open_store(args.db, create=False)
+    if args.file:
+        path = Path(args.file)
+        if not path.is_file():
+            raise CliError(f"{path}: no such file")
+        try:
+            table = read_table(path.read_bytes(), path.name)
+        except ImportRefused as exc:
+            raise CliError(str(exc)) from None
+        header = [c.strip().lower() for c in table.columns]
+        column = next((header.index(c) for c in ("name", "company", "company_name", "buyer") if c in header), None)
+        if column is None:
+            raise CliError(f"{path.name}: no name column (expected one of name, company, company_name, buyer; "
+                           f"found {', '.join(table.columns) or 'none'})")
+        names = [cells[column].strip() for _row, cells in table.rows if column < len(cells) and cells[column].strip()]
+        if not names:
+            raise CliError(f"{path.name}: the {table.columns[column]} column is empty")
+        _emit(screen_names(store, names), args.format)
+        return
+    ids = None
+    if args.company:
+        found = store.fetch_all("SELECT company_id FROM companies WHERE lower(name) = lower(?)", [args.company.strip()])
+        if not found:
+            raise CliError(f"no company named {args.company!r}; `python -m lib rank` lists the names")
+        ids = [int(r[0]) for r in found]
+    _emit(_screening_rows(screen_companies(store, ids)), args.format)
+
+
+def cmd_sanctions_import(args: argparse.Namespace) -> None:
+    """Preview a newer official SDN file (sdn.xml, or sdn.csv [+ alt.csv] with its date) and, unless --dry-run,
+    replace the stored list with it."""
+    import getpass
+    from datetime import date
+    from pathlib import Path
+
+    from lib.auth import User
+    from lib.sanctions_lists import SanctionsFileError, apply_list_import, preview_list_import
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise CliError(f"{path}: no such file")
+    try:
+        published = date.fromisoformat(args.published) if args.published else None
+    except ValueError:
+        raise CliError(f"--published: {args.published!r} is not a date (YYYY-MM-DD)") from None
+    aliases = Path(args.aliases).read_bytes() if args.aliases else None
+    store = open_store(args.db, create=False)
+    try:
+        preview = preview_list_import(store, path.read_bytes(), path.name, published=published, aliases=aliases)
+    except SanctionsFileError as exc:
+        raise CliError(f"{exc} Nothing was written.") from None
+    print(f"{path.name}: {preview.meta.title}, published {preview.meta.published} (stored: "
+          f"{preview.stored_published or 'none'}); {preview.entries} entries, {len(preview.names)} names; "
+          f"{len(preview.added_entries)} entries added, {len(preview.dropped_entries)} no longer listed")
+    if not args.dry_run:
+        user = User(name=args.actor or getpass.getuser(), role="editor")
+        print(f"applied: {apply_list_import(store, user, preview)} names stored")
+
+
 def cmd_backtest(args: argparse.Namespace) -> None:
     """Where the companies that came rank under a view; AUC and precision at 10/50/100 beside the baselines."""
     from pathlib import Path
@@ -338,6 +425,7 @@ def cmd_weights(args: argparse.Namespace) -> None:
 COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
     "build": cmd_build, "criteria": cmd_criteria, "rank": cmd_rank, "facts": cmd_facts, "import": cmd_import,
     "backtest": cmd_backtest, "weights": cmd_weights, "migrate": cmd_migrate, "research-queue": cmd_research_queue,
+    "screen": cmd_screen, "sanctions-import": cmd_sanctions_import,
 }
 
 
@@ -399,6 +487,17 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--dry-run", action="store_true", help="only show what would change")
     imp.add_argument("--skip-rejected", action="store_true", help="import the valid rows even if some are rejected")
     imp.add_argument("--actor", default=None, help="name recorded in the audit log (default: your login)")
+    screen = sub.add_parser("screen", help="screen companies, their group parents and the buyers of their "
+                                           "Russian businesses (or the names of a file) against the sanctions lists")
+    screen.add_argument("--company", default=None, help="only this company (its name, any case)")
+    screen.add_argument("--file", default=None, help="a CSV/.xlsx of names to screen (a name or company column)")
+    screen.add_argument("--format", choices=("csv", "json"), default="csv")
+    sanc = sub.add_parser("sanctions-import", help="replace the stored OFAC SDN list with a newer official file")
+    sanc.add_argument("file", help="sdn.xml (carries its date) or sdn.csv")
+    sanc.add_argument("--aliases", default=None, help="alt.csv, the aliases of an sdn.csv")
+    sanc.add_argument("--published", default=None, help="publication date of an sdn.csv (YYYY-MM-DD)")
+    sanc.add_argument("--dry-run", action="store_true", help="only show what would change")
+    sanc.add_argument("--actor", default=None, help="name recorded in the audit log (default: your login)")
     return parser
 
 

@@ -29,6 +29,7 @@ FACT_LABELS = {
     "kazakhstan_presence": "Presence in Kazakhstan",
     "forbes_global_2000": "Listed in the Forbes Global 2000",
     "also_known_as": "Also known as",
+    "russia_buyer": "Buyer of its Russian business",
 }
 STATE_LABELS: dict[str, str] = {"active": "active", "ended": "ended", "not_found": "searched, not found"}
 FISCAL_YEAR = re.compile(r"^FY(\d{4}(?:/\d\d)?)$")

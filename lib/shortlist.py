@@ -21,6 +21,7 @@ from lib.auth import User, require_editor
 from lib.export import to_csv_bytes, to_xlsx_bytes
 from lib.i18n import N_, _, fmt_date, ngettext
 from lib.models import Filters, ScoringSettings
+from lib.screening import ScreeningHold, check_shortlistable  # noqa: F401 (ScreeningHold: callers catch it here)
 from lib.store import Store
 
 if TYPE_CHECKING:  # only for type hints: lib/store.py is the layer that talks to the database
@@ -384,6 +385,10 @@ def add_to_shortlist(store: Store, user: User, entries: Iterable[ShortlistCandid
                                            ids).fetchall()}
         if unknown := [i for i in ids if i not in known]:
             raise ValueError(_("Unknown company id(s): %(ids)s") % {"ids": ", ".join(map(str, unknown))})
+        # Screening before the call: a possible sanctions match must be reviewed by an editor first.
+        on_list = {r[0] for r in cur.execute(f"SELECT company_id FROM shortlist WHERE company_id IN ({marks}) "
+                                             "AND NOT removed", ids).fetchall()}
+        check_shortlistable(store, [i for i in ids if i not in on_list])
         seen: set[int] = set()
         for cand in candidates:
             if cand.company_id in seen:

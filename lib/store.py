@@ -37,7 +37,8 @@ DEFAULT_DB = ROOT / "data" / "radar.duckdb"
 SCHEMA_VERSION = 1
 TABLES = ("sectors", "companies", "company_facts", "incentive_packages", "mci", "scenarios",
           "shortlist", "shortlist_notes", "audit_log", "tracker_statuses", "outcomes", "weighting_rounds",
-          "weighting_submissions", "incentive_rule_sources")
+          "weighting_submissions", "incentive_rule_sources", "sanctions_lists", "sanctions_names", "chp_items",
+          "screening_reviews")
 LIST_COLUMNS = ("sector_codes", "excluded_sector_codes", "activity_types", "locations", "assumed_rules",
                 "uncertain_terms")
 
@@ -208,6 +209,32 @@ ON CONFLICT (scope, username) DO UPDATE SET
                    ELSE sign_in_attempts.last_at END
 RETURNING attempts
 """
+# Screening before the call (lib/screening.py): sanctions lists with their publication date (one row per listed name,
+# primary or alias), the Common High Priority items mapped to sectors, and each named review of a possible match.
+# The committed lists and items (data/sources/sanctions/) come in with this migration (MIGRATION_DATA); an editor
+# replaces a list with a newer official file (lib/sanctions_lists.py).
+SCREENING = """
+CREATE TABLE IF NOT EXISTS sanctions_lists (
+    list_id VARCHAR PRIMARY KEY, title VARCHAR NOT NULL, publisher VARCHAR NOT NULL, published DATE NOT NULL,
+    origin VARCHAR NOT NULL, licence VARCHAR, note VARCHAR, entries INTEGER NOT NULL, names INTEGER NOT NULL,
+    loaded_at TIMESTAMP NOT NULL, loaded_by VARCHAR NOT NULL);
+CREATE TABLE IF NOT EXISTS sanctions_names (
+    list_id VARCHAR NOT NULL, entry_id VARCHAR NOT NULL, name VARCHAR NOT NULL, name_kind VARCHAR NOT NULL,
+    entry_type VARCHAR NOT NULL, programmes VARCHAR, primary_name VARCHAR NOT NULL, compared VARCHAR NOT NULL);
+CREATE TABLE IF NOT EXISTS chp_items (
+    sector_code VARCHAR NOT NULL, hs_code VARCHAR NOT NULL, tier VARCHAR NOT NULL, item VARCHAR NOT NULL,
+    why_this_sector VARCHAR NOT NULL, source VARCHAR NOT NULL, as_of DATE NOT NULL, PRIMARY KEY (sector_code, hs_code));
+CREATE TABLE IF NOT EXISTS screening_reviews (
+    subject VARCHAR NOT NULL, list_id VARCHAR NOT NULL, entry_id VARCHAR NOT NULL, decision VARCHAR NOT NULL,
+    reviewer VARCHAR NOT NULL, reason VARCHAR NOT NULL, reviewed_at TIMESTAMP NOT NULL, list_published DATE,
+    PRIMARY KEY (subject, list_id, entry_id));
+"""
+MIGRATIONS.append(SCREENING)
+# Data a migration brings with it, keyed by the migration's text (so renumbering cannot misplace it): a function
+# (module, name) called with (store, cursor) inside the migration's transaction, on both backends.
+MIGRATION_DATA: dict[str, tuple[str, str]] = {SCREENING: ("lib.sanctions_lists", "load_screening_sources")}
+# Tables a migration fills from committed files: copy_store empties them in the target before copying.
+REFERENCE_TABLES = ("sanctions_lists", "sanctions_names", "chp_items")
 # Sequences behind the id columns, to move on past copied ids (see Store.reset_sequences).
 SEQUENCES = {"scenario_ids": ("scenarios", "scenario_id"), "note_ids": ("shortlist_notes", "note_id"),
              "audit_ids": ("audit_log", "audit_id"), "fact_ids": ("company_facts", "fact_id"),
@@ -341,6 +368,15 @@ def to_json(value: Any) -> str | None:
     if value is None:
         return None
     return json.dumps(value, default=_json_default, ensure_ascii=False, sort_keys=True)
+
+
+def migration_data(store: Any, cur: Cursor, migration: str) -> None:
+    """Load the committed data a migration brings (MIGRATION_DATA), inside its transaction."""
+    if migration in MIGRATION_DATA:
+        import importlib
+
+        module, name = MIGRATION_DATA[migration]
+        getattr(importlib.import_module(module), name)(store, cur)
 
 
 def bump_versions(cur: Cursor, ranking: bool) -> None:
@@ -556,6 +592,7 @@ class Store:
             for version in range(current, len(MIGRATIONS)):
                 cur.execute("BEGIN TRANSACTION")
                 cur.execute(MIGRATIONS[version])
+                migration_data(self, cur, MIGRATIONS[version])
                 cur.execute("INSERT INTO schema_version VALUES (?, ?)", [version + 1, datetime.now()])
                 cur.execute("COMMIT")
         return len(MIGRATIONS)
@@ -657,6 +694,8 @@ class Store:
                         row["company_key"] = company_key(row["name"], row["hq_country"])
                 self.insert_seed(cur, table, rows)
                 counts[table] = len(rows)
+            from lib.sanctions_lists import load_buyers
+            counts["russia_buyer"] = load_buyers(cur)
             # The project-relative folder (data/seed), not the server's absolute path, in what users read.
             shown = seed_dir.resolve()
             shown = shown.relative_to(ROOT).as_posix() if shown.is_relative_to(ROOT) else str(seed_dir)
@@ -734,6 +773,8 @@ def copy_store(source: Store, target: Store) -> dict[str, tuple[int, str]]:
     if target.is_seeded():
         raise StoreUnavailable(f"The target store {target.location} is not empty: copy only into a new store.")
     with target.transaction() as cur:
+        for table in REFERENCE_TABLES:  # filled by the target's own migration: the source's rows replace them
+            cur.execute(f"DELETE FROM {table}")
         for table in TABLES:
             data = source.table_rows(table)
             if data.num_rows:

@@ -33,6 +33,7 @@ from lib.store import (
     StoreUnavailable,
     bump_versions,
     copy_store,
+    migration_data,
     redacted,
 )
 
@@ -97,6 +98,12 @@ class PgCursor:
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         self._cur.executemany(to_pyformat(sql), rows)
+
+    def copy_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        """Bulk-load rows with COPY (tens of thousands of list names in a second); names are the caller's constants."""
+        with self._cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
 
     def fetchone(self) -> tuple | None:
         return self._cur.fetchone()
@@ -241,6 +248,8 @@ class PostgresStore(Store):
                 conn.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at TIMESTAMP NOT NULL)")
             for version in range(current, len(MIGRATIONS)):
                 conn.execute(postgres_sql(MIGRATIONS[version]))  # several statements, no parameters
+                with conn.cursor() as raw:
+                    migration_data(self, PgCursor(raw), MIGRATIONS[version])
                 conn.execute("INSERT INTO schema_version VALUES (%s, %s)", [version + 1, datetime.now()])
         return len(MIGRATIONS)
 

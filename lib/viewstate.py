@@ -511,6 +511,16 @@ def describe(note: LinkNote) -> str:
 
 
 # -- the pages' own parameters (their widgets use these names as keys and these bounds) ---------------------
+ScreeningShown = Literal["all", "flagged", "clear", "diversion"]
+
+
+@page_params("ranking")
+class RankParams(PageParams):
+    """Rank page: which sanctions-screening results the table shows (lib/screening.py)."""
+
+    rank_screening: ScreeningShown = "all"
+
+
 @page_params("company")
 class CompanyParams(PageParams):
     """Company profile: the top K of the what-if (the company itself is the view's `company`)."""

@@ -33,6 +33,7 @@ from lib.profile import (
 from lib.scoring import criteria_matrix
 from lib.steward import tracker_statuses
 from lib.ui.offer import offer_section
+from lib.ui.screening import screening_section
 from lib.viewstate import CompanyParams, limits
 
 ui.route_through_app()  # first: run inside app.py's navigation (see lib/ui/state.py)
@@ -103,6 +104,8 @@ else:
                                 "source": _("Source"), "note": _("Note and how it was matched")})
 st.caption(_("Status source: %(source)s (as of %(date)s)")
            % {"source": md_source(company["source"]), "date": fmt_date(pd.Timestamp(company["as_of"]).date())})
+
+screening_section(int(company_id))
 
 st.subheader(_("Why it scores what it scores"))
 view = ui.current_view()

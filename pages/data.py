@@ -8,6 +8,7 @@ from lib import steward, ui
 from lib.auth import PermissionDenied
 from lib.i18n import _, fmt_number, md_text, ngettext
 from lib.importer import FORMAT_LABELS, ImportRefused, ImportRejected, apply_import, preview_frames, preview_import
+from lib.ui.screening import sanctions_lists_panel
 
 ui.route_through_app()  # first: run inside app.py's navigation (see lib/ui/state.py)
 
@@ -21,9 +22,10 @@ if not user.can_edit:
     st.info(_("You are signed in as a viewer: you can look at and export the data, but not change it."))
 
 
-tab_import, tab_research, tab_sectors, tab_company_sector, tab_packages, tab_outcomes, tab_audit, tab_export = \
-    st.tabs([_("Import companies"), _("Research queue"), _("Sector priorities"), _("Company sectors"),
-             _("Incentive packages"), _("Outcomes"), _("Audit log"), _("Export and backup")])
+(tab_import, tab_research, tab_sectors, tab_company_sector, tab_packages, tab_outcomes, tab_sanctions, tab_audit,
+ tab_export) = st.tabs([_("Import companies"), _("Research queue"), _("Sector priorities"), _("Company sectors"),
+                        _("Incentive packages"), _("Outcomes"), _("Sanctions lists"), _("Audit log"),
+                        _("Export and backup")])
 
 with tab_import:
     # Uploads and their previews cost the server memory and time: editors only, never anonymous visitors.
@@ -119,6 +121,9 @@ with tab_company_sector:
 
 with tab_outcomes:
     ui.outcomes_panel(store, user)
+
+with tab_sanctions:
+    sanctions_lists_panel(store, user)
 
 with tab_audit:
     if not user.can_see_pipeline:  # the log records shortlist changes and notes: pipeline data

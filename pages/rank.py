@@ -19,7 +19,9 @@ from lib.models import ORDER_LABELS
 from lib.radar import group_names
 from lib.ranking_export import ranking_xlsx, readable
 from lib.scoring import rank_label
-from lib.shortlist import add_to_shortlist, shortlisted_stages
+from lib.screening import STATUS_LABELS
+from lib.shortlist import ScreeningHold, add_to_shortlist, shortlisted_stages
+from lib.ui.screening import screening_filter
 
 ui.route_through_app()  # first: run inside app.py's navigation (see lib/ui/state.py)
 
@@ -64,6 +66,9 @@ if query.strip():
         st.stop()
     table = matching
 
+# Sanctions screening (computed once per data version, not per rerun) and its filter, part of a shared link.
+table, status_of = screening_filter(table)
+
 user = ui.current_user()
 # The outreach stage is pipeline data: colleagues and editors only, never on a public link.
 # Confidential entries show nowhere but on the Outreach page, to editors who ask (and that is audited).
@@ -73,6 +78,7 @@ shown = readable(table, ui.sector_names()).assign(
     likelihood=table["likelihood"] * 100,
     rank_shown=[rank_label(r, t) for r, t in zip(table["rank"], table["tied"], strict=True)],
     shortlist=table["company_id"].map({cid: translate(stage) for cid, stage in stages.items()}),
+    screening=table["company_id"].map(lambda cid: _(STATUS_LABELS[status_of.get(cid, "no_match")])),
 )
 selection = st.dataframe(
     shown,
@@ -83,7 +89,7 @@ selection = st.dataframe(
     on_select="rerun",
     selection_mode="multi-row",
     column_order=["rank_shown", "name", "sector", "hq_country", "status", "expected", "likelihood", "score",
-                  "completeness",
+                  "completeness", "screening",
                   *(["shortlist"] if user.can_see_pipeline else [])],
     column_config={
         "rank_shown": st.column_config.TextColumn(_("Rank"), width="small",
@@ -106,6 +112,9 @@ selection = st.dataframe(
         "completeness": st.column_config.NumberColumn(_("Data completeness, %"), format="%.0f",
                                                       help=_("Share of the six company facts that are known "
                                                              "(size, Russian footprint, production, Kazakhstan)")),
+        "screening": st.column_config.TextColumn(_("Sanctions screening"),
+                                                 help=_("Against the sanctions lists: the company, its group "
+                                                        "parent and the buyer of its Russian business")),
         "shortlist": st.column_config.TextColumn(_("Outreach stage"),
                                                  help=_("Stage on the shortlist; empty when not shortlisted")),
     },
@@ -123,8 +132,8 @@ if selected and st.button(_("Add selected to the shortlist"), icon=":material/pl
     picked = table.iloc[rows][["company_id", "score", "rank"]].to_dict("records")
     try:  # the score, rank and current view are recorded with each entry
         added = add_to_shortlist(ui.get_store(), ui.current_user(), picked, (settings, filters))
-    except PermissionDenied as exc:
-        st.error(str(exc))
+    except (PermissionDenied, ScreeningHold) as exc:
+        st.error(md_text(str(exc)))  # names in the message are data: shown as text, never as markdown
     else:
         st.success(added.summary())
         st.page_link("pages/outreach.py", label=_("Open the outreach pipeline"), icon=":material/handshake:")

@@ -282,3 +282,18 @@ def current_ranking() -> Ranking:
 def sector_names() -> dict[str, str]:
     """Sector code -> English name from the sectors table (translate when showing), read once per run."""
     return _once_per_run("sector_names", lambda: sector_name_map(get_store().sectors()))
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _screening(path: str, version: int) -> tuple[dict, pd.DataFrame]:
+    from lib.screening import screen_companies, screening_frame
+
+    screenings = screen_companies(_store(path))
+    return screenings, screening_frame(screenings)
+
+
+def get_screening() -> tuple[dict, pd.DataFrame]:
+    """Every company screened against the sanctions lists (lib.screening), once per data version: a review, a new
+    list or an import changes the version; a slider move or a rerun does not."""
+    store = get_store()
+    return _screening(store.location, store.data_version())

@@ -47,7 +47,7 @@ def test_facts_come_with_their_sources(store, universe):
 
 def test_in_russian_the_periods_and_priority_reason_are_russian(store, universe):
     company = company_with_facts(store)
-    periods = [p for p in store.company_facts(company)["period"] if re.search(r"[A-Za-z]", p or "")]
+    periods = [p for p in store.company_facts(company)["period"] if isinstance(p, str) and re.search(r"[A-Za-z]", p)]
     reason = store.company(company)["priority_reason"]
     assert periods and reason
     set_language("ru")

@@ -117,3 +117,41 @@ def test_csv_output_escapes_formula_text(store, tmp_path):
     assert ",=HYPERLINK" not in out and ',"=HYPERLINK' not in out and ",+7 Telecom" not in out
     facts = run("facts", "--company", "+7 Telecom", "--format", "csv")
     assert "'+7 Telecom" in facts and "sold" in facts
+
+
+def test_screen_every_company_and_one(cli):
+    code, out, err = cli("screen", "--format", "csv")
+    assert code == 0, err
+    frame = pd.read_csv(io.StringIO(out))
+    assert set(frame["list_published"]) == {"2024-05-03"}
+    buyers = frame[(frame["role"] == "buyer") & (frame["result"] == "possible")]
+    assert {"Interros Capital", "KAMAZ"} <= set(buyers["screened_name"])
+    assert "Ledvakh Trade" in set(frame[frame["result"] == "no_match"]["screened_name"])
+    code, out, err = cli("screen", "--company", "societe generale", "--format", "json")
+    rows = json.loads(out)
+    assert code == 0 and {r["company"] for r in rows} == {"Societe Generale"}
+    assert {(r["role"], r["result"]) for r in rows} == {("company", "no_match"), ("buyer", "possible")}
+
+
+def test_screen_an_uploaded_list_of_names(cli, tmp_path):
+    names = tmp_path / "names.csv"
+    names.write_text("company\nПАО Сбербанк\nKaspi Bank\n", encoding="utf-8")
+    code, out, err = cli("screen", "--file", str(names), "--format", "json")
+    assert code == 0, err
+    assert [(r["name"], r["status"]) for r in json.loads(out)] == [("ПАО Сбербанк", "possible"),
+                                                                    ("Kaspi Bank", "no_match")]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("ticker\nSBER\n", encoding="utf-8")
+    code, out, err = cli("screen", "--file", str(bad))
+    assert code == 2 and out == "" and "bad.csv: no name column" in err
+
+
+def test_sanctions_import_dry_run_and_a_bad_file(cli, tmp_path):
+    sdn = tmp_path / "sdn.csv"
+    sdn.write_text('17018,"PUBLIC JOINT STOCK COMPANY SBERBANK OF RUSSIA",-0- ,"RUSSIA-EO14024",-0- ,-0- ,-0- ,'
+                   '-0- ,-0- ,-0- ,-0- ,-0- \n', encoding="utf-8")
+    code, out, err = cli("sanctions-import", str(sdn), "--published", "2026-11-20", "--dry-run")
+    assert code == 0, err
+    assert "published 2026-11-20 (stored: 2024-05-03); 1 entries" in out and "applied" not in out
+    code, out, err = cli("sanctions-import", str(sdn))
+    assert code == 2 and "does not say when it was published" in err and "Nothing was written" in err
