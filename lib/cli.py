@@ -15,7 +15,7 @@ from lib.export import safe_frame
 from lib.models import METHODS, ORDERS, ScoringSettings
 from lib.radar import load_universe
 from lib.scoring import criteria_matrix, rank_companies
-from lib.store import StoreUnavailable, close_all, connect, copy_store, db_path, open_store, redacted
+from lib.store import Store, StoreUnavailable, close_all, connect, copy_store, db_path, open_store, redacted
 
 
 class CliError(Exception):
@@ -138,6 +138,26 @@ def cmd_research_queue(args: argparse.Namespace) -> None:
     queue = research_queue(universe, _settings(args), model, likelihood, facts, order=args.order, top=args.top,
                            include_searched=args.include_searched)
     _emit(queue.head(args.limit) if args.limit else queue, args.format)
+
+
+def _company_id(store: Store, name: str) -> int:
+    """The id of the company with this name (any case); a clear error naming the company otherwise."""
+    matches = store.fetch_all("SELECT company_id, name FROM companies WHERE lower(name) = lower(?) ORDER BY 1",
+                              [name.strip()])
+    if not matches:
+        raise CliError(f"no company named {name!r}; `python -m lib rank` lists the names")
+    return int(matches[0][0])
+
+
+def cmd_history(args: argparse.Namespace) -> None:
+    """One company's Russia status observations in time order, the current one marked (the stated rule)."""
+    from lib.status_history import history
+
+    store = open_store(args.db, create=False)
+    frame = history(store, _company_id(store, args.company))
+    columns = ["company", "date", "tracker", "status", "tracker_grade", "status_date", "recorded_on", "source",
+               "source_file", "current"]
+    _emit(frame[columns], args.format)
 
 
 def cmd_facts(args: argparse.Namespace) -> None:
@@ -337,6 +357,7 @@ def cmd_weights(args: argparse.Namespace) -> None:
 COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
     "build": cmd_build, "criteria": cmd_criteria, "rank": cmd_rank, "facts": cmd_facts, "import": cmd_import,
     "backtest": cmd_backtest, "weights": cmd_weights, "migrate": cmd_migrate, "research-queue": cmd_research_queue,
+    "history": cmd_history,
 }
 
 
@@ -374,6 +395,9 @@ def build_parser() -> argparse.ArgumentParser:
     facts = sub.add_parser("facts", help="list every company fact with its state, date and source")
     facts.add_argument("--company", default=None, help="only this company (its name, any case)")
     facts.add_argument("--format", choices=("csv", "json"), default="csv")
+    hist = sub.add_parser("history", help="one company's Russia status observations (every tracker), in time order")
+    hist.add_argument("--company", required=True, help="the company's name, any case")
+    hist.add_argument("--format", choices=("csv", "json"), default="json")
     back = sub.add_parser("backtest", help="where the companies that came rank, AUC and precision at 10/50/100")
     back.add_argument("--outcomes", default=None, help="a CSV/.xlsx with at least a name column (default: stored)")
     back.add_argument("--method", choices=METHODS, default="wsm")

@@ -11,8 +11,10 @@ Rules that keep data safe:
   matches a stored company of the same name when exactly one exists.
 - An empty cell never erases a stored value; `source` and `as_of` change only with a real change, so
   re-importing an unchanged file reports 0 adds and 0 updates.
-- A tracker does not overwrite the status a company row took from another tracker: its status goes to
-  `tracker_statuses`, and the preview lists the disagreement, so both stay visible with their dates.
+- Every status a file gives that its tracker has not given before is appended to the company's status history
+  (`status_observations`, lib/status_history.py), never overwriting one; the company's current status is then
+  derived by the stated rule (latest date, source precedence on ties). The preview lists each tracker's new status
+  and where trackers disagree, so both stay visible with their dates.
 - Everything is applied in one transaction with one audit row per changed record; any error, or a store
   changed since the preview, writes nothing.
 """
@@ -36,6 +38,7 @@ from lib.auth import User, require_editor
 from lib.evidence import PRESENCE_LEVELS, PRODUCTION_STATES
 from lib.i18n import _
 from lib.models import GRADE_STATUS, STATUSES, CompanyRow, company_key
+from lib.status_history import StatusChange, latest_by_tracker, refresh_current, tracker_of_grade
 from lib.store import SEED_DIR, Store, to_json
 from lib.tablefile import ImportRefused, RawTable, read_table
 
@@ -227,6 +230,8 @@ class ImportResult(BaseModel):
     skipped_rows: int
     audit_rows: int
     source_file: str
+    status_observations: int = 0  # statuses appended to the history (new companies' first ones included)
+    status_changes: list[dict[str, Any]] = Field(default_factory=list)  # current statuses that changed
 
 
 # -- mapping and validation --------------------------------------------------------------------
@@ -486,8 +491,10 @@ def preview_import(store: Store, data: bytes, filename: str, *, as_of: date | No
         stored[column] = [None if pd.isna(v) else pd.Timestamp(v).date() for v in stored[column]]
     # Plain Python values once (NULL -> None), so comparing 100,000 rows stays cheap.
     stored_rows = stored.astype(object).where(stored.notna(), None).to_dict("records")
-    trackers_stored = {(int(r[0]), r[1]): r for r in store.fetch_all(
-        "SELECT company_id, tracker, status, tracker_grade, status_date, source, as_of FROM tracker_statuses")}
+    latest = latest_by_tracker(store)  # each tracker's newest status per company
+    trackers_stored = {(int(r[0]), r[1]): r for r in latest[["company_id", "tracker", "status", "tracker_grade",
+                                                            "status_date", "source", "recorded_on"]].itertuples(
+        index=False, name=None)}
 
     seen: dict[str, tuple[int, dict[str, Any]]] = {}
     duplicate_keys: set[str] = set()
@@ -680,17 +687,36 @@ def apply_import(store: Store, user: User, preview: ImportPreview, *, skip_rejec
             columns = ["company_id", "fact", "value", "state", "period", "recorded_on", "source", "note"]
             store.insert_rows(cur, "company_facts", _arrow(rows, columns))
 
+        # The status history: a new company's first status, a changed status of the row's own tracker, and every
+        # new status of another tracker are appended; nothing is overwritten.
+        observations = [{"company_id": row["company_id"], "tracker": tracker_of_grade(row["tracker_grade"]),
+                         "status": row["status"], "tracker_grade": row["tracker_grade"],
+                         "status_date": row["status_date"], "source": row["source"]} for row in added]
+        for update in preview.updates:
+            if {"status", "status_date"} & {c.field for c in update.changes}:
+                # The row as just updated in this transaction: the status with its label and date.
+                status, grade, status_date = cur.execute(
+                    "SELECT status, tracker_grade, status_date FROM companies WHERE company_id = ?",
+                    [update.company_id]).fetchall()[0]
+                observations.append({"company_id": update.company_id, "tracker": tracker_of_grade(grade),
+                                     "status": status, "tracker_grade": grade, "status_date": status_date,
+                                     "source": update.values["source"]})
         statuses = []
         for ts in preview.tracker_statuses:
             company_id = ts.company_id if ts.company_id is not None else ids_by_key[ts.company_key]
             row = {"company_id": company_id, "tracker": ts.tracker, "status": ts.status,
-                   "tracker_grade": ts.tracker_grade, "status_date": ts.status_date, "source": ts.source,
-                   "as_of": ts.as_of}
+                   "tracker_grade": ts.tracker_grade, "status_date": ts.status_date, "source": ts.source}
             statuses.append(row)
-            record("import_tracker_status", "tracker_statuses", f"{company_id}|{ts.tracker}", ts.before, row)
-        if statuses:
-            columns = ["company_id", "tracker", "status", "tracker_grade", "status_date", "source", "as_of"]
-            store.insert_rows(cur, "tracker_statuses", _arrow(statuses, columns), conflict=("company_id", "tracker"))
+            record("import_tracker_status", "status_observations", f"{company_id}|{ts.tracker}", ts.before,
+                   row | {"name": ts.name})
+        observations += statuses
+        if observations:
+            for row in observations:
+                row.update(recorded_on=now.date(), source_file=preview.filename)
+            columns = ["company_id", "tracker", "status", "tracker_grade", "status_date", "recorded_on", "source",
+                       "source_file"]
+            store.insert_rows(cur, "status_observations", _arrow(observations, columns))
+        changed = refresh_current(store, cur, {o["company_id"] for o in observations}, user.name, preview.filename)
 
         summary = {"added": len(added), "updated": len(preview.updates), "tracker_statuses": len(statuses),
                    "facts": len(facts), "skipped_rows": preview.rejected_rows if skip_rejected else 0,
@@ -702,7 +728,13 @@ def apply_import(store: Store, user: User, preview: ImportPreview, *, skip_rejec
         store.insert_rows(cur, "audit_log", log)
     return ImportResult(added=len(added), updated=len(preview.updates), tracker_statuses=len(statuses),
                         facts=len(facts), skipped_rows=summary["skipped_rows"], audit_rows=len(audit),
-                        source_file=preview.filename)
+                        source_file=preview.filename, status_observations=len(observations),
+                        status_changes=[_change_dict(c) for c in changed])
+
+
+def _change_dict(change: StatusChange) -> dict[str, Any]:
+    return {"company_id": change.company_id, "name": change.name, "before": change.before, "after": change.after,
+            "status_date": change.status_date, "tracker": change.tracker, "source": change.source}
 
 
 # -- showing a preview -------------------------------------------------------------------------

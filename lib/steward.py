@@ -253,7 +253,8 @@ def save_incentive_packages(store: Store, user: User, rows: Iterable[Mapping[str
 
 
 # -- reading the record ------------------------------------------------------------------------
-COMPANY_TABLES = ("companies", "company_facts", "shortlist", "shortlist_notes", "outcomes", "tracker_statuses")
+COMPANY_TABLES = ("companies", "company_facts", "shortlist", "shortlist_notes", "outcomes", "status_observations",
+                  "alerts")
 
 
 def audit_entries(store: Store, *, table: str | None = None, actor: str | None = None,
@@ -283,7 +284,7 @@ def audit_entries(store: Store, *, table: str | None = None, actor: str | None =
 # The audit log's table names as the filter shows them ("*" marks the seed load, which fills every table).
 TABLE_LABELS: dict[str, str] = {
     "*": N_("Every table (seed load)"), "companies": N_("Companies"), "company_facts": N_("Company facts"),
-    "tracker_statuses": N_("Tracker statuses"), "sectors": N_("Sector priorities"),
+    "status_observations": N_("Status history"), "sectors": N_("Sector priorities"),
     "incentive_packages": N_("Incentive packages"), "shortlist": N_("Shortlist"),
     "shortlist_notes": N_("Shortlist notes"), "scenarios": N_("Scenarios"), "mci": "MCI", "outcomes": N_("Outcomes"),
 }
@@ -294,7 +295,8 @@ ACTION_LABELS: dict[str, str] = {
     "load_seed": N_("Seed data loaded"), "add": N_("Added"), "update": N_("Changed"), "delete": N_("Deleted"),
     "import": N_("File imported"), "import_add": N_("Imported: company added"),
     "import_update": N_("Imported: company changed"), "import_tracker_status": N_("Imported: tracker status"),
-    "save_scenario": N_("Scenario saved"), "replace_scenario": N_("Scenario replaced"),
+    "status_current": N_("Current status derived"), "save_scenario": N_("Scenario saved"),
+    "replace_scenario": N_("Scenario replaced"),
     "delete_scenario": N_("Scenario deleted"), **SHORTLIST_ACTIONS,
 }
 
@@ -343,15 +345,6 @@ def audit_facets(store: Store) -> dict[str, list[str]]:
     return {column: [r[0] for r in store.fetch_all(
         f"SELECT DISTINCT {column} FROM audit_log WHERE {column} IS NOT NULL ORDER BY 1")]
         for column in ("table_name", "actor", "source_file")}
-
-
-def tracker_statuses(store: Store, company_id: int) -> pd.DataFrame:
-    """Every tracker's status for a company with its date: the row's own first, then the other trackers."""
-    return store.fetch_df(
-        "SELECT 'own' AS kind, tracker_grade AS tracker, status, status_date, source, as_of FROM companies "
-        "WHERE company_id = ? UNION ALL "
-        "SELECT 'other', tracker_grade, status, status_date, source, as_of FROM tracker_statuses "
-        "WHERE company_id = ? ORDER BY kind DESC, status_date DESC", [company_id, company_id])
 
 
 # -- exports and backup ------------------------------------------------------------------------

@@ -31,7 +31,7 @@ from lib.profile import (
     period_text,
 )
 from lib.scoring import criteria_matrix
-from lib.steward import tracker_statuses
+from lib.status_history import disagreements
 from lib.ui.offer import offer_section
 from lib.viewstate import CompanyParams, limits
 
@@ -66,12 +66,9 @@ cols[3].metric(_("Status as of"), "—" if pd.isna(status_date) else fmt_date(pd
 if company.get("sector_reason"):
     st.caption(_("Sector: %(reason)s Source: %(source)s") % {
         "reason": md_text(company["sector_reason"]), "source": md_source(company.get("sector_source") or "—")})
-trackers = tracker_statuses(ui.get_store(), int(company_id))
-if trackers["status"].nunique() > 1:  # DESIGN.md: where the trackers disagree, show both with dates
-    st.warning(_("The trackers disagree on this company's Russia status: %(list)s") % {"list": "; ".join(
-        f"{md_text(row.tracker or '—')}: {translate(row.status)} "
-        f"({'—' if pd.isna(row.status_date) else fmt_date(pd.Timestamp(row.status_date).date())})"
-        for row in trackers.itertuples())})
+# DESIGN.md: where the trackers disagree, show both with dates (each tracker's latest word).
+if disagree := disagreements(store, [int(company_id)], fmt_date).get(int(company_id)):
+    st.warning(_("The trackers disagree on this company's Russia status: %(list)s") % {"list": md_text(disagree)})
 if not company["is_candidate"]:
     st.warning(_("Not a relocation candidate: %(reason)s")
                % {"reason": md_text(translate(company["exclusion_reason"]))})

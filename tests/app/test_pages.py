@@ -101,9 +101,10 @@ def test_company_page_shows_both_trackers_when_they_disagree(app, app_db):
     company_id, status = store.fetch_one("SELECT company_id, status FROM companies WHERE name = '3M'")
     other = "Digging in" if status != "Digging in" else "Withdrawal"
     with store.transaction() as cur:
-        cur.execute("INSERT INTO tracker_statuses VALUES (?, 'KSE', ?, 'KSE continue', ?, ?, ?)",
-                    [company_id, other, date(2026, 8, 24), "https://leave-russia.org/3m", date(2026, 8, 24)])
-        Store.audit(cur, actor="test", action="insert", table="tracker_statuses", record_key=str(company_id))
+        cur.execute("INSERT INTO status_observations (company_id, tracker, status, tracker_grade, status_date, "
+                    "recorded_on, source) VALUES (?, 'kse', ?, 'KSE continue', ?, ?, ?)",
+                    [company_id, other, date(2026, 8, 24), date(2026, 8, 24), "https://leave-russia.org/3m"])
+        Store.audit(cur, actor="test", action="insert", table="status_observations", record_key=str(company_id))
     app.session_state["company"] = company_id
     app.switch_page("pages/company.py").run()
     assert not app.exception
