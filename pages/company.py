@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from lib import ui
-from lib.charts import breakdown_chart
+from lib.charts import breakdown_chart, timeline_chart
 from lib.criteria import CRITERIA
 from lib.evidence import COMPANY_FACTS
 from lib.explain import what_if, what_if_text
@@ -31,7 +31,8 @@ from lib.profile import (
     period_text,
 )
 from lib.scoring import criteria_matrix
-from lib.status_history import disagreements
+from lib.status_history import CURRENT_STATUS_RULE, disagreements, history, tracker_label
+from lib.timeline import timeline_events
 from lib.ui.offer import offer_section
 from lib.viewstate import CompanyParams, limits
 
@@ -142,6 +143,20 @@ else:
                                                       or _("nothing stands out")))
     lower_col.markdown(_("**Lowers it**") + "\n" + ("\n".join(f"- {_(label)}" for label, _v in why.lowering)
                                                       or _("nothing stands out")))
+
+st.subheader(_("Timeline"))
+events = timeline_events(store, int(company_id), include_pipeline=ui.current_user().can_see_pipeline)
+st.altair_chart(timeline_chart(events), width="stretch")
+st.caption(_(CURRENT_STATUS_RULE))
+statuses = history(store, int(company_id))
+st.dataframe(statuses.assign(tracker=statuses["tracker"].map(tracker_label),
+                             status=statuses["status"].map(translate),
+                             current=statuses["current"].map(lambda c: _("current") if c else "")),
+             hide_index=True, key="status_history",
+             column_order=["date", "status", "tracker", "tracker_grade", "recorded_on", "source", "current"],
+             column_config={"date": _("Date it describes"), "status": _("Russia status"), "tracker": _("Tracker"),
+                            "tracker_grade": _("Tracker's own words"), "recorded_on": _("Recorded on"),
+                            "source": _("Source"), "current": _("Current")})
 
 # What-if on the ranking the Rank page shows (current method, filters and candidates only).
 ui.page_state(CompanyParams)
