@@ -15,7 +15,7 @@ from lib.export import safe_frame
 from lib.models import METHODS, ORDERS, ScoringSettings
 from lib.radar import load_universe
 from lib.scoring import criteria_matrix, rank_companies
-from lib.store import Store, StoreUnavailable, close_all, connect, copy_store, db_path, open_store, redacted
+from lib.store import ROOT, Store, StoreUnavailable, close_all, connect, copy_store, db_path, open_store, redacted
 
 
 class CliError(Exception):
@@ -158,6 +158,38 @@ def cmd_history(args: argparse.Namespace) -> None:
     columns = ["company", "date", "tracker", "status", "tracker_grade", "status_date", "recorded_on", "source",
                "source_file", "current"]
     _emit(frame[columns], args.format)
+
+
+def cmd_alerts(args: argparse.Namespace) -> None:
+    """Alerts since a day (for a cron job or systemd timer); with --send-email, the digests by [radar.smtp] first."""
+    import tomllib
+    from datetime import date
+    from pathlib import Path
+
+    from lib.alerts import SmtpConfig, account_roles, all_alerts, send_digests
+
+    try:
+        since = date.fromisoformat(args.since) if args.since else None
+    except ValueError:
+        raise CliError(f"--since {args.since!r} is not a date (use YYYY-MM-DD)") from None
+    store = open_store(args.db, create=False)
+    if args.send_email:
+        path = Path(args.secrets)
+        try:
+            secrets = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise CliError(f"cannot read the secrets file {path}: {exc}") from None
+        try:
+            config = SmtpConfig.from_secrets(secrets)
+        except ValidationError as exc:
+            raise CliError(f"[radar.smtp] in {path} is not valid: {exc.errors()[0]['loc']} "
+                           f"{exc.errors()[0]['msg']}") from None
+        if config is None:
+            raise CliError(f"{path} has no [radar.smtp] section: no e-mail is sent")
+        sent = send_digests(store, config, account_roles(secrets))
+        print(f"e-mailed: {sum(sent.values())} alerts to {len(sent)} people", file=sys.stderr)
+    frame = all_alerts(store, since, args.watcher)
+    _emit(frame, args.format)
 
 
 def cmd_facts(args: argparse.Namespace) -> None:
@@ -357,7 +389,7 @@ def cmd_weights(args: argparse.Namespace) -> None:
 COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
     "build": cmd_build, "criteria": cmd_criteria, "rank": cmd_rank, "facts": cmd_facts, "import": cmd_import,
     "backtest": cmd_backtest, "weights": cmd_weights, "migrate": cmd_migrate, "research-queue": cmd_research_queue,
-    "history": cmd_history,
+    "history": cmd_history, "alerts": cmd_alerts,
 }
 
 
@@ -398,6 +430,14 @@ def build_parser() -> argparse.ArgumentParser:
     hist = sub.add_parser("history", help="one company's Russia status observations (every tracker), in time order")
     hist.add_argument("--company", required=True, help="the company's name, any case")
     hist.add_argument("--format", choices=("csv", "json"), default="json")
+    alerts = sub.add_parser("alerts", help="alerts to watchers of changed companies, for a cron job or systemd timer")
+    alerts.add_argument("--since", default=None, help="only alerts created on or after this day (YYYY-MM-DD)")
+    alerts.add_argument("--watcher", default=None, help="only this person's alerts")
+    alerts.add_argument("--send-email", action="store_true",
+                        help="first e-mail each watcher a digest of unsent alerts ([radar.smtp] in --secrets)")
+    alerts.add_argument("--secrets", default=str(ROOT / ".streamlit" / "secrets.toml"),
+                        help="the app's secrets file (default: .streamlit/secrets.toml)")
+    alerts.add_argument("--format", choices=("csv", "json"), default="json")
     back = sub.add_parser("backtest", help="where the companies that came rank, AUC and precision at 10/50/100")
     back.add_argument("--outcomes", default=None, help="a CSV/.xlsx with at least a name column (default: stored)")
     back.add_argument("--method", choices=METHODS, default="wsm")

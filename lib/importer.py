@@ -34,11 +34,20 @@ import pandas as pd
 import pyarrow as pa
 from pydantic import BaseModel, Field, ValidationError
 
+from lib.alerts import record_change
 from lib.auth import User, require_editor
 from lib.evidence import PRESENCE_LEVELS, PRODUCTION_STATES
 from lib.i18n import _
 from lib.models import GRADE_STATUS, STATUSES, CompanyRow, company_key
-from lib.status_history import StatusChange, latest_by_tracker, refresh_current, tracker_of_grade
+from lib.status_history import (
+    StatusChange,
+    current_statuses,
+    latest_by_tracker,
+    refresh_current,
+    status_changes,
+    status_summary,
+    tracker_of_grade,
+)
 from lib.store import SEED_DIR, Store, to_json
 from lib.tablefile import ImportRefused, RawTable, read_table
 
@@ -64,7 +73,9 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "status": ("status", "russia_status", "статус"),
     "grade": ("yalegrade", "yale_grade", "grade"),
     "tracker_grade": ("tracker_grade",),
-    "status_date": ("status_date", "date", "decision_date", "last_updated"),
+    # KSE's dump names its date column in several ways over time; all mean the date the status describes.
+    "status_date": ("status_date", "date", "decision_date", "last_updated", "last_update", "updated",
+                    "date_of_status", "status_changed", "date_of_status_change"),
     "revenue_worldwide_usd_m": ("revenue_worldwide_usd_m",),
     "employees_worldwide": ("employees_worldwide",),
     "russia_revenue_usd_m": ("russia_revenue_usd_m", "revenue_rf_mln_usd", "revenue_rf", "revenue_rf_usd_m"),
@@ -541,6 +552,7 @@ def preview_import(store: Store, data: bytes, filename: str, *, as_of: date | No
         values = dict(parsed.values)
         source, row_as_of = values.pop("source", default_source), values.pop("as_of", as_of)
         status_date_given = "status_date" in values
+        file_status_date = values.get("status_date")  # kept for another tracker's status (not a row field then)
         if match is None:
             if parsed.industry_unmapped:
                 errors.append(RowError(row=parsed.row, column=fields["industry"], value=values["industry"],
@@ -577,7 +589,7 @@ def preview_import(store: Store, data: bytes, filename: str, *, as_of: date | No
         if tracker and tracker != own_tracker:
             ts = TrackerStatus(row=parsed.row, company_id=company_id, company_key=key, name=current["name"],
                                tracker=tracker, status=values["status"], tracker_grade=values.get("tracker_grade"),
-                               status_date=values.get("status_date") if status_date_given else row_as_of,
+                               status_date=file_status_date if status_date_given else row_as_of,
                                source=source, as_of=row_as_of, stored_status=current["status"],
                                stored_status_date=current["status_date"])
             old = trackers_stored.get((company_id, tracker))
@@ -643,6 +655,9 @@ def apply_import(store: Store, user: User, preview: ImportPreview, *, skip_rejec
         if store.ranking_version(cur) != preview.data_version:
             raise ImportRejected(_("The store changed after this preview was made (someone saved other changes). "
                                    "Preview the file again before applying it."))
+        # The current statuses of the stored companies this file touches, to tell watchers what changed.
+        status_before = current_statuses(cur, {u.company_id for u in preview.updates}
+                                         | {t.company_id for t in preview.tracker_statuses if t.company_id})
         next_id = cur.execute("SELECT coalesce(max(company_id), 0) + 1 FROM companies").fetchall()[0][0]
         added: list[dict[str, Any]] = []
         ids_by_key: dict[str, int] = {}
@@ -716,7 +731,18 @@ def apply_import(store: Store, user: User, preview: ImportPreview, *, skip_rejec
             columns = ["company_id", "tracker", "status", "tracker_grade", "status_date", "recorded_on", "source",
                        "source_file"]
             store.insert_rows(cur, "status_observations", _arrow(observations, columns))
-        changed = refresh_current(store, cur, {o["company_id"] for o in observations}, user.name, preview.filename)
+        refresh_current(store, cur, {o["company_id"] for o in observations}, user.name, preview.filename)
+        changed = status_changes(status_before, current_statuses(cur, status_before))
+        # Tell the watchers of each company whose current status or facts changed, in this same transaction.
+        for change in changed:
+            record_change(store, change.company_id, "status", status_summary(change), change.source,
+                          actor=user.name, cur=cur)
+        for update in preview.updates:
+            facts_changed = [c for c in update.changes if c.field in FACT_FIELDS]
+            if facts_changed:
+                record_change(store, update.company_id, "facts", "; ".join(
+                    f"{c.field}: {'—' if c.before is None else c.before} → {c.after}" for c in facts_changed),
+                    update.values["source"], actor=user.name, cur=cur)
 
         summary = {"added": len(added), "updated": len(preview.updates), "tracker_statuses": len(statuses),
                    "facts": len(facts), "skipped_rows": preview.rejected_rows if skip_rejected else 0,

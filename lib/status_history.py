@@ -128,3 +128,32 @@ def refresh_current(store: Store, cur: Cursor, company_ids: Iterable[int], actor
         if old != new:
             changes.append(StatusChange(int(company_id), name, old, new, new_date, tracker, source))
     return changes
+
+
+def current_statuses(cur: Cursor, company_ids: Iterable[int]) -> dict[int, StatusChange]:
+    """Each company's current status as stored, with the tracker, date and source of the observation behind it
+    (read inside the caller's transaction; `before` is left empty)."""
+    ids = sorted({int(i) for i in company_ids})
+    if not ids:
+        return {}
+    rows = cur.execute(
+        f"SELECT c.company_id, c.name, c.status, c.status_date, cur.tracker, o.source FROM companies c "
+        f"LEFT JOIN ({CURRENT_STATUS_SQL}) cur USING (company_id) "
+        f"LEFT JOIN status_observations o ON o.observation_id = cur.observation_id "
+        f"WHERE c.company_id IN ({', '.join('?' for _i in ids)})", ids).fetchall()
+    return {int(r[0]): StatusChange(int(r[0]), r[1], None, r[2], None if r[3] is None else pd.Timestamp(r[3]).date(),
+                                    r[4] or "research", r[5] or "") for r in rows}
+
+
+def status_changes(before: dict[int, StatusChange], after: dict[int, StatusChange]) -> list[StatusChange]:
+    """The companies whose current status differs between two `current_statuses` readings."""
+    return [StatusChange(cid, now.name, before[cid].after, now.after, now.status_date, now.tracker, now.source)
+            for cid, now in sorted(after.items()) if cid in before and before[cid].after != now.after]
+
+
+def status_summary(change: StatusChange) -> str:
+    """"Russia status: Suspension → Withdrawal (KSE Institute, 2026-08-24)" for an alert."""
+    when = f", {change.status_date.isoformat()}" if change.status_date else ""
+    return (_("Russia status: %(before)s → %(after)s (%(tracker)s%(when)s)")
+            % {"before": _(change.before or "—"), "after": _(change.after), "tracker": tracker_label(change.tracker),
+               "when": when})

@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from lib.alerts import eligibility_alerts, eligibility_snapshot, record_change
 from lib.auth import User, require_editor
 from lib.export import to_csv_bytes, to_xlsx_bytes
 from lib.i18n import N_, _
@@ -193,8 +194,13 @@ def save_sectors(store: Store, user: User, rows: Iterable[Mapping[str, Any] | Se
     current = store.sectors()
     writes, deletes = _plan(SectorRow, "sector_code", items, current.to_dict("records"),
                             None if base is None else list(base))
+    eligible_before = eligibility_snapshot(store)
     # Table name and key are constants here, never user input.
-    return _save(store, user, "sectors", "sector_code", writes, deletes, _stored(current, "sector_code"), protected)
+    result = _save(store, user, "sectors", "sector_code", writes, deletes, _stored(current, "sector_code"), protected)
+    if result.updated or result.added:  # a re-scored rule tells the watchers of the companies it changed
+        eligibility_alerts(store, eligible_before, user.name, _("Sector priorities edited by %(user)s")
+                           % {"user": user.name})
+    return result
 
 
 class CompanySector(BaseModel):
@@ -230,6 +236,8 @@ def set_company_sector(store: Store, user: User, change: CompanySector) -> bool:
                     [change.sector_code, change.reason, change.source, change.company_id])
         store.audit(cur, actor=user.name, action="update", table="companies", record_key=str(change.company_id),
                     before=before, after=after)
+        record_change(store, change.company_id, "facts", f"sector_code: {before['sector_code'] or '—'} → "
+                      f"{change.sector_code} ({change.reason})", change.source, actor=user.name, cur=cur)
     return True
 
 
@@ -248,8 +256,13 @@ def save_incentive_packages(store: Store, user: User, rows: Iterable[Mapping[str
     current = store.incentive_packages()
     writes, deletes = _plan(IncentivePackage, "package_id", items, current.to_dict("records"),
                             None if base is None else list(base))
-    return _save(store, user, "incentive_packages", "package_id", writes, deletes,
-                 _stored(current, "package_id"), {})
+    eligible_before = eligibility_snapshot(store)
+    result = _save(store, user, "incentive_packages", "package_id", writes, deletes,
+                   _stored(current, "package_id"), {})
+    if result.added or result.updated or result.deleted:  # a re-scored rule: tell the watchers what it changed
+        eligibility_alerts(store, eligible_before, user.name, _("Incentive rules edited by %(user)s")
+                           % {"user": user.name})
+    return result
 
 
 # -- reading the record ------------------------------------------------------------------------
