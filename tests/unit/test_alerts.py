@@ -38,7 +38,8 @@ def company_id_of(store, name: str) -> int:
 def shortlist_for(store, company_id: int, owner: str) -> None:
     add_to_shortlist(store, STEWARD, [{"company_id": company_id, "score": 0.5, "rank": 1}],
                      (ScoringSettings(), Filters()))
-    update_entry(store, STEWARD, company_id, {"stage": "Identified", "owner": owner}, get_entry(store, company_id).version)
+    update_entry(store, STEWARD, company_id, {"stage": "Identified", "owner": owner},
+                 get_entry(store, company_id).version)
 
 
 def import_file(store, name: str, as_of: date):
