@@ -31,6 +31,7 @@ from lib.profile import (
     period_text,
 )
 from lib.scoring import criteria_matrix
+from lib.shortlist import confidential_ids
 from lib.status_history import CURRENT_STATUS_RULE, disagreements, history, tracker_label
 from lib.timeline import timeline_events
 from lib.ui.offer import offer_section
@@ -55,6 +56,7 @@ store = ui.get_store()
 company = store.company(int(company_id))
 facts = store.company_facts(int(company_id))
 st.header(md_text(company["name"]))
+ui.watch_toggle(int(company_id), company["name"])
 cols = st.columns(4)
 cols[0].metric(_("HQ country"), fmt_country(company["hq_country"]))
 sector = translate(company["sector_name"])  # "Materials: chemicals, ...": the short part fits the metric
@@ -145,7 +147,9 @@ else:
                                                       or _("nothing stands out")))
 
 st.subheader(_("Timeline"))
-events = timeline_events(store, int(company_id), include_pipeline=ui.current_user().can_see_pipeline)
+# Outreach stages are pipeline data: signed-in users only, and never for a confidential entry (Outreach page only).
+events = timeline_events(store, int(company_id), include_pipeline=ui.current_user().can_see_pipeline
+                         and int(company_id) not in confidential_ids(store))
 st.altair_chart(timeline_chart(events), width="stretch")
 st.caption(_(CURRENT_STATUS_RULE))
 statuses = history(store, int(company_id))
