@@ -75,6 +75,11 @@ def record_change(store: Store, company_id: int, kind: AlertKind, summary: str, 
     return written
 
 
+def watched_by_anyone(store: Store) -> set[int]:
+    """Companies someone follows (watches, or owns on the shortlist): listed first in an import's preview."""
+    return set(_all_watched(store))
+
+
 def _all_watched(store: Store) -> list[int]:
     return sorted(int(r[0]) for r in store.fetch_all(
         "SELECT company_id FROM watchlist UNION "

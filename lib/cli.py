@@ -244,6 +244,13 @@ def cmd_import(args: argparse.Namespace) -> None:
     except ImportRefused as exc:
         raise CliError(str(exc)) from None
     print(summary_text(preview))
+    from lib.alerts import watched_by_anyone
+    from lib.importer import status_change_frame
+
+    # Status changes first, of the companies someone follows first: their owners will be alerted.
+    for change in status_change_frame(preview, watched_by_anyone(store)).itertuples():
+        print(f"status row {change.row} {change.name}: {change.stored_status} -> {change.new_status} "
+              f"({change.tracker}, {change.new_status_date or 'no date'})" + (" [followed]" if change.watched else ""))
     for column in preview.unknown_columns:
         print(f"not imported: column {column}")
     for change in preview.updates:

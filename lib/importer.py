@@ -764,6 +764,31 @@ def _change_dict(change: StatusChange) -> dict[str, Any]:
 
 
 # -- showing a preview -------------------------------------------------------------------------
+STATUS_CHANGE_COLUMNS = ["row", "company_id", "name", "watched", "stored_status", "stored_status_date", "tracker",
+                         "new_status", "new_status_date"]
+
+
+def status_change_frame(preview: ImportPreview, watched: set[int] | frozenset[int] = frozenset()) -> pd.DataFrame:
+    """Every stored company whose status this file gives differently, companies someone follows (`watched`) first:
+    the ones whose owners hear of it when the import is applied."""
+    rows = []
+    for update in preview.updates:
+        change = next((c for c in update.changes if c.field == "status"), None)
+        if change is not None:
+            rows.append({"row": update.row, "company_id": update.company_id, "name": update.name,
+                         "stored_status": change.before, "stored_status_date": None,
+                         "tracker": TRACKERS.get(preview.file_format, _("Own research")), "new_status": change.after,
+                         "new_status_date": update.values.get("status_date")})
+    for ts in preview.tracker_statuses:
+        if ts.company_id is not None and ts.stored_status and ts.stored_status != ts.status:
+            rows.append({"row": ts.row, "company_id": ts.company_id, "name": ts.name, "stored_status": ts.stored_status,
+                         "stored_status_date": ts.stored_status_date, "tracker": TRACKERS[ts.tracker],
+                         "new_status": ts.status, "new_status_date": ts.status_date})
+    frame = pd.DataFrame(rows, columns=[c for c in STATUS_CHANGE_COLUMNS if c != "watched"])
+    frame.insert(3, "watched", frame["company_id"].isin(list(watched)))
+    return frame.sort_values(["watched", "row"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
 def preview_frames(preview: ImportPreview) -> dict[str, pd.DataFrame]:
     """Tables for the Data page and the CLI: rejected rows, additions, field-by-field changes, disagreements."""
     rejected = pd.DataFrame([{"row": e.row, "column": e.column, "value": e.value, "reason": e.reason,

@@ -5,9 +5,18 @@ from datetime import date
 import streamlit as st
 
 from lib import steward, ui
+from lib.alerts import watched_by_anyone
 from lib.auth import PermissionDenied
 from lib.i18n import _, fmt_number, md_text, ngettext
-from lib.importer import FORMAT_LABELS, ImportRefused, ImportRejected, apply_import, preview_frames, preview_import
+from lib.importer import (
+    FORMAT_LABELS,
+    ImportRefused,
+    ImportRejected,
+    apply_import,
+    preview_frames,
+    preview_import,
+    status_change_frame,
+)
 
 ui.route_through_app()  # first: run inside app.py's navigation (see lib/ui/state.py)
 
@@ -79,6 +88,12 @@ with tab_import:
                 ui.rejected_rows(preview.errors, ngettext("%(n)s row is rejected:", "%(n)s rows are rejected:",
                                                           preview.rejected_rows)
                                  % {"n": fmt_number(preview.rejected_rows)}, "import_rejected")
+            changes = status_change_frame(preview, watched_by_anyone(store) if user.can_see_pipeline else set())
+            if not changes.empty:  # companies someone follows first: their owners hear of it on apply
+                with st.expander(_("Russia status changes (%(n)s; %(w)s of companies someone follows)")
+                                 % {"n": fmt_number(len(changes)), "w": fmt_number(int(changes["watched"].sum()))},
+                                 expanded=True):
+                    st.dataframe(changes.drop(columns="company_id"), hide_index=True, key="import_status_changes")
             if not frames["adds"].empty:
                 with st.expander(_("Companies to add (%(n)s)") % {"n": fmt_number(len(frames["adds"]))}):
                     st.dataframe(frames["adds"], hide_index=True, key="import_adds")

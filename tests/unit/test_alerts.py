@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from lib import alerts, status_history
 from lib.auth import PermissionDenied, User
-from lib.importer import apply_import, preview_import
+from lib.importer import ImportRejected, apply_import, preview_import
 from lib.models import Filters, ScoringSettings
 from lib.shortlist import add_to_shortlist, get_entry, set_confidential, update_entry
 from lib.steward import save_incentive_packages
@@ -209,3 +209,31 @@ def test_cli_alerts_since_a_day_as_json(store):
     assert bad.returncode == 2 and "--since '2026-13-01' is not a date (use YYYY-MM-DD)" in bad.stderr
     no_smtp = run("alerts", "--send-email", "--secrets", str(Path(path).with_name("missing.toml")))
     assert no_smtp.returncode == 2 and "cannot read the secrets file" in no_smtp.stderr
+
+
+# -- the KSE-shaped import's preview --------------------------------------------------------------------
+def test_the_preview_lists_status_changes_of_followed_companies_first(store):
+    from lib.importer import status_change_frame
+
+    knauf = company_id_of(store, "Knauf")
+    alerts.watch(store, OTHER, knauf)
+    preview = preview_import(store, (FIXTURES / "kse_leave_russia.csv").read_bytes(), "kse.csv",
+                             as_of=date(2026, 8, 24))
+    frame = status_change_frame(preview, alerts.watched_by_anyone(store))
+    assert list(zip(frame["name"], frame["watched"], frame["stored_status"], frame["new_status"], strict=True)) == [
+        ("Knauf", True, "Buying time", "Digging in"), ("3M", False, "Suspension", "Withdrawal")]
+    assert set(frame["tracker"]) == {"KSE Institute"}
+    assert list(status_change_frame(preview)["name"]) == ["3M", "Knauf"]  # nobody follows: file order
+
+
+def test_a_bad_kse_file_names_row_and_column_and_changes_nothing(store):
+    shortlist_for(store, company_id_of(store, "3M"), OWNER.name)
+    before = store.table_checksums()
+    preview = preview_import(store, (FIXTURES / "kse_bad_rows.csv").read_bytes(), "kse_bad_rows.csv")
+    assert [e.text() for e in preview.errors] == [
+        'row 2, column Status date: "31.11.2026" is not a date (use YYYY-MM-DD)',
+        'row 3, column Status: "left" is not one of Withdrawal, Suspension, Scaling back, Buying time, Digging in']
+    with pytest.raises(ImportRejected):
+        apply_import(store, STEWARD, preview)
+    assert store.table_checksums() == before
+    assert alerts.alerts_for(store, OWNER).empty
