@@ -153,14 +153,15 @@ events = timeline_events(store, int(company_id), include_pipeline=ui.current_use
 st.altair_chart(timeline_chart(events), width="stretch")
 st.caption(_(CURRENT_STATUS_RULE))
 statuses = history(store, int(company_id))
-st.dataframe(statuses.assign(tracker=statuses["tracker"].map(tracker_label),
-                             status=statuses["status"].map(translate),
-                             current=statuses["current"].map(lambda c: _("current") if c else "")),
-             hide_index=True, key="status_history",
-             column_order=["date", "status", "tracker", "tracker_grade", "recorded_on", "source", "current"],
-             column_config={"date": _("Date it describes"), "status": _("Russia status"), "tracker": _("Tracker"),
-                            "tracker_grade": _("Tracker's own words"), "recorded_on": _("Recorded on"),
-                            "source": _("Source"), "current": _("Current")})
+shown_statuses = statuses.assign(tracker=statuses["tracker"].map(tracker_label),
+                                 status=statuses["status"].map(translate),
+                                 current=statuses["current"].map(lambda c: _("current") if c else ""))
+st.container(key="status_history_box").dataframe(  # the key: a stable handle for the browser test
+    shown_statuses, hide_index=True,
+    column_order=["date", "status", "tracker", "tracker_grade", "recorded_on", "source", "current"],
+    column_config={"date": _("Date it describes"), "status": _("Russia status"), "tracker": _("Tracker"),
+                   "tracker_grade": _("Tracker's own words"), "recorded_on": _("Recorded on"),
+                   "source": _("Source"), "current": _("Current")})
 
 # What-if on the ranking the Rank page shows (current method, filters and candidates only).
 ui.page_state(CompanyParams)
