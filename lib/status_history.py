@@ -154,6 +154,6 @@ def status_changes(before: dict[int, StatusChange], after: dict[int, StatusChang
 def status_summary(change: StatusChange) -> str:
     """"Russia status: Suspension → Withdrawal (KSE Institute, 2026-08-24)" for an alert."""
     when = f", {change.status_date.isoformat()}" if change.status_date else ""
+    before = _(change.before) if change.before else "—"
     return (_("Russia status: %(before)s → %(after)s (%(tracker)s%(when)s)")
-            % {"before": _(change.before or "—"), "after": _(change.after), "tracker": tracker_label(change.tracker),
-               "when": when})
+            % {"before": before, "after": _(change.after), "tracker": tracker_label(change.tracker), "when": when})
