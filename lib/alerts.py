@@ -53,8 +53,9 @@ def record_change(store: Store, company_id: int, kind: AlertKind, summary: str, 
     """One alert per watcher of `company_id` (not the actor, who knows already); returns how many were written.
 
     Inside a caller's transaction pass its cursor, so the alert commits (or rolls back) with the change itself;
-    sanctions screening and any other checker can call it with kind="screening". An unread alert with the same
-    summary for the same watcher is not written twice."""
+    sanctions screening and any other checker can call it with kind="screening". Write `summary` in English (stored,
+    like the audit log, and read later by others in their own language's app). An unread alert with the same summary
+    for the same watcher is not written twice."""
     change = AlertChange(company_id=company_id, kind=kind, summary=summary, source=source)
     if cur is None:
         with store.transaction(ranking=False) as own:
@@ -115,8 +116,9 @@ def eligibility_alerts(store: Store, before: Mapping[int, frozenset[str]], actor
         old = before.get(company_id, frozenset())
         if old == now:
             continue
-        parts = ([_("now eligible for %(list)s") % {"list": ", ".join(sorted(now - old))}] if now - old else []) + \
-                ([_("no longer eligible for %(list)s") % {"list": ", ".join(sorted(old - now))}] if old - now else [])
+        # In English, like every stored alert (see lib.status_history.status_summary).
+        parts = ([f"now eligible for {', '.join(sorted(now - old))}"] if now - old else []) + \
+                ([f"no longer eligible for {', '.join(sorted(old - now))}"] if old - now else [])
         written += record_change(store, company_id, "eligibility", "; ".join(parts), source, actor=actor)
     return written
 

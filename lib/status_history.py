@@ -152,8 +152,8 @@ def status_changes(before: dict[int, StatusChange], after: dict[int, StatusChang
 
 
 def status_summary(change: StatusChange) -> str:
-    """"Russia status: Suspension → Withdrawal (KSE Institute, 2026-08-24)" for an alert."""
+    """"Russia status: Suspension → Withdrawal (KSE Institute, 2026-08-24)" for an alert. Stored in English, like the
+    audit log, whatever the language of the session that made the change (a digest is read later, by others)."""
     when = f", {change.status_date.isoformat()}" if change.status_date else ""
-    before = _(change.before) if change.before else "—"
-    return (_("Russia status: %(before)s → %(after)s (%(tracker)s%(when)s)")
-            % {"before": before, "after": _(change.after), "tracker": tracker_label(change.tracker), "when": when})
+    return (f"Russia status: {change.before or '—'} → {change.after} "
+            f"({TRACKER_LABELS.get(change.tracker, change.tracker)}{when})")

@@ -198,8 +198,7 @@ def save_sectors(store: Store, user: User, rows: Iterable[Mapping[str, Any] | Se
     # Table name and key are constants here, never user input.
     result = _save(store, user, "sectors", "sector_code", writes, deletes, _stored(current, "sector_code"), protected)
     if result.updated or result.added:  # a re-scored rule tells the watchers of the companies it changed
-        eligibility_alerts(store, eligible_before, user.name, _("Sector priorities edited by %(user)s")
-                           % {"user": user.name})
+        eligibility_alerts(store, eligible_before, user.name, f"Sector priorities edited by {user.name}")
     return result
 
 
@@ -260,8 +259,7 @@ def save_incentive_packages(store: Store, user: User, rows: Iterable[Mapping[str
     result = _save(store, user, "incentive_packages", "package_id", writes, deletes,
                    _stored(current, "package_id"), {})
     if result.added or result.updated or result.deleted:  # a re-scored rule: tell the watchers what it changed
-        eligibility_alerts(store, eligible_before, user.name, _("Incentive rules edited by %(user)s")
-                           % {"user": user.name})
+        eligibility_alerts(store, eligible_before, user.name, f"Incentive rules edited by {user.name}")
     return result
 
 
