@@ -275,6 +275,8 @@ def cmd_import(args: argparse.Namespace) -> None:
         raise CliError("The store kept changing during the import; nothing was written. Try again.")
     print(f"applied: {result.added} added, {result.updated} updated, {result.tracker_statuses} tracker statuses, "
           f"{result.audit_rows} audit rows")
+    for change in result.status_changes:
+        print(f"current status of {change['name']}: {change['before']} -> {change['after']}")
 
 
 def cmd_backtest(args: argparse.Namespace) -> None:

@@ -53,6 +53,11 @@ with tab_import:
         st.success(_("Imported %(file)s: %(added)d added, %(updated)d updated, %(statuses)d tracker statuses "
                      "recorded.") % {"file": md_text(done.source_file), "added": done.added, "updated": done.updated,
                                      "statuses": done.tracker_statuses})
+        if done.status_changes:  # what the owners and watchers of these companies are now alerted to
+            st.info(ngettext("The current Russia status of %(n)d company changed: %(list)s",
+                             "The current Russia status of %(n)d companies changed: %(list)s", len(done.status_changes))
+                    % {"n": len(done.status_changes), "list": md_text("; ".join(
+                        f"{c['name']} ({_(c['before'])} → {_(c['after'])})" for c in done.status_changes))})
     if uploaded is not None:
         cache_key = (uploaded.file_id, store.ranking_version())
         preview = None
