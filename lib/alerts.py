@@ -48,6 +48,17 @@ def _watchers(cur: Cursor, company_id: int) -> list[str]:
     return sorted({r[0] for r in rows})
 
 
+def watched_ids_in(cur: Cursor, company_ids: Iterable[int]) -> set[int]:
+    """Which of these companies anyone follows (one query, inside the caller's transaction)."""
+    ids = sorted({int(i) for i in company_ids})
+    if not ids:
+        return set()
+    marks = ", ".join("?" for _i in ids)
+    return {int(r[0]) for r in cur.execute(
+        f"SELECT company_id FROM watchlist WHERE company_id IN ({marks}) UNION SELECT company_id FROM shortlist "
+        f"WHERE NOT removed AND coalesce(owner, '') <> '' AND company_id IN ({marks})", [*ids, *ids]).fetchall()}
+
+
 def record_change(store: Store, company_id: int, kind: AlertKind, summary: str, source: str | None = None, *,
                   actor: str | None = None, cur: Cursor | None = None) -> int:
     """One alert per watcher of `company_id` (not the actor, who knows already); returns how many were written.

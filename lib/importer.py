@@ -34,7 +34,7 @@ import pandas as pd
 import pyarrow as pa
 from pydantic import BaseModel, Field, ValidationError
 
-from lib.alerts import record_change
+from lib.alerts import record_change, watched_ids_in
 from lib.auth import User, require_editor
 from lib.evidence import PRESENCE_LEVELS, PRODUCTION_STATES
 from lib.i18n import _
@@ -707,12 +707,14 @@ def apply_import(store: Store, user: User, preview: ImportPreview, *, skip_rejec
         observations = [{"company_id": row["company_id"], "tracker": tracker_of_grade(row["tracker_grade"]),
                          "status": row["status"], "tracker_grade": row["tracker_grade"],
                          "status_date": row["status_date"], "source": row["source"]} for row in added]
-        for update in preview.updates:
-            if {"status", "status_date"} & {c.field for c in update.changes}:
-                # The row as just updated in this transaction: the status with its label and date.
-                status, grade, status_date = cur.execute(
-                    "SELECT status, tracker_grade, status_date FROM companies WHERE company_id = ?",
-                    [update.company_id]).fetchall()[0]
+        restated = [u for u in preview.updates if {"status", "status_date"} & {c.field for c in u.changes}]
+        if restated:  # the rows as just updated in this transaction: each status with its label and date
+            marks = ", ".join("?" for _u in restated)
+            now_stored = {int(r[0]): r[1:] for r in cur.execute(
+                f"SELECT company_id, status, tracker_grade, status_date FROM companies WHERE company_id IN ({marks})",
+                [u.company_id for u in restated]).fetchall()}
+            for update in restated:
+                status, grade, status_date = now_stored[update.company_id]
                 observations.append({"company_id": update.company_id, "tracker": tracker_of_grade(grade),
                                      "status": status, "tracker_grade": grade, "status_date": status_date,
                                      "source": update.values["source"]})
@@ -734,10 +736,11 @@ def apply_import(store: Store, user: User, preview: ImportPreview, *, skip_rejec
         refresh_current(store, cur, {o["company_id"] for o in observations}, user.name, preview.filename)
         changed = status_changes(status_before, current_statuses(cur, status_before))
         # Tell the watchers of each company whose current status or facts changed, in this same transaction.
-        for change in changed:
+        watched = watched_ids_in(cur, {c.company_id for c in changed} | {u.company_id for u in preview.updates})
+        for change in (c for c in changed if c.company_id in watched):
             record_change(store, change.company_id, "status", status_summary(change), change.source,
                           actor=user.name, cur=cur)
-        for update in preview.updates:
+        for update in (u for u in preview.updates if u.company_id in watched):
             facts_changed = [c for c in update.changes if c.field in FACT_FIELDS]
             if facts_changed:
                 record_change(store, update.company_id, "facts", "; ".join(

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Literal
 
 import pandas as pd
+import pyarrow as pa
 
 from lib.i18n import N_, _
-from lib.store import CURRENT_STATUS_SQL, TRACKER_PRECEDENCE, Cursor, Store
+from lib.store import CURRENT_STATUS_SQL, TRACKER_PRECEDENCE, Cursor, Store, to_json
 
 Tracker = Literal["yale", "kse", "research"]
 TRACKER_LABELS: dict[str, str] = {"yale": "Yale CELI", "kse": "KSE Institute", "research": N_("Own research")}
@@ -60,16 +61,26 @@ def history(store: Store, company_id: int) -> pd.DataFrame:
     return _dates(frame)
 
 
+_LATEST_BY_TRACKER = (
+    "SELECT company_id, tracker, status, tracker_grade, status_date, recorded_on, source FROM ("
+    "  SELECT o.*, row_number() OVER (PARTITION BY company_id, tracker "
+    "    ORDER BY coalesce(status_date, recorded_on) DESC, observation_id DESC) AS pick "
+    "  FROM status_observations o {where}) ranked WHERE pick = 1")
+
+
 def latest_by_tracker(store: Store, company_ids: Iterable[int] | None = None) -> pd.DataFrame:
     """Each tracker's newest observation per company: what each tracker says now."""
-    frame = store.fetch_df(
-        "SELECT company_id, tracker, status, tracker_grade, status_date, recorded_on, source FROM ("
-        "  SELECT o.*, row_number() OVER (PARTITION BY company_id, tracker "
-        "    ORDER BY coalesce(status_date, recorded_on) DESC, observation_id DESC) AS pick "
-        "  FROM status_observations o) ranked WHERE pick = 1 ORDER BY company_id, tracker")
-    if company_ids is not None:
-        frame = frame[frame["company_id"].isin(list(company_ids))]
-    return _dates(frame.reset_index(drop=True))
+    ids = None if company_ids is None else sorted({int(i) for i in company_ids})
+    where = "" if ids is None else f"WHERE company_id IN ({', '.join('?' for _i in ids) or 'NULL'})"
+    frame = store.fetch_df(_LATEST_BY_TRACKER.format(where=where) + " ORDER BY company_id, tracker", ids or [])
+    return _dates(frame)
+
+
+def disagreeing_ids(store: Store) -> set[int]:
+    """The companies whose trackers, each at its latest word, give different statuses (one query: the Rank page)."""
+    return {int(r[0]) for r in store.fetch_all(
+        f"SELECT company_id FROM ({_LATEST_BY_TRACKER.format(where='')}) latest GROUP BY company_id "
+        "HAVING count(DISTINCT status) > 1")}
 
 
 def disagreements(store: Store, company_ids: Iterable[int] | None = None,
@@ -113,20 +124,33 @@ def refresh_current(store: Store, cur: Cursor, company_ids: Iterable[int], actor
         f"cur.status_date, cur.tracker, o.source FROM companies c JOIN ({CURRENT_STATUS_SQL}) cur USING (company_id) "
         f"JOIN status_observations o ON o.observation_id = cur.observation_id WHERE c.company_id IN ({marks})",
         ids).fetchall()
-    changes = []
+    changes, updates = [], []
     for company_id, name, old, old_grade, old_date, new, new_grade, new_date, tracker, source in rows:
         old_date = None if old_date is None else pd.Timestamp(old_date).date()
         new_date = None if new_date is None else pd.Timestamp(new_date).date()
         if (old, old_grade, old_date) == (new, new_grade, new_date):
             continue
-        cur.execute("UPDATE companies SET status = ?, tracker_grade = ?, status_date = ? WHERE company_id = ?",
-                    [new, new_grade, new_date, company_id])
-        store.audit(cur, actor=actor, action="status_current", table="companies", record_key=str(company_id),
-                    before={"status": old, "tracker_grade": old_grade, "status_date": old_date, "name": name},
-                    after={"status": new, "tracker_grade": new_grade, "status_date": new_date, "name": name},
-                    source_file=source_file)
+        updates.append({"company_id": int(company_id), "status": new, "tracker_grade": new_grade,
+                        "status_date": new_date, "name": name, "before": {
+                            "status": old, "tracker_grade": old_grade, "status_date": old_date, "name": name}})
         if old != new:
             changes.append(StatusChange(int(company_id), name, old, new, new_date, tracker, source))
+    if updates:  # one write for all of them, and an audit row each
+        columns = ["status", "tracker_grade", "status_date"]
+        table = pa.table({"company_id": pa.array([u["company_id"] for u in updates], pa.int32()),
+                          "status": pa.array([u["status"] for u in updates], pa.string()),
+                          "tracker_grade": pa.array([u["tracker_grade"] for u in updates], pa.string()),
+                          "status_date": pa.array([u["status_date"] for u in updates], pa.date32()),
+                          **{f"set_{c}": pa.array([True] * len(updates), pa.bool_()) for c in columns}})
+        store.update_rows(cur, "companies", "company_id", table, columns)
+        now = datetime.now()
+        log = [{"changed_at": now, "actor": actor, "action": "status_current", "table_name": "companies",
+                "record_key": str(u["company_id"]), "before": to_json(u["before"]),
+                "after": to_json({c: u[c] for c in (*columns, "name")}), "source_file": source_file}
+               for u in updates]
+        store.insert_rows(cur, "audit_log", pa.table(
+            {c: pa.array([r[c] for r in log], pa.timestamp("us") if c == "changed_at" else pa.string())
+             for c in log[0]}))
     return changes
 
 

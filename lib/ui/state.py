@@ -23,7 +23,7 @@ from lib.models import Filters, IncentivePackage, ScoringSettings
 from lib.outcomes import stored_outcomes
 from lib.radar import Universe, load_universe
 from lib.scoring import Ranking, RankingBase, rank_base, ranking_base
-from lib.status_history import disagreements
+from lib.status_history import disagreeing_ids
 from lib.store import Store, StoreUnavailable, check_usable, database_location, open_store
 from lib.viewstate import ViewState
 
@@ -126,7 +126,7 @@ def get_packages() -> list[IncentivePackage]:
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _disagreeing(path: str, version: int) -> frozenset[int]:
-    return frozenset(disagreements(_store(path)))
+    return frozenset(disagreeing_ids(_store(path)))
 
 
 def get_disagreeing() -> frozenset[int]:

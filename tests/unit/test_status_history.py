@@ -67,8 +67,9 @@ def test_disagreements_compare_each_trackers_latest_word(store):
     observe(store, cid, "kse", "Withdrawal", date(2026, 8, 24), date(2026, 8, 24))
     assert status_history.disagreements(store)[cid] == (
         "KSE Institute: Withdrawal (2026-08-24); Yale CELI: Suspension (2025-05-21)")
+    assert status_history.disagreeing_ids(store) == {cid} == set(status_history.disagreements(store, [cid]))
     observe(store, cid, "yale", "Withdrawal", date(2026, 9, 1), date(2026, 9, 1))  # Yale now agrees
-    assert cid not in status_history.disagreements(store)
+    assert cid not in status_history.disagreements(store) and not status_history.disagreeing_ids(store)
 
 
 # -- the upgrade of a store written before the history ------------------------------------------------
