@@ -155,6 +155,7 @@ st.caption(_(CURRENT_STATUS_RULE))
 statuses = history(store, int(company_id))
 shown_statuses = statuses.assign(tracker=statuses["tracker"].map(tracker_label),
                                  status=statuses["status"].map(translate),
+                                 tracker_grade=statuses["tracker_grade"].map(tracker_grade_text),
                                  current=statuses["current"].map(lambda c: _("current") if c else ""))
 st.container(key="status_history_box").dataframe(  # the key: a stable handle for the browser test
     shown_statuses, hide_index=True,
