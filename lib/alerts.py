@@ -169,6 +169,15 @@ def watched_ids(store: Store, user: User) -> set[int]:
     return {int(r[0]) for r in rows}
 
 
+def company_names(store: Store, company_ids: Iterable[int]) -> list[str]:
+    """The names of these companies, alphabetically (for the list of followed companies)."""
+    ids = sorted({int(i) for i in company_ids})
+    if not ids:
+        return []
+    rows = store.fetch_all(f"SELECT name FROM companies WHERE company_id IN ({', '.join('?' for _i in ids)})", ids)
+    return sorted((r[0] for r in rows), key=str.casefold)
+
+
 # -- reading and marking -----------------------------------------------------------------------------
 def alerts_for(store: Store, user: User, *, unread_only: bool = True, since: date | None = None) -> pd.DataFrame:
     """This user's alerts, newest first; empty for a public viewer."""

@@ -107,7 +107,8 @@ with tab_import:
                                  expanded=True):
                     st.dataframe(frames["changes"], hide_index=True, key="import_changes")
             if not frames["statuses"].empty:
-                with st.expander(_("Statuses from %(tracker)s kept next to the stored status (%(n)s disagree)")
+                with st.expander(_("Statuses from %(tracker)s added to the status history (%(n)s differ from the "
+                                   "current status)")
                                  % {"tracker": _(FORMAT_LABELS[preview.file_format]),
                                     "n": fmt_number(int(frames["statuses"]["disagree"].sum()))}):
                     st.dataframe(frames["statuses"], hide_index=True, key="import_statuses")

@@ -34,6 +34,9 @@ def alerts_panel() -> None:
     st.caption(ngettext("You follow %(n)d company: those you own on the shortlist and those you watch (Company "
                         "profile).", "You follow %(n)d companies: those you own on the shortlist and those you watch "
                         "(Company profile).", len(watched)) % {"n": len(watched)})
+    if watched:
+        with st.expander(_("Companies you follow")):
+            st.markdown("\n".join(f"- {md_text(name)}" for name in alerts.company_names(store, watched)))
     if unread.empty:
         st.info(_("No unread alerts. You hear here when a company you follow changes its Russia status, facts or "
                   "incentive eligibility."))
