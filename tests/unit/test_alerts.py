@@ -185,7 +185,7 @@ def test_a_rescored_incentive_rule_alerts_the_watchers_of_companies_it_changes(s
 
 
 @pytest.mark.duckdb_only
-def test_cli_alerts_since_a_day_as_json(store):
+def test_cli_alerts_since_a_day_as_json(store, smtp_server, tmp_path):
     three_m = company_id_of(store, "3M")
     shortlist_for(store, three_m, OWNER.name)
     import_file(store, "kse_2026-10.csv", date(2026, 10, 2))
@@ -209,6 +209,35 @@ def test_cli_alerts_since_a_day_as_json(store):
     assert bad.returncode == 2 and "--since '2026-13-01' is not a date (use YYYY-MM-DD)" in bad.stderr
     no_smtp = run("alerts", "--send-email", "--secrets", str(Path(path).with_name("missing.toml")))
     assert no_smtp.returncode == 2 and "cannot read the secrets file" in no_smtp.stderr
+
+    # The timer's command: the digest goes to the owner's address from the secrets, once.
+    port, inbox = smtp_server
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text(f"""[radar.colleagues.dana]
+name = "Dana"
+password_hash = "pbkdf2_sha256$1000$c2FsdA==$aGFzaA=="
+
+[radar.smtp]
+host = "127.0.0.1"
+port = {port}
+sender = "radar@example.gov.kz"
+starttls = false
+
+[radar.smtp.recipients]
+Dana = "dana@example.gov.kz"
+""", encoding="utf-8")
+    mailed = run("alerts", "--send-email", "--secrets", str(secrets), "--since", date.today().isoformat())
+    assert mailed.returncode == 0, mailed.stderr
+    assert "e-mailed: 1 alerts to 1 people" in mailed.stderr
+    assert inbox.recipients == [["dana@example.gov.kz"]]
+    assert "3M (Russia status): Russia status: Suspension → Withdrawal" in inbox.messages[0].get_content()
+    assert json.loads(mailed.stdout)[0]["emailed_at"] is not None
+    again = run("alerts", "--send-email", "--secrets", str(secrets))
+    assert again.returncode == 0 and len(inbox.messages) == 1
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[radar.smtp]\nhost = "x"\nport = "not a port"\nsender = "radar@example.gov.kz"\n')
+    broken = run("alerts", "--send-email", "--secrets", str(bad))
+    assert broken.returncode == 2 and "[radar.smtp]" in broken.stderr and "port" in broken.stderr
 
 
 # -- the KSE-shaped import's preview --------------------------------------------------------------------
