@@ -266,3 +266,18 @@ def test_a_bad_kse_file_names_row_and_column_and_changes_nothing(store):
         apply_import(store, STEWARD, preview)
     assert store.table_checksums() == before
     assert alerts.alerts_for(store, OWNER).empty
+
+
+def test_an_older_file_imported_later_joins_the_history_without_changing_the_current_status(store):
+    three_m = company_id_of(store, "3M")
+    shortlist_for(store, three_m, OWNER.name)
+    import_file(store, "kse_2026-11.csv", date(2026, 11, 2))
+    assert store.company(three_m)["status"] == "Withdrawal"
+    assert alerts.mark_read(store, OWNER, alerts.alerts_for(store, OWNER)["alert_id"]) == 1
+    _preview, result = import_file(store, "kse_2026-10.csv", date(2026, 12, 1))  # October's file, found late
+    assert result.status_changes == []
+    rows = status_history.history(store, three_m)
+    assert list(zip(rows["date"], rows["status"], rows["current"], strict=True))[-2:] == [
+        (date(2026, 10, 1), "Suspension", False), (date(2026, 11, 1), "Withdrawal", True)]
+    assert store.company(three_m)["status"] == "Withdrawal"
+    assert alerts.alerts_for(store, OWNER).empty
