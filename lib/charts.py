@@ -256,3 +256,23 @@ def quadrant_chart(ranked: pd.DataFrame, shortlisted: set[int] | frozenset[int] 
     ] if len(top) else []
     return alt.layer(points, *rules).properties(
         title=_("Who is likely to come, and what each is worth (click a company to open its profile)"), height=420)
+
+
+def timeline_chart(events: pd.DataFrame) -> alt.Chart:
+    """One company's events (lib/timeline.py) on one time axis, a row per lane; the tooltip names each source."""
+    lanes = list(dict.fromkeys(events["lane"]))
+    data = events.assign(date=pd.to_datetime(events["date"]).dt.strftime("%Y-%m-%d"))
+    return (
+        alt.Chart(data, title=_("Timeline"))
+        .mark_point(filled=True, size=90)
+        .encode(
+            x=alt.X("date:T", title=_("Date it describes")),
+            y=alt.Y("lane:N", sort=lanes, title=None),
+            color=alt.Color("lane:N", sort=lanes, legend=None),
+            tooltip=[alt.Tooltip("date:T", title=_("Date"), format="%Y-%m-%d"),
+                     alt.Tooltip("lane:N", title=_("What")),
+                     alt.Tooltip("event:N", title=_("Event")),
+                     alt.Tooltip("source:N", title=_("Source"))],
+        )
+        .properties(height=alt.Step(40))
+    )

@@ -16,7 +16,18 @@ from lib.export import safe_frame
 from lib.models import METHODS, ORDERS, ScoringSettings
 from lib.radar import load_universe
 from lib.scoring import criteria_matrix, rank_companies
-from lib.store import StoreUnavailable, as_store_problem, close_all, connect, copy_store, db_path, open_store, redacted
+from lib.store import (
+    ROOT,
+    Store,
+    StoreUnavailable,
+    as_store_problem,
+    close_all,
+    connect,
+    copy_store,
+    db_path,
+    open_store,
+    redacted,
+)
 
 
 class CliError(Exception):
@@ -141,6 +152,58 @@ def cmd_research_queue(args: argparse.Namespace) -> None:
     _emit(queue.head(args.limit) if args.limit else queue, args.format)
 
 
+def _company_id(store: Store, name: str) -> int:
+    """The id of the company with this name (any case); a clear error naming the company otherwise."""
+    matches = store.fetch_all("SELECT company_id, name FROM companies WHERE lower(name) = lower(?) ORDER BY 1",
+                              [name.strip()])
+    if not matches:
+        raise CliError(f"no company named {name!r}; `python -m lib rank` lists the names")
+    return int(matches[0][0])
+
+
+def cmd_history(args: argparse.Namespace) -> None:
+    """One company's Russia status observations in time order, the current one marked (the stated rule)."""
+    from lib.status_history import history
+
+    store = open_store(args.db, create=False)
+    frame = history(store, _company_id(store, args.company))
+    columns = ["company", "date", "tracker", "status", "tracker_grade", "status_date", "recorded_on", "source",
+               "source_file", "current"]
+    _emit(frame[columns], args.format)
+
+
+def cmd_alerts(args: argparse.Namespace) -> None:
+    """Alerts since a day (for a cron job or systemd timer); with --send-email, the digests by [radar.smtp] first."""
+    import tomllib
+    from datetime import date
+    from pathlib import Path
+
+    from lib.alerts import SmtpConfig, account_roles, all_alerts, send_digests
+
+    try:
+        since = date.fromisoformat(args.since) if args.since else None
+    except ValueError:
+        raise CliError(f"--since {args.since!r} is not a date (use YYYY-MM-DD)") from None
+    store = open_store(args.db, create=False)
+    if args.send_email:
+        path = Path(args.secrets)
+        try:
+            secrets = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise CliError(f"cannot read the secrets file {path}: {exc}") from None
+        try:
+            config = SmtpConfig.from_secrets(secrets)
+        except ValidationError as exc:
+            raise CliError(f"[radar.smtp] in {path} is not valid: {exc.errors()[0]['loc']} "
+                           f"{exc.errors()[0]['msg']}") from None
+        if config is None:
+            raise CliError(f"{path} has no [radar.smtp] section: no e-mail is sent")
+        sent = send_digests(store, config, account_roles(secrets))
+        print(f"e-mailed: {sum(sent.values())} alerts to {len(sent)} people", file=sys.stderr)
+    frame = all_alerts(store, since, args.watcher)
+    _emit(frame, args.format)
+
+
 def cmd_facts(args: argparse.Namespace) -> None:
     """Every dated observation (company, fact, value, state, period, source), optionally of one company."""
     store = open_store(args.db, create=False)
@@ -193,6 +256,13 @@ def cmd_import(args: argparse.Namespace) -> None:
     except ImportRefused as exc:
         raise CliError(str(exc)) from None
     print(summary_text(preview))
+    from lib.alerts import watched_by_anyone
+    from lib.importer import status_change_frame
+
+    # Status changes first, of the companies someone follows first: their owners will be alerted.
+    for change in status_change_frame(preview, watched_by_anyone(store)).itertuples():
+        print(f"status row {change.row} {change.name}: {change.stored_status} -> {change.new_status} "
+              f"({change.tracker}, {change.new_status_date or 'no date'})" + (" [followed]" if change.watched else ""))
     for column in preview.unknown_columns:
         print(f"not imported: column {column}")
     for change in preview.updates:
@@ -217,6 +287,8 @@ def cmd_import(args: argparse.Namespace) -> None:
         raise CliError("The store kept changing during the import; nothing was written. Try again.")
     print(f"applied: {result.added} added, {result.updated} updated, {result.tracker_statuses} tracker statuses, "
           f"{result.audit_rows} audit rows")
+    for change in result.status_changes:
+        print(f"current status of {change['name']}: {change['before']} -> {change['after']}")
 
 
 def _screening_rows(screenings: dict) -> pd.DataFrame:
@@ -426,6 +498,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
     "build": cmd_build, "criteria": cmd_criteria, "rank": cmd_rank, "facts": cmd_facts, "import": cmd_import,
     "backtest": cmd_backtest, "weights": cmd_weights, "migrate": cmd_migrate, "research-queue": cmd_research_queue,
     "screen": cmd_screen, "sanctions-import": cmd_sanctions_import,
+    "history": cmd_history, "alerts": cmd_alerts,
 }
 
 
@@ -463,6 +536,17 @@ def build_parser() -> argparse.ArgumentParser:
     facts = sub.add_parser("facts", help="list every company fact with its state, date and source")
     facts.add_argument("--company", default=None, help="only this company (its name, any case)")
     facts.add_argument("--format", choices=("csv", "json"), default="csv")
+    hist = sub.add_parser("history", help="one company's Russia status observations (every tracker), in time order")
+    hist.add_argument("--company", required=True, help="the company's name, any case")
+    hist.add_argument("--format", choices=("csv", "json"), default="json")
+    alerts = sub.add_parser("alerts", help="alerts to watchers of changed companies, for a cron job or systemd timer")
+    alerts.add_argument("--since", default=None, help="only alerts created on or after this day (YYYY-MM-DD)")
+    alerts.add_argument("--watcher", default=None, help="only this person's alerts")
+    alerts.add_argument("--send-email", action="store_true",
+                        help="first e-mail each watcher a digest of unsent alerts ([radar.smtp] in --secrets)")
+    alerts.add_argument("--secrets", default=str(ROOT / ".streamlit" / "secrets.toml"),
+                        help="the app's secrets file (default: .streamlit/secrets.toml)")
+    alerts.add_argument("--format", choices=("csv", "json"), default="json")
     back = sub.add_parser("backtest", help="where the companies that came rank, AUC and precision at 10/50/100")
     back.add_argument("--outcomes", default=None, help="a CSV/.xlsx with at least a name column (default: stored)")
     back.add_argument("--method", choices=METHODS, default="wsm")

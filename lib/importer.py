@@ -11,8 +11,10 @@ Rules that keep data safe:
   matches a stored company of the same name when exactly one exists.
 - An empty cell never erases a stored value; `source` and `as_of` change only with a real change, so
   re-importing an unchanged file reports 0 adds and 0 updates.
-- A tracker does not overwrite the status a company row took from another tracker: its status goes to
-  `tracker_statuses`, and the preview lists the disagreement, so both stay visible with their dates.
+- Every status a file gives that its tracker has not given before is appended to the company's status history
+  (`status_observations`, lib/status_history.py), never overwriting one; the company's current status is then
+  derived by the stated rule (latest date, source precedence on ties). The preview lists each tracker's new status
+  and where trackers disagree, so both stay visible with their dates.
 - Everything is applied in one transaction with one audit row per changed record; any error, or a store
   changed since the preview, writes nothing.
 """
@@ -32,10 +34,20 @@ import pandas as pd
 import pyarrow as pa
 from pydantic import BaseModel, Field, ValidationError
 
+from lib.alerts import record_change, watched_ids_in
 from lib.auth import User, require_editor
 from lib.evidence import PRESENCE_LEVELS, PRODUCTION_STATES
 from lib.i18n import _
 from lib.models import GRADE_STATUS, STATUSES, CompanyRow, company_key
+from lib.status_history import (
+    StatusChange,
+    current_statuses,
+    latest_by_tracker,
+    refresh_current,
+    status_changes,
+    status_summary,
+    tracker_of_grade,
+)
 from lib.store import SEED_DIR, Store, to_json
 from lib.tablefile import ImportRefused, RawTable, read_table
 
@@ -60,7 +72,9 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "status": ("status", "russia_status", "статус"),
     "grade": ("yalegrade", "yale_grade", "grade"),
     "tracker_grade": ("tracker_grade",),
-    "status_date": ("status_date", "date", "decision_date", "last_updated"),
+    # KSE's dump names its date column in several ways over time; all mean the date the status describes.
+    "status_date": ("status_date", "date", "decision_date", "last_updated", "last_update", "updated",
+                    "date_of_status", "status_changed", "date_of_status_change"),
     "revenue_worldwide_usd_m": ("revenue_worldwide_usd_m",),
     "employees_worldwide": ("employees_worldwide",),
     "russia_revenue_usd_m": ("russia_revenue_usd_m", "revenue_rf_mln_usd", "revenue_rf", "revenue_rf_usd_m"),
@@ -226,6 +240,8 @@ class ImportResult(BaseModel):
     skipped_rows: int
     audit_rows: int
     source_file: str
+    status_observations: int = 0  # statuses appended to the history (new companies' first ones included)
+    status_changes: list[dict[str, Any]] = Field(default_factory=list)  # current statuses that changed
 
 
 # -- mapping and validation --------------------------------------------------------------------
@@ -482,8 +498,10 @@ def preview_import(store: Store, data: bytes, filename: str, *, as_of: date | No
         stored[column] = [None if pd.isna(v) else pd.Timestamp(v).date() for v in stored[column]]
     # Plain Python values once (NULL -> None), so comparing 100,000 rows stays cheap.
     stored_rows = stored.astype(object).where(stored.notna(), None).to_dict("records")
-    trackers_stored = {(int(r[0]), r[1]): r for r in store.fetch_all(
-        "SELECT company_id, tracker, status, tracker_grade, status_date, source, as_of FROM tracker_statuses")}
+    latest = latest_by_tracker(store)  # each tracker's newest status per company
+    trackers_stored = {(int(r[0]), r[1]): r for r in latest[["company_id", "tracker", "status", "tracker_grade",
+                                                            "status_date", "source", "recorded_on"]].itertuples(
+        index=False, name=None)}
 
     seen: dict[str, tuple[int, dict[str, Any]]] = {}
     duplicate_keys: set[str] = set()
@@ -530,6 +548,7 @@ def preview_import(store: Store, data: bytes, filename: str, *, as_of: date | No
         values = dict(parsed.values)
         source, row_as_of = values.pop("source", default_source), values.pop("as_of", as_of)
         status_date_given = "status_date" in values
+        file_status_date = values.get("status_date")  # kept for another tracker's status (not a row field then)
         if match is None:
             if parsed.industry_unmapped:
                 errors.append(RowError(row=parsed.row, column=fields["industry"], value=values["industry"],
@@ -566,7 +585,7 @@ def preview_import(store: Store, data: bytes, filename: str, *, as_of: date | No
         if tracker and tracker != own_tracker:
             ts = TrackerStatus(row=parsed.row, company_id=company_id, company_key=key, name=current["name"],
                                tracker=tracker, status=values["status"], tracker_grade=values.get("tracker_grade"),
-                               status_date=values.get("status_date") if status_date_given else row_as_of,
+                               status_date=file_status_date if status_date_given else row_as_of,
                                source=source, as_of=row_as_of, stored_status=current["status"],
                                stored_status_date=current["status_date"])
             old = trackers_stored.get((company_id, tracker))
@@ -632,6 +651,9 @@ def apply_import(store: Store, user: User, preview: ImportPreview, *, skip_rejec
         if store.ranking_version(cur) != preview.data_version:
             raise ImportRejected(_("The store changed after this preview was made (someone saved other changes). "
                                    "Preview the file again before applying it."))
+        # The current statuses of the stored companies this file touches, to tell watchers what changed.
+        status_before = current_statuses(cur, {u.company_id for u in preview.updates}
+                                         | {t.company_id for t in preview.tracker_statuses if t.company_id})
         next_id = cur.execute("SELECT coalesce(max(company_id), 0) + 1 FROM companies").fetchall()[0][0]
         added: list[dict[str, Any]] = []
         ids_by_key: dict[str, int] = {}
@@ -676,17 +698,50 @@ def apply_import(store: Store, user: User, preview: ImportPreview, *, skip_rejec
             columns = ["company_id", "fact", "value", "state", "period", "recorded_on", "source", "note"]
             store.insert_rows(cur, "company_facts", _arrow(rows, columns))
 
+        # The status history: a new company's first status, a changed status of the row's own tracker, and every
+        # new status of another tracker are appended; nothing is overwritten.
+        observations = [{"company_id": row["company_id"], "tracker": tracker_of_grade(row["tracker_grade"]),
+                         "status": row["status"], "tracker_grade": row["tracker_grade"],
+                         "status_date": row["status_date"], "source": row["source"]} for row in added]
+        restated = [u for u in preview.updates if {"status", "status_date"} & {c.field for c in u.changes}]
+        if restated:  # the rows as just updated in this transaction: each status with its label and date
+            marks = ", ".join("?" for _u in restated)
+            now_stored = {int(r[0]): r[1:] for r in cur.execute(
+                f"SELECT company_id, status, tracker_grade, status_date FROM companies WHERE company_id IN ({marks})",
+                [u.company_id for u in restated]).fetchall()}
+            for update in restated:
+                status, grade, status_date = now_stored[update.company_id]
+                observations.append({"company_id": update.company_id, "tracker": tracker_of_grade(grade),
+                                     "status": status, "tracker_grade": grade, "status_date": status_date,
+                                     "source": update.values["source"]})
         statuses = []
         for ts in preview.tracker_statuses:
             company_id = ts.company_id if ts.company_id is not None else ids_by_key[ts.company_key]
             row = {"company_id": company_id, "tracker": ts.tracker, "status": ts.status,
-                   "tracker_grade": ts.tracker_grade, "status_date": ts.status_date, "source": ts.source,
-                   "as_of": ts.as_of}
+                   "tracker_grade": ts.tracker_grade, "status_date": ts.status_date, "source": ts.source}
             statuses.append(row)
-            record("import_tracker_status", "tracker_statuses", f"{company_id}|{ts.tracker}", ts.before, row)
-        if statuses:
-            columns = ["company_id", "tracker", "status", "tracker_grade", "status_date", "source", "as_of"]
-            store.insert_rows(cur, "tracker_statuses", _arrow(statuses, columns), conflict=("company_id", "tracker"))
+            record("import_tracker_status", "status_observations", f"{company_id}|{ts.tracker}", ts.before,
+                   row | {"name": ts.name})
+        observations += statuses
+        if observations:
+            for row in observations:
+                row.update(recorded_on=now.date(), source_file=preview.filename)
+            columns = ["company_id", "tracker", "status", "tracker_grade", "status_date", "recorded_on", "source",
+                       "source_file"]
+            store.insert_rows(cur, "status_observations", _arrow(observations, columns))
+        refresh_current(store, cur, {o["company_id"] for o in observations}, user.name, preview.filename)
+        changed = status_changes(status_before, current_statuses(cur, status_before))
+        # Tell the watchers of each company whose current status or facts changed, in this same transaction.
+        watched = watched_ids_in(cur, {c.company_id for c in changed} | {u.company_id for u in preview.updates})
+        for change in (c for c in changed if c.company_id in watched):
+            record_change(store, change.company_id, "status", status_summary(change), change.source,
+                          actor=user.name, cur=cur)
+        for update in (u for u in preview.updates if u.company_id in watched):
+            facts_changed = [c for c in update.changes if c.field in FACT_FIELDS]
+            if facts_changed:
+                record_change(store, update.company_id, "facts", "; ".join(
+                    f"{c.field}: {'—' if c.before is None else c.before} → {c.after}" for c in facts_changed),
+                    update.values["source"], actor=user.name, cur=cur)
 
         summary = {"added": len(added), "updated": len(preview.updates), "tracker_statuses": len(statuses),
                    "facts": len(facts), "skipped_rows": preview.rejected_rows if skip_rejected else 0,
@@ -698,10 +753,41 @@ def apply_import(store: Store, user: User, preview: ImportPreview, *, skip_rejec
         store.insert_rows(cur, "audit_log", log)
     return ImportResult(added=len(added), updated=len(preview.updates), tracker_statuses=len(statuses),
                         facts=len(facts), skipped_rows=summary["skipped_rows"], audit_rows=len(audit),
-                        source_file=preview.filename)
+                        source_file=preview.filename, status_observations=len(observations),
+                        status_changes=[_change_dict(c) for c in changed])
+
+
+def _change_dict(change: StatusChange) -> dict[str, Any]:
+    return {"company_id": change.company_id, "name": change.name, "before": change.before, "after": change.after,
+            "status_date": change.status_date, "tracker": change.tracker, "source": change.source}
 
 
 # -- showing a preview -------------------------------------------------------------------------
+STATUS_CHANGE_COLUMNS = ["row", "company_id", "name", "watched", "stored_status", "stored_status_date", "tracker",
+                         "new_status", "new_status_date"]
+
+
+def status_change_frame(preview: ImportPreview, watched: set[int] | frozenset[int] = frozenset()) -> pd.DataFrame:
+    """Every stored company whose status this file gives differently, companies someone follows (`watched`) first:
+    the ones whose owners hear of it when the import is applied."""
+    rows = []
+    for update in preview.updates:
+        change = next((c for c in update.changes if c.field == "status"), None)
+        if change is not None:
+            rows.append({"row": update.row, "company_id": update.company_id, "name": update.name,
+                         "stored_status": change.before, "stored_status_date": None,
+                         "tracker": TRACKERS.get(preview.file_format, _("Own research")), "new_status": change.after,
+                         "new_status_date": update.values.get("status_date")})
+    for ts in preview.tracker_statuses:
+        if ts.company_id is not None and ts.stored_status and ts.stored_status != ts.status:
+            rows.append({"row": ts.row, "company_id": ts.company_id, "name": ts.name, "stored_status": ts.stored_status,
+                         "stored_status_date": ts.stored_status_date, "tracker": TRACKERS[ts.tracker],
+                         "new_status": ts.status, "new_status_date": ts.status_date})
+    frame = pd.DataFrame(rows, columns=[c for c in STATUS_CHANGE_COLUMNS if c != "watched"])
+    frame.insert(3, "watched", frame["company_id"].isin(list(watched)))
+    return frame.sort_values(["watched", "row"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
 def preview_frames(preview: ImportPreview) -> dict[str, pd.DataFrame]:
     """Tables for the Data page and the CLI: rejected rows, additions, field-by-field changes, disagreements."""
     rejected = pd.DataFrame([{"row": e.row, "column": e.column, "value": e.value, "reason": e.reason,

@@ -26,6 +26,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from lib import likelihood as lk
+from lib.alerts import record_change
 from lib.auth import User, require_editor
 from lib.criteria import CRITERION_IDS, weight_vector
 from lib.evidence import PRESENCE_LEVELS, PRESENCE_VALUE, PRODUCTION_STATES, PRODUCTION_VALUE, period_key
@@ -312,6 +313,9 @@ def record_fact(store: Store, user: User, entry: FactEntry) -> bool:
                 params.append(entry.since)
             cur.execute(f"UPDATE companies SET {', '.join(sets)} WHERE company_id = ?",  # columns: constants
                         [*params, entry.company_id])
+        if current and before != stored:  # the watchers hear of a new current value, in this transaction
+            record_change(store, entry.company_id, "facts", f"{entry.fact}: {'—' if before is None else before} → "
+                          f"{value if state is None else state}", source, actor=user.name, cur=cur)
         store.audit(cur, actor=user.name, action="record_fact", table="company_facts",
                     record_key=f"{entry.company_id}|{entry.fact}", before={"name": name, entry.fact: before},
                     after=after)

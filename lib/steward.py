@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from lib.alerts import eligibility_alerts, eligibility_snapshot, record_change
 from lib.auth import User, require_editor
 from lib.export import to_csv_bytes, to_xlsx_bytes
 from lib.i18n import N_, _
@@ -193,8 +194,12 @@ def save_sectors(store: Store, user: User, rows: Iterable[Mapping[str, Any] | Se
     current = store.sectors()
     writes, deletes = _plan(SectorRow, "sector_code", items, current.to_dict("records"),
                             None if base is None else list(base))
+    eligible_before = eligibility_snapshot(store)
     # Table name and key are constants here, never user input.
-    return _save(store, user, "sectors", "sector_code", writes, deletes, _stored(current, "sector_code"), protected)
+    result = _save(store, user, "sectors", "sector_code", writes, deletes, _stored(current, "sector_code"), protected)
+    if result.updated or result.added:  # a re-scored rule tells the watchers of the companies it changed
+        eligibility_alerts(store, eligible_before, user.name, f"Sector priorities edited by {user.name}")
+    return result
 
 
 class CompanySector(BaseModel):
@@ -230,6 +235,8 @@ def set_company_sector(store: Store, user: User, change: CompanySector) -> bool:
                     [change.sector_code, change.reason, change.source, change.company_id])
         store.audit(cur, actor=user.name, action="update", table="companies", record_key=str(change.company_id),
                     before=before, after=after)
+        record_change(store, change.company_id, "facts", f"sector_code: {before['sector_code'] or '—'} → "
+                      f"{change.sector_code} ({change.reason})", change.source, actor=user.name, cur=cur)
     return True
 
 
@@ -248,12 +255,17 @@ def save_incentive_packages(store: Store, user: User, rows: Iterable[Mapping[str
     current = store.incentive_packages()
     writes, deletes = _plan(IncentivePackage, "package_id", items, current.to_dict("records"),
                             None if base is None else list(base))
-    return _save(store, user, "incentive_packages", "package_id", writes, deletes,
-                 _stored(current, "package_id"), {})
+    eligible_before = eligibility_snapshot(store)
+    result = _save(store, user, "incentive_packages", "package_id", writes, deletes,
+                   _stored(current, "package_id"), {})
+    if result.added or result.updated or result.deleted:  # a re-scored rule: tell the watchers what it changed
+        eligibility_alerts(store, eligible_before, user.name, f"Incentive rules edited by {user.name}")
+    return result
 
 
 # -- reading the record ------------------------------------------------------------------------
-COMPANY_TABLES = ("companies", "company_facts", "shortlist", "shortlist_notes", "outcomes", "tracker_statuses")
+COMPANY_TABLES = ("companies", "company_facts", "shortlist", "shortlist_notes", "outcomes", "status_observations",
+                  "alerts")
 
 
 def audit_entries(store: Store, *, table: str | None = None, actor: str | None = None,
@@ -283,7 +295,7 @@ def audit_entries(store: Store, *, table: str | None = None, actor: str | None =
 # The audit log's table names as the filter shows them ("*" marks the seed load, which fills every table).
 TABLE_LABELS: dict[str, str] = {
     "*": N_("Every table (seed load)"), "companies": N_("Companies"), "company_facts": N_("Company facts"),
-    "tracker_statuses": N_("Tracker statuses"), "sectors": N_("Sector priorities"),
+    "status_observations": N_("Status history"), "sectors": N_("Sector priorities"),
     "incentive_packages": N_("Incentive packages"), "shortlist": N_("Shortlist"),
     "shortlist_notes": N_("Shortlist notes"), "scenarios": N_("Scenarios"), "mci": "MCI", "outcomes": N_("Outcomes"),
 }
@@ -294,7 +306,8 @@ ACTION_LABELS: dict[str, str] = {
     "load_seed": N_("Seed data loaded"), "add": N_("Added"), "update": N_("Changed"), "delete": N_("Deleted"),
     "import": N_("File imported"), "import_add": N_("Imported: company added"),
     "import_update": N_("Imported: company changed"), "import_tracker_status": N_("Imported: tracker status"),
-    "save_scenario": N_("Scenario saved"), "replace_scenario": N_("Scenario replaced"),
+    "status_current": N_("Current status derived"), "save_scenario": N_("Scenario saved"),
+    "replace_scenario": N_("Scenario replaced"),
     "delete_scenario": N_("Scenario deleted"), **SHORTLIST_ACTIONS,
 }
 
@@ -343,15 +356,6 @@ def audit_facets(store: Store) -> dict[str, list[str]]:
     return {column: [r[0] for r in store.fetch_all(
         f"SELECT DISTINCT {column} FROM audit_log WHERE {column} IS NOT NULL ORDER BY 1")]
         for column in ("table_name", "actor", "source_file")}
-
-
-def tracker_statuses(store: Store, company_id: int) -> pd.DataFrame:
-    """Every tracker's status for a company with its date: the row's own first, then the other trackers."""
-    return store.fetch_df(
-        "SELECT 'own' AS kind, tracker_grade AS tracker, status, status_date, source, as_of FROM companies "
-        "WHERE company_id = ? UNION ALL "
-        "SELECT 'other', tracker_grade, status, status_date, source, as_of FROM tracker_statuses "
-        "WHERE company_id = ? ORDER BY kind DESC, status_date DESC", [company_id, company_id])
 
 
 # -- exports and backup ------------------------------------------------------------------------

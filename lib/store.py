@@ -36,9 +36,9 @@ SEED_DIR = ROOT / "data" / "seed"
 DEFAULT_DB = ROOT / "data" / "radar.duckdb"
 SCHEMA_VERSION = 1
 TABLES = ("sectors", "companies", "company_facts", "incentive_packages", "mci", "scenarios",
-          "shortlist", "shortlist_notes", "audit_log", "tracker_statuses", "outcomes", "weighting_rounds",
+          "shortlist", "shortlist_notes", "audit_log", "status_observations", "outcomes", "weighting_rounds",
           "weighting_submissions", "incentive_rule_sources", "sanctions_lists", "sanctions_names", "chp_items",
-          "screening_reviews")
+          "screening_reviews", "watchlist", "alerts")
 LIST_COLUMNS = ("sector_codes", "excluded_sector_codes", "activity_types", "locations", "assumed_rules",
                 "uncertain_terms")
 
@@ -235,10 +235,62 @@ MIGRATIONS.append(SCREENING)
 MIGRATION_DATA: dict[str, tuple[str, str]] = {SCREENING: ("lib.sanctions_lists", "load_screening_sources")}
 # Tables a migration fills from committed files: copy_store empties them in the target before copying.
 REFERENCE_TABLES = ("sanctions_lists", "sanctions_names", "chp_items")
+# Which tracker a company row's status came from, read from its tracker_grade label ("Yale CELI grade B",
+# "KSE Institute status: transfer"); anything else is the agency's own research.
+TRACKER_OF_GRADE = ("CASE WHEN left(coalesce(tracker_grade, ''), 4) = 'Yale' THEN 'yale' "
+                    "WHEN left(coalesce(tracker_grade, ''), 3) = 'KSE' THEN 'kse' ELSE 'research' END")
+# Every company's status as an observation of its tracker (for the seed load and the STATUS_HISTORY migration).
+OBSERVE_COMPANY_STATUSES = f"""
+INSERT INTO status_observations (company_id, tracker, status, tracker_grade, status_date, recorded_on, source)
+    SELECT company_id, {TRACKER_OF_GRADE}, status, tracker_grade, status_date, as_of, source
+    FROM companies ORDER BY company_id;
+"""
+# The rule for a company's current status (lib/status_history.py states it for users): the observation with the
+# latest date it describes (the tracker's own date, else the day the list was current), on the same date the
+# agency's own research before KSE before Yale, then the one recorded last.
+TRACKER_PRECEDENCE = {"research": 3, "kse": 2, "yale": 1}
+CURRENT_STATUS_SQL = f"""
+SELECT company_id, status, tracker_grade, status_date, tracker, observation_id FROM (
+    SELECT o.*, row_number() OVER (PARTITION BY company_id ORDER BY coalesce(status_date, recorded_on) DESC,
+        CASE tracker {' '.join(f"WHEN '{t}' THEN {n}" for t, n in TRACKER_PRECEDENCE.items())} ELSE 0 END DESC,
+        observation_id DESC) AS pick
+    FROM status_observations o) ranked WHERE pick = 1
+"""
+# Status history (issue 26): every tracker status is an observation with its source, the date it describes and the
+# day it was recorded; an import appends, never overwrites. companies.status/tracker_grade/status_date become the
+# current status derived from the observations by the rule above (kept on the row because everything reads it).
+# The statuses of other trackers (tracker_statuses) move into the history; a watchlist and per-watcher alerts
+# (lib/alerts.py) tell the people who follow a company what changed.
+STATUS_HISTORY = f"""
+CREATE SEQUENCE IF NOT EXISTS status_observation_ids;
+CREATE TABLE IF NOT EXISTS status_observations (
+    observation_id BIGINT PRIMARY KEY DEFAULT nextval('status_observation_ids'), company_id INTEGER NOT NULL,
+    tracker VARCHAR NOT NULL, status VARCHAR NOT NULL, tracker_grade VARCHAR, status_date DATE,
+    recorded_on DATE NOT NULL, source VARCHAR NOT NULL, source_file VARCHAR);
+{OBSERVE_COMPANY_STATUSES}
+INSERT INTO status_observations (company_id, tracker, status, tracker_grade, status_date, recorded_on, source)
+    SELECT company_id, CASE WHEN lower(left(tracker, 3)) = 'kse' THEN 'kse' WHEN lower(left(tracker, 4)) = 'yale'
+           THEN 'yale' ELSE 'research' END, status, tracker_grade, status_date, as_of, source
+    FROM tracker_statuses ORDER BY company_id, tracker;
+DROP TABLE tracker_statuses;
+UPDATE companies SET status = cur.status, tracker_grade = cur.tracker_grade, status_date = cur.status_date
+    FROM ({CURRENT_STATUS_SQL}) cur WHERE companies.company_id = cur.company_id;
+CREATE TABLE IF NOT EXISTS watchlist (
+    watcher VARCHAR NOT NULL, company_id INTEGER NOT NULL, added_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (watcher, company_id));
+CREATE SEQUENCE IF NOT EXISTS alert_ids;
+CREATE TABLE IF NOT EXISTS alerts (
+    alert_id BIGINT PRIMARY KEY DEFAULT nextval('alert_ids'), watcher VARCHAR NOT NULL, company_id INTEGER NOT NULL,
+    kind VARCHAR NOT NULL, summary VARCHAR NOT NULL, source VARCHAR, change_key VARCHAR NOT NULL,
+    created_at TIMESTAMP NOT NULL, read_at TIMESTAMP, emailed_at TIMESTAMP);
+"""
+MIGRATIONS.append(STATUS_HISTORY)
 # Sequences behind the id columns, to move on past copied ids (see Store.reset_sequences).
 SEQUENCES = {"scenario_ids": ("scenarios", "scenario_id"), "note_ids": ("shortlist_notes", "note_id"),
              "audit_ids": ("audit_log", "audit_id"), "fact_ids": ("company_facts", "fact_id"),
-             "outcome_ids": ("outcomes", "outcome_id"), "round_ids": ("weighting_rounds", "round_id")}
+             "outcome_ids": ("outcomes", "outcome_id"), "round_ids": ("weighting_rounds", "round_id"),
+             "status_observation_ids": ("status_observations", "observation_id"),
+             "alert_ids": ("alerts", "alert_id")}
 
 
 class Cursor(Protocol):
@@ -694,6 +746,8 @@ class Store:
                         row["company_key"] = company_key(row["name"], row["hq_country"])
                 self.insert_seed(cur, table, rows)
                 counts[table] = len(rows)
+                if table == "companies":  # each seed status is the first observation of its company's history
+                    cur.execute(OBSERVE_COMPANY_STATUSES)
             from lib.sanctions_lists import load_buyers
             counts["russia_buyer"] = load_buyers(cur)
             # The project-relative folder (data/seed), not the server's absolute path, in what users read.

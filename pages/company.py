@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from lib import ui
-from lib.charts import breakdown_chart
+from lib.charts import breakdown_chart, timeline_chart
 from lib.criteria import CRITERIA
 from lib.evidence import COMPANY_FACTS
 from lib.explain import what_if, what_if_text
@@ -31,7 +31,9 @@ from lib.profile import (
     period_text,
 )
 from lib.scoring import criteria_matrix
-from lib.steward import tracker_statuses
+from lib.shortlist import confidential_ids
+from lib.status_history import CURRENT_STATUS_RULE, disagreements, history, tracker_label
+from lib.timeline import timeline_events
 from lib.ui.offer import offer_section
 from lib.ui.screening import screening_section
 from lib.viewstate import CompanyParams, limits
@@ -55,6 +57,7 @@ store = ui.get_store()
 company = store.company(int(company_id))
 facts = store.company_facts(int(company_id))
 st.header(md_text(company["name"]))
+ui.watch_toggle(int(company_id), company["name"])
 cols = st.columns(4)
 cols[0].metric(_("HQ country"), fmt_country(company["hq_country"]))
 sector = translate(company["sector_name"])  # "Materials: chemicals, ...": the short part fits the metric
@@ -67,12 +70,9 @@ cols[3].metric(_("Status as of"), "—" if pd.isna(status_date) else fmt_date(pd
 if company.get("sector_reason"):
     st.caption(_("Sector: %(reason)s Source: %(source)s") % {
         "reason": md_text(company["sector_reason"]), "source": md_source(company.get("sector_source") or "—")})
-trackers = tracker_statuses(ui.get_store(), int(company_id))
-if trackers["status"].nunique() > 1:  # DESIGN.md: where the trackers disagree, show both with dates
-    st.warning(_("The trackers disagree on this company's Russia status: %(list)s") % {"list": "; ".join(
-        f"{md_text(row.tracker or '—')}: {translate(row.status)} "
-        f"({'—' if pd.isna(row.status_date) else fmt_date(pd.Timestamp(row.status_date).date())})"
-        for row in trackers.itertuples())})
+# DESIGN.md: where the trackers disagree, show both with dates (each tracker's latest word).
+if disagree := disagreements(store, [int(company_id)], fmt_date).get(int(company_id)):
+    st.warning(_("The trackers disagree on this company's Russia status: %(list)s") % {"list": md_text(disagree)})
 if not company["is_candidate"]:
     st.warning(_("Not a relocation candidate: %(reason)s")
                % {"reason": md_text(translate(company["exclusion_reason"]))})
@@ -148,6 +148,24 @@ else:
                                                       or _("nothing stands out")))
     lower_col.markdown(_("**Lowers it**") + "\n" + ("\n".join(f"- {_(label)}" for label, _v in why.lowering)
                                                       or _("nothing stands out")))
+
+st.subheader(_("Timeline"))
+# Outreach stages are pipeline data: signed-in users only, and never for a confidential entry (Outreach page only).
+events = timeline_events(store, int(company_id), include_pipeline=ui.current_user().can_see_pipeline
+                         and int(company_id) not in confidential_ids(store))
+st.altair_chart(timeline_chart(events), width="stretch")
+st.caption(_(CURRENT_STATUS_RULE))
+statuses = history(store, int(company_id))
+shown_statuses = statuses.assign(tracker=statuses["tracker"].map(tracker_label),
+                                 status=statuses["status"].map(translate),
+                                 tracker_grade=statuses["tracker_grade"].map(tracker_grade_text),
+                                 current=statuses["current"].map(lambda c: _("current") if c else ""))
+st.container(key="status_history_box").dataframe(  # the key: a stable handle for the browser test
+    shown_statuses, hide_index=True,
+    column_order=["date", "status", "tracker", "tracker_grade", "recorded_on", "source", "current"],
+    column_config={"date": _("Date it describes"), "status": _("Russia status"), "tracker": _("Tracker"),
+                   "tracker_grade": _("Tracker's own words"), "recorded_on": _("Recorded on"),
+                   "source": _("Source"), "current": _("Current")})
 
 # What-if on the ranking the Rank page shows (current method, filters and candidates only).
 ui.page_state(CompanyParams)

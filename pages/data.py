@@ -5,9 +5,18 @@ from datetime import date
 import streamlit as st
 
 from lib import steward, ui
+from lib.alerts import watched_by_anyone
 from lib.auth import PermissionDenied
 from lib.i18n import _, fmt_number, md_text, ngettext
-from lib.importer import FORMAT_LABELS, ImportRefused, ImportRejected, apply_import, preview_frames, preview_import
+from lib.importer import (
+    FORMAT_LABELS,
+    ImportRefused,
+    ImportRejected,
+    apply_import,
+    preview_frames,
+    preview_import,
+    status_change_frame,
+)
 from lib.ui.screening import sanctions_lists_panel
 
 ui.route_through_app()  # first: run inside app.py's navigation (see lib/ui/state.py)
@@ -46,6 +55,11 @@ with tab_import:
         st.success(_("Imported %(file)s: %(added)d added, %(updated)d updated, %(statuses)d tracker statuses "
                      "recorded.") % {"file": md_text(done.source_file), "added": done.added, "updated": done.updated,
                                      "statuses": done.tracker_statuses})
+        if done.status_changes:  # what the owners and watchers of these companies are now alerted to
+            st.info(ngettext("The current Russia status of %(n)d company changed: %(list)s",
+                             "The current Russia status of %(n)d companies changed: %(list)s", len(done.status_changes))
+                    % {"n": len(done.status_changes), "list": md_text("; ".join(
+                        f"{c['name']} ({_(c['before'])} → {_(c['after'])})" for c in done.status_changes))})
     if uploaded is not None:
         cache_key = (uploaded.file_id, store.ranking_version())
         preview = None
@@ -81,6 +95,12 @@ with tab_import:
                 ui.rejected_rows(preview.errors, ngettext("%(n)s row is rejected:", "%(n)s rows are rejected:",
                                                           preview.rejected_rows)
                                  % {"n": fmt_number(preview.rejected_rows)}, "import_rejected")
+            changes = status_change_frame(preview, watched_by_anyone(store) if user.can_see_pipeline else set())
+            if not changes.empty:  # companies someone follows first: their owners hear of it on apply
+                with st.expander(_("Russia status changes (%(n)s; %(w)s of companies someone follows)")
+                                 % {"n": fmt_number(len(changes)), "w": fmt_number(int(changes["watched"].sum()))},
+                                 expanded=True):
+                    st.dataframe(changes.drop(columns="company_id"), hide_index=True, key="import_status_changes")
             if not frames["adds"].empty:
                 with st.expander(_("Companies to add (%(n)s)") % {"n": fmt_number(len(frames["adds"]))}):
                     st.dataframe(frames["adds"], hide_index=True, key="import_adds")
@@ -89,7 +109,8 @@ with tab_import:
                                  expanded=True):
                     st.dataframe(frames["changes"], hide_index=True, key="import_changes")
             if not frames["statuses"].empty:
-                with st.expander(_("Statuses from %(tracker)s kept next to the stored status (%(n)s disagree)")
+                with st.expander(_("Statuses from %(tracker)s added to the status history (%(n)s differ from the "
+                                   "current status)")
                                  % {"tracker": _(FORMAT_LABELS[preview.file_format]),
                                     "n": fmt_number(int(frames["statuses"]["disagree"].sum()))}):
                     st.dataframe(frames["statuses"], hide_index=True, key="import_statuses")

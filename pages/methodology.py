@@ -7,6 +7,7 @@ from lib import ui
 from lib.criteria import CRITERIA
 from lib.i18n import _, fmt_date, fmt_number
 from lib.investment import KZ_SHARE_OF_RUSSIA, MARKET_SOURCES, OFFICIAL_AVERAGE, intensity_frame
+from lib.status_history import CURRENT_STATUS_RULE
 
 ui.route_through_app()  # first: run inside app.py's navigation (see lib/ui/state.py)
 
@@ -127,6 +128,11 @@ st.markdown(_(
 ))
 st.caption(_("The company data is derived from the Yale CELI list copy licensed CC BY-NC-SA 4.0: it may be "
              "shared with attribution, for non-commercial use, under the same licence."))
+st.markdown(_("**Russia status over time.** Every status a tracker gives (Yale CELI, KSE Institute, or the agency's "
+              "own research) is kept with its source, the date it describes and the day it was recorded; a newer "
+              "file adds to this history and never overwrites it. %(rule)s Where the trackers, each at its latest "
+              "word, disagree, the Rank page marks the company and its profile shows each status with its date.")
+            % {"rule": _(CURRENT_STATUS_RULE)})
 shown = ui.get_store().sectors()  # highest priority first, as everywhere else in the app
 st.subheader(_("Sector priorities"))
 st.table(pd.DataFrame({

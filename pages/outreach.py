@@ -18,6 +18,7 @@ from lib.i18n import (
 )
 from lib.likelihood import explain_company
 from lib.ui import outreach_form as form
+from lib.ui.alerts import alerts_panel
 
 ui.route_through_app()  # first: run inside app.py's navigation (see lib/ui/state.py)
 
@@ -33,6 +34,7 @@ if not can_edit:
     st.info(_("You can read the shortlist; sign in as an editor to change it."))
 if flash := st.session_state.pop("of_flash", None):
     st.success(flash)
+alerts_panel()  # changes to the companies this user owns or watches, with "mark as read"
 # Confidential entries (the company asked not to be named while talks run): editors only, shown on request,
 # and every reveal and export is in the audit log.
 reveal = can_edit and st.toggle(_("Show confidential entries"), key="of_reveal",

@@ -21,6 +21,7 @@ from lib.ranking_export import ranking_xlsx, readable
 from lib.scoring import rank_label
 from lib.screening import STATUS_LABELS
 from lib.shortlist import ScreeningHold, add_to_shortlist, shortlisted_stages
+from lib.status_history import CURRENT_STATUS_RULE
 from lib.ui.screening import screening_filter
 
 ui.route_through_app()  # first: run inside app.py's navigation (see lib/ui/state.py)
@@ -73,12 +74,14 @@ user = ui.current_user()
 # The outreach stage is pipeline data: colleagues and editors only, never on a public link.
 # Confidential entries show nowhere but on the Outreach page, to editors who ask (and that is audited).
 stages = shortlisted_stages(ui.get_store()) if user.can_see_pipeline else {}
+disagreeing = ui.get_disagreeing()
 shown = readable(table, ui.sector_names()).assign(
     completeness=table["completeness"] * 100,
     likelihood=table["likelihood"] * 100,
     rank_shown=[rank_label(r, t) for r, t in zip(table["rank"], table["tied"], strict=True)],
     shortlist=table["company_id"].map({cid: translate(stage) for cid, stage in stages.items()}),
     screening=table["company_id"].map(lambda cid: _(STATUS_LABELS[status_of.get(cid, "no_match")])),
+    trackers=table["company_id"].map(lambda cid: _("disagree") if cid in disagreeing else ""),
 )
 selection = st.dataframe(
     shown,
@@ -88,8 +91,8 @@ selection = st.dataframe(
     hide_index=True,
     on_select="rerun",
     selection_mode="multi-row",
-    column_order=["rank_shown", "name", "sector", "hq_country", "status", "expected", "likelihood", "score",
-                  "completeness", "screening",
+    column_order=["rank_shown", "name", "sector", "hq_country", "status", "trackers", "expected", "likelihood",
+                  "score", "completeness", "screening",
                   *(["shortlist"] if user.can_see_pipeline else [])],
     column_config={
         "rank_shown": st.column_config.TextColumn(_("Rank"), width="small",
@@ -98,7 +101,11 @@ selection = st.dataframe(
         "name": st.column_config.TextColumn(_("Company")),
         "sector": st.column_config.TextColumn(_("Sector"), width="medium"),
         "hq_country": st.column_config.TextColumn(_("HQ country")),
-        "status": st.column_config.TextColumn(_("Russia status")),
+        "status": st.column_config.TextColumn(_("Russia status"), help=_(CURRENT_STATUS_RULE)),
+        "trackers": st.column_config.TextColumn(_("Trackers"), width="small",
+                                                help=_("“disagree” when Yale CELI, KSE Institute or own research, "
+                                                       "each at its latest word, give different statuses; the "
+                                                       "profile shows each with its date")),
         "score": st.column_config.ProgressColumn(_("Value to Kazakhstan"), min_value=0.0, max_value=1.0,
                                                  **grid_number_format(3),
                                                  help=_("The weighted score, 0 to 1: how well the company fits "

@@ -54,8 +54,8 @@ os.environ.setdefault("RADAR_LOCAL_EDITOR", "1")
 
 # Test modules whose tests run on PostgreSQL too: the data layer and its writers, and the pages that write.
 BOTH_BACKENDS = {"test_store", "test_shortlist", "test_steward", "test_importer", "test_scenarios",
-                 "test_outreach", "test_data_page", "test_pages", "test_share_and_roles", "test_tiers",
-                 "test_weighting_page", "test_sign_in", "test_screening"}
+                 "test_status_history", "test_alerts", "test_outreach", "test_data_page", "test_pages",
+                 "test_share_and_roles", "test_tiers", "test_weighting_page", "test_sign_in", "test_screening"}
 
 
 def pytest_generate_tests(metafunc):

@@ -9,6 +9,7 @@
 """
 
 from lib.ui.account import account_panel, auth_config, current_user
+from lib.ui.alerts import alerts_badge, alerts_panel, watch_toggle
 from lib.ui.links import apply_view, link_vocabulary, page_state, page_url, read_link_once, share_link
 from lib.ui.research import research_panel
 from lib.ui.sidebar import (
@@ -25,6 +26,7 @@ from lib.ui.state import (
     current_ranking,
     current_view,
     get_backtest,
+    get_disagreeing,
     get_likelihood,
     get_packages,
     get_research_queue,
@@ -54,6 +56,7 @@ __all__ = [
     "company_sector_form", "current_assumptions", "get_backtest", "outcomes_panel",
     "current_ranking", "get_likelihood", "current_user", "current_view", "edited_table", "get_packages",
     "get_rule_sources", "get_screening",
+    "get_disagreeing", "alerts_badge", "alerts_panel", "watch_toggle",
     "get_store", "get_universe",
     "in_this_language", "language_switch", "link_vocabulary", "normalised_weights_text", "page_state", "page_url",
     "read_link_once", "rejected_rows",

@@ -9,6 +9,7 @@ from lib.criteria import CRITERIA, MISSING_POLICIES
 from lib.i18n import LANGUAGES, _, fmt_country, fmt_percent, name_key, resolve_language, set_language
 from lib.models import METHODS, ORDER_LABELS, ORDERS, STATUSES, ScoringSettings
 from lib.ui.account import account_panel
+from lib.ui.alerts import alerts_badge
 from lib.ui.links import read_link_once, share_link, write_url
 from lib.ui.state import get_universe, sector_names
 
@@ -107,6 +108,7 @@ def scoring_sidebar(page: str) -> viewstate.ViewState:
     # The sidebar is the one place on every page: sharing and signing in live here too.
     share_link(view, params)
     account_panel()
+    alerts_badge()
     return view
 
 

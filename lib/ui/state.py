@@ -24,6 +24,7 @@ from lib.models import Filters, IncentivePackage, ScoringSettings
 from lib.outcomes import stored_outcomes
 from lib.radar import Universe, load_universe
 from lib.scoring import Ranking, RankingBase, rank_base, ranking_base
+from lib.status_history import disagreeing_ids
 from lib.store import Store, StoreUnavailable, as_store_problem, check_usable, database_location, open_store
 from lib.viewstate import ViewState
 
@@ -147,6 +148,17 @@ def get_packages() -> list[IncentivePackage]:
     """The incentive packages as validated models, re-read when the data changes."""
     store = get_store()
     return _packages(store.location, store.ranking_version())
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _disagreeing(path: str, version: int) -> frozenset[int]:
+    return frozenset(disagreeing_ids(_store(path)))
+
+
+def get_disagreeing() -> frozenset[int]:
+    """Companies whose trackers disagree on the Russia status (read once per data version)."""
+    store = get_store()
+    return _disagreeing(store.location, store.ranking_version())
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)

@@ -104,14 +104,31 @@ def test_company_page_shows_both_trackers_when_they_disagree(app, app_db):
     company_id, status = store.fetch_one("SELECT company_id, status FROM companies WHERE name = '3M'")
     other = "Digging in" if status != "Digging in" else "Withdrawal"
     with store.transaction() as cur:
-        cur.execute("INSERT INTO tracker_statuses VALUES (?, 'KSE', ?, 'KSE continue', ?, ?, ?)",
-                    [company_id, other, date(2026, 8, 24), "https://leave-russia.org/3m", date(2026, 8, 24)])
-        Store.audit(cur, actor="test", action="insert", table="tracker_statuses", record_key=str(company_id))
+        cur.execute("INSERT INTO status_observations (company_id, tracker, status, tracker_grade, status_date, "
+                    "recorded_on, source) VALUES (?, 'kse', ?, 'KSE continue', ?, ?, ?)",
+                    [company_id, other, date(2026, 8, 24), date(2026, 8, 24), "https://leave-russia.org/3m"])
+        Store.audit(cur, actor="test", action="insert", table="status_observations", record_key=str(company_id))
     app.session_state["company"] = company_id
     app.switch_page("pages/company.py").run()
     assert not app.exception
     warning = " ".join(w.value for w in app.warning)
     assert "disagree" in warning and other in warning and status in warning and "24 Aug 2026" in warning
+
+
+def test_rank_table_flags_companies_whose_trackers_disagree(app, app_db):
+    store = open_store(app_db)
+    company_id, status = store.fetch_one("SELECT company_id, status FROM companies WHERE name = '3M'")
+    assert app.dataframe[0].value.set_index("company_id").loc[company_id, "trackers"] == ""
+    with store.transaction() as cur:
+        cur.execute("INSERT INTO status_observations (company_id, tracker, status, tracker_grade, status_date, "
+                    "recorded_on, source) VALUES (?, 'kse', ?, NULL, ?, ?, 'test')",
+                    [company_id, "Digging in" if status != "Digging in" else "Withdrawal", date(2020, 1, 1),
+                     date(2026, 12, 1)])
+    app.run()
+    table = app.dataframe[0].value.set_index("company_id")
+    # An older KSE word does not change the current status, but the two trackers now disagree.
+    assert (table.loc[company_id, "trackers"], table.loc[company_id, "status"]) == ("disagree", status)
+    assert (table["trackers"] == "disagree").sum() == 1
 
 
 def test_rank_table_shows_the_outreach_stage_of_shortlisted_companies(app, app_db):

@@ -125,3 +125,26 @@ def test_even_an_editor_sees_a_confidential_stage_only_on_the_outreach_page_on_r
     store = open_store(app_db)
     sl.set_confidential(store, User(name="Aigerim S.", role="editor"), pipeline, True)
     assert "Contacted" not in everything_shown(open_as("editor", "pages/rank.py"))
+
+
+def test_the_owner_of_an_entry_sees_its_alerts_and_the_public_sees_none(pipeline, app_db):
+    from lib.alerts import record_change
+
+    store = open_store(app_db)
+    editor = User(name="Aigerim S.", role="editor")
+    sl.update_entry(store, editor, pipeline, {"owner": "Dana K.", "stage": "Contacted"},
+                    sl.get_entry(store, pipeline).version)
+    assert record_change(store, pipeline, "status", "Russia status: Suspension → Withdrawal", "KSE file") == 1
+    at = open_as("colleague", "pages/outreach.py")
+    links = [link.proto.label for link in at.get("page_link")]
+    assert "1 unread alert" in links
+    table = at.dataframe[0].value
+    assert list(table["company"]) == ["Honeywell"] and list(table["summary"]) == [
+        "Russia status: Suspension → Withdrawal"]
+    at.button(key="alerts_read_all").click().run()
+    assert "1 unread alert" not in [link.proto.label for link in at.get("page_link")]
+    assert any("No unread alerts" in i.value for i in at.info)
+    assert any(m.value == "- Honeywell" for m in at.markdown)  # the companies Dana follows
+    public = open_as("public", "pages/outreach.py")
+    assert "unread alert" not in everything_shown(public) + " ".join(
+        link.proto.label for link in public.get("page_link"))

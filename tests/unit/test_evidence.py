@@ -47,7 +47,8 @@ def test_every_fact_has_a_source_and_searches_that_found_nothing_are_dated(store
     assert not_found["period"].str.match(r"^\d{4}-\d\d-\d\d$").all()
     # A reader can open every source: a web address, a public repository file pinned to its commit
     # (owner/name@commit:path), or the searches that were tried.
-    openable = facts["source"].str.match(r"^(https?://\S+|searched: .+|(github\.com/)?[\w.-]+/[\w.-]+@[0-9a-f]{7,40}:.+)")
+    openable = facts["source"].str.match(
+        r"^(https?://\S+|searched: .+|(github\.com/)?[\w.-]+/[\w.-]+@[0-9a-f]{7,40}:.+)")
     assert openable.all(), facts.loc[~openable, ["company", "fact", "source"]].head().to_string()
     figures = facts[facts["fact"].isin(["revenue_worldwide_usd_m", "employees_worldwide", "russia_revenue_usd_m",
                                         "russia_employees"]) & facts["value"].notna()]

@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from lib import importer, steward
+from lib import importer, status_history, steward
 from lib.auth import PermissionDenied, User
 from lib.importer import ImportRefused, ImportRejected, apply_import, preview_import, read_table
 from lib.models import company_key
@@ -156,7 +156,7 @@ def test_yale_import_previews_applies_audits_and_reimports_as_no_change(store):
     result = apply_import(store, EDITOR, preview)
     assert (result.added, result.updated) == (2, 1)
     changed = {t for t, v in store.table_checksums().items() if v != before[t]}
-    assert changed == {"companies", "audit_log"}
+    assert changed == {"companies", "audit_log", "status_observations"}  # statuses are appended to the history
     aarsleff = company(store, "Aarsleff", "Denmark")
     assert (aarsleff["status"], aarsleff["tracker_grade"]) == ("Scaling back", "Yale CELI grade C")
     assert aarsleff["source"] == "Yale CELI list, imported from yale_celi.csv"
@@ -189,11 +189,15 @@ def test_kse_keeps_both_statuses_with_dates_and_updates_facts(store):
     apply_import(store, EDITOR, preview)
 
     three_m = company(store, "3M", "United States")
-    assert three_m["status"] == "Suspension"  # Yale's status stays; KSE's is kept beside it
-    both = steward.tracker_statuses(store, int(three_m["company_id"]))
-    assert list(zip(both["kind"], both["status"], strict=True)) == [("own", "Suspension"), ("other", "Withdrawal")]
-    assert both.iloc[1]["tracker"] == "KSE Institute status: transfer"
+    # Both statuses stay in the history with their dates; KSE's, dated later, is now the current one.
+    both = status_history.history(store, int(three_m["company_id"]))
+    assert list(zip(both["tracker"], both["status"], both["current"], strict=True)) == [
+        ("yale", "Suspension", False), ("kse", "Withdrawal", True)]
+    assert both.iloc[1]["tracker_grade"] == "KSE Institute status: transfer"
     assert str(both.iloc[1]["status_date"])[:10] == "2026-08-24"
+    assert (three_m["status"], three_m["tracker_grade"]) == ("Withdrawal", "KSE Institute status: transfer")
+    assert status_history.disagreements(store, [int(three_m["company_id"])]) == {
+        int(three_m["company_id"]): "KSE Institute: Withdrawal (2026-08-24); Yale CELI: Suspension (2025-05-21)"}
     facts = store.company_facts(int(company(store, "Nestle", "Switzerland")["company_id"]))
     employees = facts[facts["fact"] == "russia_employees"].iloc[-1]  # the newest observation
     assert (employees["value"], employees["source"]) == ("6800", "KSE Institute #LeaveRussia tracker, imported "

@@ -163,7 +163,7 @@ def test_audit_entries_filter_by_table_and_person(store):
 
 def test_xlsx_export_has_every_table(store):
     book = load_workbook(io.BytesIO(steward.store_xlsx(store, EDITOR)))
-    assert {"companies", "sectors", "incentive_packages", "audit_log", "tracker_statuses"} <= set(book.sheetnames)
+    assert {"companies", "sectors", "incentive_packages", "audit_log", "status_observations"} <= set(book.sheetnames)
     assert book["companies"].max_row == store.fetch_one("SELECT count(*) FROM companies")[0] + 1
 
 
