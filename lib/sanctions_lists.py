@@ -363,6 +363,9 @@ def preview_list_import(store: Store, data: bytes, filename: str, *, published: 
 def apply_list_import(store: Store, user: User, preview: ListPreview) -> int:
     """Replace the stored list by the previewed file in one transaction, with one audit row; returns names stored."""
     require_editor(user, _("replace a sanctions list"))
+    from lib.screening import screening_alerts, screening_snapshot  # screening reads the lists this module loads
+
+    watched_before = screening_snapshot(store)
     with store.transaction() as cur:
         before = cur.execute("SELECT published, entries, names FROM sanctions_lists WHERE list_id = ?",
                              [preview.meta.list_id]).fetchone()
@@ -375,4 +378,6 @@ def apply_list_import(store: Store, user: User, preview: ListPreview) -> int:
                            "names": len(preview.names), "added": len(preview.added_entries),
                            "dropped": len(preview.dropped_entries)},
                     source_file=preview.filename)
+    screening_alerts(store, watched_before, user.name,
+                     f"{preview.meta.title} published {preview.meta.published:%Y-%m-%d}", preview.meta.origin)
     return len(preview.names)

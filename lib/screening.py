@@ -390,6 +390,7 @@ def record_review(store: Store, user: User, review: Review | dict[str, Any]) -> 
     """Save an editor's review of a possible match (replacing an earlier one), audited with what it replaced."""
     require_editor(user, _("review a sanctions screening match"))
     review = Review.model_validate(review)
+    watched_before = screening_snapshot(store)
     with store.transaction(ranking=False) as cur:
         listed = cur.execute("SELECT published FROM sanctions_lists WHERE list_id = ?", [review.list_id]).fetchone()
         entry = cur.execute("SELECT 1 FROM sanctions_names WHERE list_id = ? AND entry_id = ? LIMIT 1",
@@ -411,7 +412,31 @@ def record_review(store: Store, user: User, review: Review | dict[str, Any]) -> 
                     before=None if before is None else dict(zip(("decision", "reviewer", "reason"), before,
                                                                 strict=True)),
                     after={"decision": review.decision, "reason": review.reason, "list_published": listed[0]})
+    screening_alerts(store, watched_before, user.name, f"{review.decision} by {user.name}: {review.reason}"[:200],
+                     f"{review.list_id}:{review.entry_id}")
     return review
+
+
+def screening_snapshot(store: Store) -> dict[int, Status]:
+    """The screening result of every company someone follows (lib.alerts), to compare after a change."""
+    from lib.alerts import watched_by_anyone
+
+    watched = sorted(watched_by_anyone(store))
+    return {cid: s.status for cid, s in screen_companies(store, watched).items()} if watched else {}
+
+
+def screening_alerts(store: Store, before: dict[int, Status], actor: str, why: str, source: str | None) -> int:
+    """Alert the watchers of each followed company whose screening result changed since `before` (a new list, a
+    review); returns how many alerts were written. Run after the change commits, like eligibility alerts."""
+    from lib.alerts import record_change
+
+    written = 0
+    for cid, now in screening_snapshot(store).items():
+        was = before.get(cid, "no_match")
+        if now != was:
+            written += record_change(store, cid, "screening", f"Sanctions screening: {was.replace('_', ' ')} -> "
+                                     f"{now.replace('_', ' ')} ({why})", source, actor=actor)
+    return written
 
 
 class ScreeningHold(ValueError):

@@ -194,12 +194,18 @@ def test_a_listed_bank_imported_under_another_spelling_is_held_until_reviewed(st
 
 
 def test_a_cleared_match_lets_the_company_on_the_shortlist(store):
+    from lib import alerts
+
     company_id = _import_candidate(store, "Rosbank")
+    watcher = User(name="Dana (outreach)", role="colleague")
+    alerts.watch(store, watcher, company_id)
     for match in screen_companies(store, [company_id])[company_id].needs_review:
         record_review(store, EDITOR, {"subject": match.subject, "list_id": match.list_id,
                                       "entry_id": match.entry_id, "decision": "cleared",
                                       "reason": "Our Rosbank is a bakery in Almaty, not a bank."})
     assert screen_companies(store, [company_id])[company_id].status == "cleared"
+    told = alerts.alerts_for(store, watcher)  # the watcher hears that the result changed, and why
+    assert len(told) == 1 and "possible -> cleared" in told.loc[0, "summary"] and "bakery" in told.loc[0, "summary"]
     assert add_to_shortlist(store, EDITOR, [{"company_id": company_id}], VIEW).added == [company_id]
 
 
@@ -235,6 +241,25 @@ def test_an_editor_replaces_the_list_with_a_newer_official_file(store):
     assert [m.primary_name for m in match_name(list_index(store), "New Listed Trading")] == ["NEW LISTED TRADING LLC"]
     log = store.fetch_df("SELECT actor, source_file FROM audit_log WHERE action = 'sanctions_list_import'")
     assert log.values.tolist() == [[EDITOR.name, "sdn.xml"]]
+
+
+def test_a_new_list_that_changes_a_watched_result_alerts_its_watchers_once(store):
+    from lib import alerts
+
+    watcher = User(name="Dana (outreach)", role="colleague")
+    listed_later = _import_candidate(store, "New Listed Trading")
+    clean = _import_candidate(store, "Kamax")
+    for cid in (listed_later, clean):
+        alerts.watch(store, watcher, cid)
+    assert screen_companies(store, [listed_later])[listed_later].status == "no_match"
+    preview = preview_list_import(store, SDN_XML.encode(), "sdn.xml")
+    apply_list_import(store, EDITOR, preview)
+    mine = alerts.alerts_for(store, watcher)
+    assert mine["company_id"].tolist() == [listed_later] and mine["kind"].tolist() == ["screening"]
+    assert "no match -> possible" in mine.loc[0, "summary"] and "2026-11-20" in mine.loc[0, "summary"]
+    assert alerts.alerts_for(store, EDITOR).empty  # the editor who replaced the list knows already
+    apply_list_import(store, EDITOR, preview_list_import(store, SDN_XML.encode(), "sdn.xml"))  # the same file again
+    assert len(alerts.alerts_for(store, watcher)) == 1
 
 
 @pytest.mark.parametrize(("data", "filename", "message"), [
