@@ -263,7 +263,7 @@ def timeline_chart(events: pd.DataFrame) -> alt.Chart:
     lanes = list(dict.fromkeys(events["lane"]))
     data = events.assign(date=pd.to_datetime(events["date"]).dt.strftime("%Y-%m-%d"))
     return (
-        alt.Chart(data, title=_("Timeline"))
+        alt.Chart(data)  # the page titles it
         .mark_point(filled=True, size=90)
         .encode(
             x=alt.X("date:T", title=_("Date it describes")),

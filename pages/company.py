@@ -100,7 +100,8 @@ else:
                          period=facts["period"].map(period_text))
     st.dataframe(shown[["fact", "value", "state", "period", "recorded_on", "source", "note"]], hide_index=True,
                  column_config={"fact": _("Fact"), "value": _("Value"), "state": _("State"),
-                                "period": _("Date or period it describes"), "recorded_on": _("Recorded on"),
+                                "period": _("Date or period it describes"),
+                                "recorded_on": st.column_config.DateColumn(_("Recorded on"), format="YYYY-MM-DD"),
                                 "source": _("Source"), "note": _("Note and how it was matched")})
 st.caption(_("Status source: %(source)s (as of %(date)s)")
            % {"source": md_source(company["source"]), "date": fmt_date(pd.Timestamp(company["as_of"]).date())})
@@ -164,7 +165,8 @@ st.container(key="status_history_box").dataframe(  # the key: a stable handle fo
     shown_statuses, hide_index=True,
     column_order=["date", "status", "tracker", "tracker_grade", "recorded_on", "source", "current"],
     column_config={"date": _("Date it describes"), "status": _("Russia status"), "tracker": _("Tracker"),
-                   "tracker_grade": _("Tracker's own words"), "recorded_on": _("Recorded on"),
+                   "tracker_grade": _("Tracker's own words"),
+                   "recorded_on": st.column_config.DateColumn(_("Recorded on"), format="YYYY-MM-DD"),
                    "source": _("Source"), "current": _("Current")})
 
 # What-if on the ranking the Rank page shows (current method, filters and candidates only).
