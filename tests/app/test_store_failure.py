@@ -14,11 +14,13 @@ from tests.conftest import APP, shown
 
 
 def _corrupt_data_blocks(path) -> None:
-    """Noise in the middle of the file: it opens, and fails when the company data is read."""
+    """Noise in the data blocks (the headers stay): the file may open, and fails when the data is read. Several
+    places, so that the company data is hit whatever else the store holds (the sanctions lists are large)."""
     size = path.stat().st_size
     with path.open("r+b") as fh:
-        fh.seek(size // 2)
-        fh.write(bytes(range(256)) * 32)
+        for eighth in range(1, 8):
+            fh.seek(size * eighth // 8)
+            fh.write(bytes(range(256)) * 32)
 
 
 def _everything_shown(at: AppTest) -> str:
