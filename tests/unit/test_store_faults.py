@@ -98,20 +98,23 @@ def test_a_replaced_store_file_refuses_writes_and_the_next_run_opens_the_new_fil
 
 
 # -- a corrupt store (issue 28) ----------------------------------------------------------------------
-def _corrupt_copy(tmp_path, offset_of):
-    """A seeded store file with 8 KiB of noise written at offset_of(size)."""
+def _corrupt_copy(tmp_path, offsets_of):
+    """A seeded store file with 8 KiB of noise written at each of offsets_of(size)."""
     path = tmp_path / "corrupt.duckdb"
     built = store_module.connect(path)
     built.load_seed()
     built.close()
     size = path.stat().st_size
     with path.open("r+b") as fh:
-        fh.seek(offset_of(size))
-        fh.write(bytes(range(256)) * 32)
+        for offset in offsets_of(size):
+            fh.seek(offset)
+            fh.write(bytes(range(256)) * 32)
     return path
 
 
-@pytest.mark.parametrize("where", [lambda size: 4096 + 100, lambda size: size // 2], ids=["header", "data"])
+# "data": several data blocks, so the company data is hit whatever else the store holds (the sanctions lists)
+@pytest.mark.parametrize("where", [lambda size: [4096 + 100], lambda size: [size * k // 8 for k in range(1, 8)]],
+                         ids=["header", "data"])
 def test_a_corrupt_store_is_one_clear_message_in_the_cli_without_a_traceback(tmp_path, where):
     import subprocess
     import sys
@@ -129,7 +132,7 @@ def test_a_corrupt_store_is_one_clear_message_in_the_cli_without_a_traceback(tmp
 def test_a_corrupt_store_met_while_reading_becomes_store_unavailable(tmp_path):
     from lib.store import as_store_problem
 
-    path = _corrupt_copy(tmp_path, lambda size: size // 2)
+    path = _corrupt_copy(tmp_path, lambda size: [size * k // 8 for k in range(1, 8)])
     store = store_module.connect(path, create=False)
     with pytest.raises(duckdb.Error) as caught:
         for table in store_module.TABLES:
