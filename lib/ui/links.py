@@ -12,6 +12,8 @@ from lib.i18n import _
 from lib.radar import Universe
 from lib.ui.state import get_store, get_universe, sector_names
 
+SHARE_BOX = "share_box"  # the "Share this view" expander; True in session state while it is open
+
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -111,9 +113,13 @@ def write_url(view: viewstate.ViewState, params: BaseModel | None) -> None:
 def share_link(view: viewstate.ViewState, params: BaseModel | None) -> str:
     """The "Copy link" box: the full address that reproduces this view (st.code has a copy button)."""
     url = viewstate.share_url(page_url(), view, params, link_vocabulary(), _passed_along())
-    with st.sidebar.expander(_("Share this view"), icon=":material/link:"):
-        st.caption(_("Copy this link (button at the right). Whoever opens it sees this ranking and can try "
-                     "other weights, but cannot change shared data unless signed in as an editor."))
-        st.code(url, language=None, wrap_lines=True)
+    # Built only while open (a rerun opens it): st.code's highlighter is the costliest element a first visit
+    # would draw (about 0.7 s of the browser's main thread on this 2-vCPU machine, issue 25), for a box most
+    # visitors never open. The link itself is in st.session_state["share_url"] for the downloads either way.
+    box = st.sidebar.expander(_("Share this view"), icon=":material/link:", key=SHARE_BOX, on_change="rerun")
+    if box.open:
+        box.caption(_("Copy this link (button at the right). Whoever opens it sees this ranking and can try "
+                      "other weights, but cannot change shared data unless signed in as an editor."))
+        box.code(url, language=None, wrap_lines=True)
     st.session_state["share_url"] = url
     return url
