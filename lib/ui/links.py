@@ -113,9 +113,8 @@ def write_url(view: viewstate.ViewState, params: BaseModel | None) -> None:
 def share_link(view: viewstate.ViewState, params: BaseModel | None) -> str:
     """The "Copy link" box: the full address that reproduces this view (st.code has a copy button)."""
     url = viewstate.share_url(page_url(), view, params, link_vocabulary(), _passed_along())
-    # Built only while open (a rerun opens it): st.code's highlighter is the costliest element a first visit
-    # would draw (about 0.7 s of the browser's main thread on this 2-vCPU machine, issue 25), for a box most
-    # visitors never open. The link itself is in st.session_state["share_url"] for the downloads either way.
+    # Built only while open (a rerun opens it): the link changes with every slider move, and a closed box need
+    # not send and redraw a code block each time (issue 25). st.session_state["share_url"] has the link either way.
     box = st.sidebar.expander(_("Share this view"), icon=":material/link:", key=SHARE_BOX, on_change="rerun")
     if box.open:
         box.caption(_("Copy this link (button at the right). Whoever opens it sees this ranking and can try "
