@@ -309,6 +309,10 @@ class Store:
 
     dialect = "duckdb"
 
+    # Transactions this object committed (any session of the process): a memo of the versions within one script
+    # run keys on it, so a run that writes reads the versions again (lib/ui/state.py: ranking_version).
+    commits = 0
+
     def __init__(self, path: str | Path, read_only: bool = False) -> None:
         self.path = Path(path)
         self._write_lock = threading.Lock()
@@ -375,6 +379,7 @@ class Store:
                 cur.execute("ROLLBACK")
                 raise
             cur.execute("COMMIT")
+            self.commits += 1
 
     def insert_rows(self, cur: Any, table: str, rows: pa.Table, conflict: Sequence[str] = ()) -> None:
         """Insert an Arrow table's rows into `table` (same column names); on a `conflict` key, replace the row."""

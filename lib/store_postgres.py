@@ -196,6 +196,7 @@ class PostgresStore(Store):
             cur = PgCursor(raw)
             yield cur
             bump_versions(cur, ranking)
+        self.commits += 1
 
     def data_version(self, cur: Any = None) -> int:
         if cur is not None:  # inside a write: hold the counter, so no other write commits in between

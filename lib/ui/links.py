@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from lib import viewstate
 from lib.i18n import _
 from lib.radar import Universe
-from lib.ui.state import get_store, get_universe, sector_names
+from lib.ui.state import get_store, get_universe, ranking_version, sector_names
 
 SHARE_BOX = "share_box"  # the "Share this view" expander; True in session state while it is open
 
@@ -29,7 +29,7 @@ def _vocabulary(_universe: Universe, path: str, data_version: int,
 def link_vocabulary() -> viewstate.Vocabulary:
     """The sectors, countries and companies a link may name (built once per universe: ~15 ms a run otherwise)."""
     store = get_store()
-    return _vocabulary(get_universe(), store.location, store.ranking_version(), tuple(sorted(sector_names().items())))
+    return _vocabulary(get_universe(), store.location, ranking_version(), tuple(sorted(sector_names().items())))
 
 
 def read_link_once() -> None:
