@@ -28,6 +28,8 @@ METHOD_LABELS = viewstate.METHOD_LABELS
 
 
 MISSING_LABELS = viewstate.MISSING_LABELS
+MISSING_BOX = "missing_box"  # the "Missing data" expander; True in session state while it is open
+DEFAULT_MISSING = {f"m_{cid}": policy for cid, policy in viewstate.ViewState().missing.items()}
 
 
 def _relabel_choices() -> None:
@@ -102,10 +104,16 @@ def scoring_sidebar(page: str) -> viewstate.ViewState:
     for c in CRITERIA:
         values[f"w_{c.id}"] = side.slider(_(c.label), 0, viewstate.WEIGHT_MAX, step=1, key=f"w_{c.id}",
                                           help=_(c.description))
-    with side.expander(_("Missing data")):
-        for c in CRITERIA:
-            values[f"m_{c.id}"] = st.selectbox(_(c.label), MISSING_POLICIES, key=f"m_{c.id}",
-                                               format_func=lambda p: _(MISSING_LABELS[p]))
+    # Built only while open (a rerun opens it): its 8 select boxes were redrawn by the browser on every slider move
+    # (~70 ms of the move on this 2-vCPU machine, issue 25) though most visitors keep the default policies.
+    missing = side.expander(_("Missing data"), key=MISSING_BOX, on_change="rerun")
+    for c in CRITERIA:
+        key = f"m_{c.id}"
+        if missing.open:
+            values[key] = missing.selectbox(_(c.label), MISSING_POLICIES, key=key,
+                                            format_func=lambda p: _(MISSING_LABELS[p]))
+        else:  # re-assigned, because Streamlit drops the state of a widget that a run does not draw
+            values[key] = st.session_state[key] = st.session_state.get(key, DEFAULT_MISSING[key])
     side.header(_("Filters"))
     names = sector_names()
     values["sector"] = side.multiselect(_("Sector"), _sectors_in_name_order(get_language(), tuple(names.items())),
