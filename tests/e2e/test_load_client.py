@@ -3,6 +3,7 @@ browser sends, so a slider move re-ranks and writes the address bar, and two ses
 entry from the same version get one save and one conflict. Needs no browser."""
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -42,8 +43,9 @@ def test_protocol_sessions_move_a_slider_and_save_with_one_conflict(tmp_path):
             stale = await second.set("of_next", "second-save", submit="of_save")
             assert any(kind == "error" and body.startswith("Not saved") for kind, body in stale.alerts), stale.alerts
 
-    with streamlit_server(db) as base:
-        asyncio.run(scenario(base))
+    with streamlit_server(db) as base, ThreadPoolExecutor(1) as thread:
+        # Its own thread: Playwright's sync API, used by the other browser tests, keeps an event loop running here.
+        thread.submit(asyncio.run, scenario(base)).result()
     store = open_store(db)
     audited = [after for (after,) in store.fetch_all("SELECT after FROM audit_log WHERE action = 'shortlist_update'")]
     assert sum("first-save" in a for a in audited) == 1 and not any("second-save" in a for a in audited)
