@@ -40,7 +40,8 @@ test: setup-dev
 bench: setup-dev store
 	$(BIN)/python -m bench
 
-# 50 simulated users on two replicas sharing one PostgreSQL database (bench/load.py). Uses the server in
+# 50 WebSocket clients (Streamlit's protocol) through nginx to two replicas sharing one PostgreSQL database
+# (bench/load.py; needs nginx). Uses the server in
 # $$RADAR_TEST_DATABASE_URL, else starts a throwaway one (scripts/pg_test_server.sh) and removes it afterwards.
 load: setup-dev
 	@if [ -n "$$RADAR_TEST_DATABASE_URL" ]; then $(BIN)/python -m bench.load; else \

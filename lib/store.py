@@ -442,6 +442,10 @@ class Store:
 
     dialect = "duckdb"
 
+    # Transactions this object committed (any session of the process): a memo of the versions within one script
+    # run keys on it, so a run that writes reads the versions again (lib/ui/state.py: ranking_version).
+    commits = 0
+
     def __init__(self, path: str | Path, read_only: bool = False) -> None:
         self.path = Path(path)
         self._write_lock = threading.Lock()
@@ -541,6 +545,7 @@ class Store:
                 cur.execute("ROLLBACK")
                 raise
             cur.execute("COMMIT")
+            self.commits += 1
 
     @contextmanager
     def counter_transaction(self) -> Iterator[Cursor]:

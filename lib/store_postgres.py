@@ -207,6 +207,7 @@ class PostgresStore(Store):
             cur = PgCursor(raw)
             yield cur
             bump_versions(cur, ranking)
+        self.commits += 1
 
     @contextmanager
     def counter_transaction(self) -> Iterator[PgCursor]:  # type: ignore[override]

@@ -4,7 +4,7 @@ import streamlit as st
 
 from lib import shortlist as sl
 from lib import ui
-from lib.briefing import briefing_filename, briefing_html
+from lib.briefing import briefing_explaining_likelihood, briefing_filename
 from lib.charts import pipeline_sector_chart, pipeline_stage_chart
 from lib.i18n import (
     _,
@@ -16,7 +16,6 @@ from lib.i18n import (
     ngettext,
     translate,
 )
-from lib.likelihood import explain_company
 from lib.ui import outreach_form as form
 from lib.ui.alerts import alerts_panel
 
@@ -146,13 +145,12 @@ if not shown.empty:
                   on_click=form.act, args=(sl.set_confidential, company_id,
                                            _("The confidential mark was removed.") if secret else
                                            _("Marked confidential: only editors see it now."), not secret))
+
     st.download_button(_("Download the briefing (HTML, printable)"), icon=":material/description:", key="of_brief",
                        on_click="ignore",
-                       data=ui.in_this_language(briefing_html, store, ui.get_universe(), company_id,
+                       data=ui.in_this_language(briefing_explaining_likelihood, store, ui.get_universe(), company_id,
                                                 ui.current_view().settings(), ui.current_view().filters(),
-                                                None, None, explain_company(ui.get_likelihood()[0],
-                                                                           ui.get_universe().companies,
-                                                                           company_id)),
+                                                ui.get_likelihood()[0]),
                        file_name=briefing_filename(names[company_id]), mime="text/html")
     history = sl.history_frame(store, company_id)
     with st.expander(_("Notes and history (%(n)d)") % {"n": len(history)}):

@@ -4,7 +4,6 @@ import streamlit as st
 
 from lib import ui
 from lib.auth import PermissionDenied
-from lib.charts import contribution_chart, quadrant_chart, score_chart
 from lib.i18n import (
     _,
     fmt_number,
@@ -23,6 +22,8 @@ from lib.screening import STATUS_LABELS
 from lib.shortlist import ScreeningHold, add_to_shortlist, shortlisted_stages
 from lib.status_history import CURRENT_STATUS_RULE
 from lib.ui.screening import screening_filter
+
+CHARTS_BOX = "rank_charts"  # the charts section; True in session state while it is open
 
 ui.route_through_app()  # first: run inside app.py's navigation (see lib/ui/state.py)
 
@@ -152,13 +153,21 @@ st.download_button(_("Download the ranking (.xlsx)"), key="rank_xlsx", icon=":ma
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                    help=_("Every ranked company with its score and what it is made of, and a sheet with the "
                           "weights, filters and link behind it. The name search above does not narrow it."))
-picked = st.altair_chart(quadrant_chart(table, set(stages)), width="stretch", key="quadrant", on_select="rerun",
-                         selection_mode="company")
-clicked = [p.get("company_id") for p in (picked.selection.get("company") or []) if isinstance(p, dict)]
-if clicked and clicked[0] in set(table["company_id"]):
-    st.session_state["company"] = int(clicked[0])
-    st.switch_page("pages/company.py")
-if ranking.method == "wsm":
-    st.altair_chart(contribution_chart(table), width="stretch")
-else:
-    st.altair_chart(score_chart(table), width="stretch")
+# The charts are built only while their section is open (a rerun opens it): their Vega-Lite renderer and altair
+# were the largest part of a first visit beyond a bare table (issue 25), and the table answers the first question.
+charts = st.expander(_("Charts: who is likely to come, and what the scores are made of"), key=CHARTS_BOX,
+                     icon=":material/scatter_plot:", on_change="rerun")
+if charts.open:
+    from lib.charts import contribution_chart, quadrant_chart, score_chart  # altair: imported when first opened
+
+    with charts:
+        picked = st.altair_chart(quadrant_chart(table, set(stages)), width="stretch", key="quadrant",
+                                 on_select="rerun", selection_mode="company")
+        clicked = [p.get("company_id") for p in (picked.selection.get("company") or []) if isinstance(p, dict)]
+        if clicked and clicked[0] in set(table["company_id"]):
+            st.session_state["company"] = int(clicked[0])
+            st.switch_page("pages/company.py")
+        if ranking.method == "wsm":
+            st.altair_chart(contribution_chart(table), width="stretch")
+        else:
+            st.altair_chart(score_chart(table), width="stretch")

@@ -10,7 +10,9 @@ from pydantic import BaseModel
 from lib import viewstate
 from lib.i18n import _
 from lib.radar import Universe
-from lib.ui.state import get_store, get_universe, sector_names
+from lib.ui.state import get_store, get_universe, ranking_version, sector_names
+
+SHARE_BOX = "share_box"  # the "Share this view" expander; True in session state while it is open
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -27,7 +29,7 @@ def _vocabulary(_universe: Universe, path: str, data_version: int,
 def link_vocabulary() -> viewstate.Vocabulary:
     """The sectors, countries and companies a link may name (built once per universe: ~15 ms a run otherwise)."""
     store = get_store()
-    return _vocabulary(get_universe(), store.location, store.ranking_version(), tuple(sorted(sector_names().items())))
+    return _vocabulary(get_universe(), store.location, ranking_version(), tuple(sorted(sector_names().items())))
 
 
 def read_link_once() -> None:
@@ -111,9 +113,12 @@ def write_url(view: viewstate.ViewState, params: BaseModel | None) -> None:
 def share_link(view: viewstate.ViewState, params: BaseModel | None) -> str:
     """The "Copy link" box: the full address that reproduces this view (st.code has a copy button)."""
     url = viewstate.share_url(page_url(), view, params, link_vocabulary(), _passed_along())
-    with st.sidebar.expander(_("Share this view"), icon=":material/link:"):
-        st.caption(_("Copy this link (button at the right). Whoever opens it sees this ranking and can try "
-                     "other weights, but cannot change shared data unless signed in as an editor."))
-        st.code(url, language=None, wrap_lines=True)
+    # Built only while open (a rerun opens it): the link changes with every slider move, and a closed box need
+    # not send and redraw a code block each time (issue 25). st.session_state["share_url"] has the link either way.
+    box = st.sidebar.expander(_("Share this view"), icon=":material/link:", key=SHARE_BOX, on_change="rerun")
+    if box.open:
+        box.caption(_("Copy this link (button at the right). Whoever opens it sees this ranking and can try "
+                      "other weights, but cannot change shared data unless signed in as an editor."))
+        box.code(url, language=None, wrap_lines=True)
     st.session_state["share_url"] = url
     return url

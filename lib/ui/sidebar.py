@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import streamlit as st
 
 from lib import viewstate
 from lib.criteria import CRITERIA, MISSING_POLICIES
-from lib.i18n import LANGUAGES, _, fmt_country, fmt_percent, name_key, resolve_language, set_language
+from lib.i18n import (
+    LANGUAGES,
+    _,
+    fmt_country,
+    fmt_percent,
+    get_language,
+    name_key,
+    resolve_language,
+    set_language,
+)
 from lib.models import METHODS, ORDER_LABELS, ORDERS, STATUSES, ScoringSettings
 from lib.ui.account import account_panel
 from lib.ui.alerts import alerts_badge
@@ -18,6 +29,8 @@ METHOD_LABELS = viewstate.METHOD_LABELS
 
 
 MISSING_LABELS = viewstate.MISSING_LABELS
+MISSING_BOX = "missing_box"  # the "Missing data" expander; True in session state while it is open
+DEFAULT_MISSING = {f"m_{cid}": policy for cid, policy in viewstate.ViewState().missing.items()}
 
 
 def _relabel_choices() -> None:
@@ -34,6 +47,20 @@ def _relabel_choices() -> None:
         is_text = isinstance(value, str) or (isinstance(value, list) and all(isinstance(v, str) for v in value))
         if key != "lang" and is_text:
             st.session_state[key] = value
+
+
+# Sorting Latin and Cyrillic names alike (name_key) took ~4 ms of every run: the orders are kept per language (the
+# language in force is part of the key, as the choices are).
+@lru_cache(maxsize=16)
+def _sectors_in_name_order(language: str, names: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
+    """Sector codes in the order of their translated names."""
+    return tuple(sorted((code for code, _name in names), key=lambda code: name_key(_(dict(names)[code]))))
+
+
+@lru_cache(maxsize=16)
+def _countries_in_name_order(language: str, codes: tuple[str, ...]) -> dict[str, str]:
+    """Country code -> its name in the language, in the order of those names."""
+    return dict(sorted(((code, fmt_country(code)) for code in codes), key=lambda pair: name_key(pair[1])))
 
 
 def language_switch() -> str:
@@ -78,17 +105,22 @@ def scoring_sidebar(page: str) -> viewstate.ViewState:
     for c in CRITERIA:
         values[f"w_{c.id}"] = side.slider(_(c.label), 0, viewstate.WEIGHT_MAX, step=1, key=f"w_{c.id}",
                                           help=_(c.description))
-    with side.expander(_("Missing data")):
-        for c in CRITERIA:
-            values[f"m_{c.id}"] = st.selectbox(_(c.label), MISSING_POLICIES, key=f"m_{c.id}",
-                                               format_func=lambda p: _(MISSING_LABELS[p]))
+    # Built only while open (a rerun opens it): its 8 select boxes were redrawn by the browser on every slider move
+    # (~70 ms of the move on this 2-vCPU machine, issue 25) though most visitors keep the default policies.
+    missing = side.expander(_("Missing data"), key=MISSING_BOX, on_change="rerun")
+    for c in CRITERIA:
+        key = f"m_{c.id}"
+        if missing.open:
+            values[key] = missing.selectbox(_(c.label), MISSING_POLICIES, key=key,
+                                            format_func=lambda p: _(MISSING_LABELS[p]))
+        else:  # re-assigned, because Streamlit drops the state of a widget that a run does not draw
+            values[key] = st.session_state[key] = st.session_state.get(key, DEFAULT_MISSING[key])
     side.header(_("Filters"))
     names = sector_names()
-    values["sector"] = side.multiselect(_("Sector"), sorted(names, key=lambda s: name_key(_(names[s]))), key="sector",
-                                        format_func=lambda s: _(names[s]), placeholder=_("All sectors"))
-    country_names = {c: fmt_country(c) for c in universe.companies["hq_country"].dropna().unique()}
-    countries = sorted(country_names, key=lambda c: name_key(country_names[c]))
-    values["country"] = side.multiselect(_("HQ country"), countries, format_func=country_names.__getitem__,
+    values["sector"] = side.multiselect(_("Sector"), _sectors_in_name_order(get_language(), tuple(names.items())),
+                                        key="sector", format_func=lambda s: _(names[s]), placeholder=_("All sectors"))
+    country_names = _countries_in_name_order(get_language(), tuple(universe.companies["hq_country"].dropna().unique()))
+    values["country"] = side.multiselect(_("HQ country"), list(country_names), format_func=country_names.__getitem__,
                                          key="country", placeholder=_("All countries"))
     values["status"] = side.multiselect(_("Russia status"), STATUSES, format_func=_, key="status",
                                         placeholder=_("All statuses"))

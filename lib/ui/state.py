@@ -122,6 +122,14 @@ def store_guard() -> Iterator[None]:
         store_failed(problem)
 
 
+def ranking_version() -> int:
+    """The store's ranking version, read once per run: each read is a query (about 1.5 ms on DuckDB, a round trip
+    on PostgreSQL) and a run needs it for every cache below. A commit in this process reads it again, so a run
+    that writes sees its own write; another process's write is seen from the next run on, as before."""
+    store = get_store()
+    return _once_per_run(f"ranking_version/{store.commits}", store.ranking_version)
+
+
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _universe(path: str, version: int, assumptions_json: str) -> Universe:
     return load_universe(_store(path), Assumptions.model_validate_json(assumptions_json))
@@ -136,7 +144,7 @@ def get_universe(assumptions: Assumptions | None = None) -> Universe:
     if assumptions is None:
         return _once_per_run("universe", lambda: get_universe(current_assumptions()))
     store = get_store()
-    return _universe(store.location, store.ranking_version(), assumptions.model_dump_json())
+    return _universe(store.location, ranking_version(), assumptions.model_dump_json())
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -147,7 +155,7 @@ def _packages(path: str, version: int) -> list[IncentivePackage]:
 def get_packages() -> list[IncentivePackage]:
     """The incentive packages as validated models, re-read when the data changes."""
     store = get_store()
-    return _packages(store.location, store.ranking_version())
+    return _packages(store.location, ranking_version())
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -169,7 +177,7 @@ def _rule_sources(path: str, version: int) -> pd.DataFrame:
 def get_rule_sources() -> pd.DataFrame:
     """Where each rule field of each package comes from (read once per data version, not on every rerun)."""
     store = get_store()
-    return _rule_sources(store.location, store.ranking_version())
+    return _rule_sources(store.location, ranking_version())
 
 
 def current_assumptions() -> Assumptions:
@@ -224,7 +232,7 @@ def _backtest(path: str, version: int, assumptions_json: str, settings_json: str
 def get_backtest(settings: ScoringSettings, filters: Filters, backtest: BacktestSettings) -> Backtest:
     """The back-test of a view, computed once per data version and view (a few seconds: 16 rankings and a fit)."""
     store = get_store()
-    return _backtest(store.location, store.ranking_version(), current_assumptions().model_dump_json(),
+    return _backtest(store.location, ranking_version(), current_assumptions().model_dump_json(),
                      settings.model_dump_json(), filters.model_dump_json(), backtest.model_dump_json())
 
 
@@ -254,7 +262,7 @@ def _likelihood(path: str, version: int, assumptions_json: str) -> tuple[Likelih
 def get_likelihood() -> tuple[LikelihoodModel, pd.Series]:
     """The likelihood model and every candidate's likelihood of coming, refitted once per data version."""
     store = get_store()
-    return _likelihood(store.location, store.ranking_version(), current_assumptions().model_dump_json())
+    return _likelihood(store.location, ranking_version(), current_assumptions().model_dump_json())
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -272,7 +280,7 @@ def _research_queue(path: str, version: int, assumptions_json: str, settings_jso
 def get_research_queue(top: int, include_searched: bool) -> pd.DataFrame:
     """The research queue for the current view (its weights, filters and order), once per data version."""
     store, view = get_store(), current_view()
-    return _research_queue(store.location, store.ranking_version(), current_assumptions().model_dump_json(),
+    return _research_queue(store.location, ranking_version(), current_assumptions().model_dump_json(),
                            view.settings().model_dump_json(), view.filters().model_dump_json(), view.order, top,
                            include_searched)
 
@@ -283,7 +291,7 @@ def current_ranking() -> Ranking:
     def rank() -> Ranking:
         store, view = get_store(), current_view()
         settings = view.settings()
-        base = _ranking_base(store.location, store.ranking_version(), current_assumptions().model_dump_json(),
+        base = _ranking_base(store.location, ranking_version(), current_assumptions().model_dump_json(),
                              view.filters().model_dump_json(), json.dumps(settings.missing, sort_keys=True),
                              tuple(settings.weights[cid] > 0 for cid in CRITERION_IDS))
         ranking = rank_base(base, settings)
@@ -291,9 +299,15 @@ def current_ranking() -> Ranking:
     return _once_per_run("ranking", rank)
 
 
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _sector_names(path: str, version: int) -> dict[str, str]:
+    return sector_name_map(_store(path).sectors())
+
+
 def sector_names() -> dict[str, str]:
-    """Sector code -> English name from the sectors table (translate when showing), read once per run."""
-    return _once_per_run("sector_names", lambda: sector_name_map(get_store().sectors()))
+    """Sector code -> English name from the sectors table (translate when showing), read once per data version
+    (sector edits change the ranking version); a copy, so a caller cannot change the cached one."""
+    return _once_per_run("sector_names", lambda: dict(_sector_names(get_store().location, ranking_version())))
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)

@@ -198,3 +198,47 @@ def test_an_old_link_without_an_order_opens_ordered_by_value(app_db):
     assert not at.exception
     assert at.radio(key="order").value == "value"
     assert (at.dataframe[0].value["score"].diff().dropna() <= 1e-9).all()
+
+
+
+def test_rank_page_builds_its_charts_only_when_their_section_is_opened(app):
+    """A first visit draws the table without the charts (issue 25: first render); opening the section builds the
+    quadrant chart and the contribution bars, and a slider move redraws them while it stays open."""
+    def charts():
+        return [e for e in app.main.get("expander") if e.label.startswith("Charts")][0]
+
+    def quadrant_count():
+        return sum(1 for e in charts().children.values() if getattr(e, "key", None) == "quadrant")
+
+    assert len(charts().children) == 0 and app.dataframe[0].value.shape[0] >= 300
+    app.session_state["rank_charts"] = True
+    app.run()
+    assert not app.exception
+    assert len(charts().children) == 2 and quadrant_count() == 1
+    app.slider(key="w_company_scale").set_value(100).run()
+    assert not app.exception and len(charts().children) == 2
+    app.session_state["rank_charts"] = False
+    app.run()
+    assert len(charts().children) == 0
+
+
+def test_missing_data_policies_are_drawn_when_opened_and_kept_while_closed(app):
+    """The sidebar's missing-data box is built only while open (issue 25: slider moves); a policy set in it stays
+    in force, in the ranking and in the address bar, after it is closed and the weights move."""
+    from lib.ui.sidebar import MISSING_BOX
+
+    assert not [s for s in app.selectbox if (s.key or "").startswith("m_")]
+    app.session_state[MISSING_BOX] = True
+    app.run()
+    app.selectbox(key="m_company_scale").set_value("exclude").run()
+    excluded = len(app.dataframe[0].value)
+    app.session_state[MISSING_BOX] = False
+    app.run()
+    app.slider(key="w_company_scale").set_value(100).run()
+    assert not app.exception and not [s for s in app.selectbox if (s.key or "").startswith("m_")]
+    assert app.session_state["view"].missing["company_scale"] == "exclude"
+    assert app.query_params["m_company_scale"] == "exclude"  # the address bar says so too
+    assert len(app.dataframe[0].value) == excluded
+    app.session_state[MISSING_BOX] = True
+    app.run()
+    assert app.selectbox(key="m_company_scale").value == "exclude"

@@ -62,9 +62,10 @@ def opened(context, url: str):
 
 
 def sidebar(page) -> dict:
+    side = page.locator('[data-testid="stSidebar"]')  # the Group weighting page has sliders of the same names
     return {"topsis": checked(page, "TOPSIS"),
-            "exit": page.get_by_role("slider", name="Exit firmness").input_value(),
-            "scale": page.get_by_role("slider", name="Company scale").input_value(),
+            "exit": side.get_by_role("slider", name="Exit firmness").input_value(),
+            "scale": side.get_by_role("slider", name="Company scale").input_value(),
             "filters": page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').all_inner_texts()}
 
 

@@ -59,6 +59,8 @@ def test_the_ranking_downloads_as_the_table_shows_it(server, page, tmp_path):
 def test_the_quadrant_chart_is_drawn_and_the_order_switch_reorders_the_table(server, page):
     page.goto(server)
     wait_for_app(page)
+    # The charts are built when their section is opened (a first visit draws the table alone).
+    page.get_by_text("Charts: who is likely to come, and what the scores are made of").click()
     charts = page.locator('[data-testid="stVegaLiteChart"]')
     charts.first.wait_for(state="attached", timeout=30_000)
     assert charts.count() >= 2  # the quadrant chart and the contribution bars

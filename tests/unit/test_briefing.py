@@ -164,3 +164,8 @@ def test_the_briefing_carries_the_likelihood_beside_the_score(store, universe):
     html = briefing_html(store, universe, company_id, likelihood=why)
     assert "How likely it is to come" in html and "Likelihood of a recorded arrival" in html
     assert "How likely it is to come" not in briefing_html(store, universe, company_id)
+    # The Outreach page's download explains the likelihood only when clicked; the briefing is the same.
+    from lib.briefing import briefing_explaining_likelihood
+
+    assert briefing_explaining_likelihood(store, universe, company_id, ScoringSettings(), Filters(), model) == \
+        briefing_html(store, universe, company_id, ScoringSettings(), Filters(), likelihood=why)

@@ -27,3 +27,17 @@ def test_a_damaged_file_is_refused_not_overwritten(tmp_path):
         open_store(path)
     assert "cannot be opened" in str(refused.value) and "make store" in str(refused.value)
     assert path.read_bytes() == b"\x00garbage" * 1000
+
+
+def test_commits_counts_committed_transactions_only(store):
+    """The per-run memo of the ranking version (lib/ui/state.py) reads it again after a commit in the process."""
+    import pytest
+
+    before = store.commits
+    with store.transaction(ranking=False) as cur:
+        cur.execute("SELECT 1")
+    assert store.commits == before + 1
+    with pytest.raises(RuntimeError), store.transaction() as cur:
+        cur.execute("SELECT 1")
+        raise RuntimeError("rolled back")
+    assert store.commits == before + 1
