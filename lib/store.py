@@ -753,8 +753,6 @@ class Store:
                 counts[table] = len(rows)
                 if table == "companies":  # each seed status is the first observation of its company's history
                     cur.execute(OBSERVE_COMPANY_STATUSES)
-            from lib.sanctions_lists import load_buyers
-            counts["russia_buyer"] = load_buyers(cur)
             # The project-relative folder (data/seed), not the server's absolute path, in what users read.
             shown = seed_dir.resolve()
             shown = shown.relative_to(ROOT).as_posix() if shown.is_relative_to(ROOT) else str(seed_dir)

@@ -11,6 +11,8 @@ Inputs, nothing estimated:
   (every other company keeps the sector of its tracker industry, said so in its reason);
 - data/sources/company_groups.csv: companies that belong to another listed company's group;
 - data/sources/company_aliases.csv: other names a company is known by (fact `also_known_as`, with source);
+- data/sources/buyers.csv: who bought a company's Russian business (fact `russia_buyer`, screened against the
+  sanctions lists);
 - data/sources/outcomes/*.csv: what companies did about Kazakhstan after February 2022 (the back-test's
   outcomes), matched to the company list as the app matches an outcomes file (lib.outcomes.company_matcher:
   name and country, the name, its variants, the aliases above), a group member counting for its parent.
@@ -240,6 +242,11 @@ def build(reference: Path) -> tuple[int, int]:
         if row["company"] not in names or not row["alias"] or not row["source"]:
             raise SystemExit(f"company_aliases.csv line {line}: a listed company, an alias and a source are needed")
         aliases.setdefault(row["company"], []).append(row)
+    buyers: dict[str, list[dict[str, str]]] = {}  # who bought a company's Russian business (screened, lib.screening)
+    for line, row in enumerate(read_csv(SOURCES / "buyers.csv"), start=2):
+        if row["company"] not in names or not row["buyer"] or not row["source"]:
+            raise SystemExit(f"buyers.csv line {line}: a listed company, a buyer and a source are needed")
+        buyers.setdefault(row["company"], []).append(row)
 
     company_rows, fact_rows = [], []
     for row in companies:
@@ -287,6 +294,9 @@ def build(reference: Path) -> tuple[int, int]:
         obs = [*obs, *({"fact": ALIAS_FACT, "value": a["alias"], "state": "", "period": a["recorded_on"],
                         "recorded_on": a["recorded_on"], "source": a["source"], "note": a["note"]}
                        for a in aliases.get(name, []))]
+        obs = [*obs, *({"fact": "russia_buyer", "value": b["buyer"], "state": "sold", "period": b["deal_date"],
+                        "recorded_on": b["recorded_on"], "source": b["source"],
+                        "note": f"{b['what']}. {b['note']}".strip(". ")} for b in buyers.get(name, []))]
         company_rows.append(out)
         for o in obs:
             fact_rows.append({"company_id": company_id, **{k: o[k] for k in FACT_COLUMNS[1:]}})
