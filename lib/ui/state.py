@@ -165,8 +165,7 @@ def _disagreeing(path: str, version: int) -> frozenset[int]:
 
 def get_disagreeing() -> frozenset[int]:
     """Companies whose trackers disagree on the Russia status (read once per data version)."""
-    store = get_store()
-    return _disagreeing(store.location, store.ranking_version())
+    return _disagreeing(get_store().location, ranking_version())
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -321,5 +320,5 @@ def _screening(path: str, version: int) -> tuple[dict, pd.DataFrame]:
 def get_screening() -> tuple[dict, pd.DataFrame]:
     """Every company screened against the sanctions lists (lib.screening), once per data version: a review, a new
     list or an import changes the version; a slider move or a rerun does not."""
-    store = get_store()
-    return _screening(store.location, store.data_version())
+    store = get_store()  # the data version, read once per run like the ranking version (a review changes only it)
+    return _screening(store.location, _once_per_run(f"data_version/{store.commits}", store.data_version))
