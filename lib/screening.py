@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
@@ -144,17 +144,22 @@ def build_index(store: Store) -> ListIndex:
     return ListIndex(rows, texts, {w: np.array(ix) for w, ix in postings.items()}, lists, _list_key(store))
 
 
-_indexes: dict[str, ListIndex] = {}
+_indexes: OrderedDict[str, ListIndex] = OrderedDict()
 _lock = threading.Lock()
+KEEP_INDEXES = 4  # stores per process whose index is kept (an app has one; a test run opens hundreds)
 
 
 def list_index(store: Store) -> ListIndex:
-    """The index of the store's lists, rebuilt only when a list was replaced (one per store, per process)."""
+    """The index of the store's lists, rebuilt only when a list was replaced (one per store, per process, for the
+    few stores used last: each index holds every listed name)."""
     key = _list_key(store)
     with _lock:
         cached = _indexes.get(store.location)
         if cached is None or cached.key != key:
             cached = _indexes[store.location] = build_index(store)
+        _indexes.move_to_end(store.location)
+        while len(_indexes) > KEEP_INDEXES:
+            _indexes.popitem(last=False)
         return cached
 
 

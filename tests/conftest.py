@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -120,10 +121,28 @@ def empty_pg_database(pg_template):
     yield from _scratch_database("radar_empty")
 
 
+@pytest.fixture(scope="session")
+def duckdb_template(tmp_path_factory) -> Path:
+    """A seeded DuckDB file built once per run; each test gets a copy (seeding loads the sanctions lists too, and a
+    run builds hundreds of stores)."""
+    path = tmp_path_factory.mktemp("template") / "seeded.duckdb"
+    store_module.open_store(path).close()
+    store_module.close_all()
+    return path
+
+
+def seeded_duckdb(template: Path, path: Path) -> Path:
+    """A fresh seeded store file at `path`: a copy of the template (its own file, inode and location)."""
+    shutil.copyfile(template, path)
+    return path
+
+
 @pytest.fixture
 def database(request, backend, tmp_path):
-    """Where a fresh seeded store is: a DuckDB file path (not yet created), or a PostgreSQL URL."""
-    return tmp_path / "radar.duckdb" if backend == "duckdb" else request.getfixturevalue("pg_database")
+    """Where a fresh seeded store is: a DuckDB file (a copy of the seeded template), or a PostgreSQL URL."""
+    if backend == "duckdb":
+        return seeded_duckdb(request.getfixturevalue("duckdb_template"), tmp_path / "radar.duckdb")
+    return request.getfixturevalue("pg_database")
 
 
 @pytest.fixture
@@ -149,7 +168,8 @@ def app_db(tmp_path, monkeypatch, backend, request):
         monkeypatch.setenv("RADAR_DATABASE_URL", path)
     else:
         monkeypatch.delenv("RADAR_DATABASE_URL", raising=False)
-        store_module.open_store(path)  # built as `make run` builds it: the app never creates a store itself
+        # built as `make run` builds it (here: a copy of that build): the app never creates a store itself
+        seeded_duckdb(request.getfixturevalue("duckdb_template"), path)
     st.cache_data.clear()
     st.cache_resource.clear()
     yield path
