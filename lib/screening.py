@@ -122,8 +122,10 @@ class ListIndex:
 
 
 def _list_key(store: Store) -> tuple:
+    """What identifies the stored lists' content: each list's id, publication date, load time and name count (a copy
+    of a store shares its index with the original)."""
     rows = store.fetch_all("SELECT list_id, published, loaded_at, names FROM sanctions_lists ORDER BY list_id")
-    return (store.location, *(tuple(str(v) for v in r) for r in rows))
+    return tuple(tuple(str(v) for v in r) for r in rows)
 
 
 def build_index(store: Store) -> ListIndex:
@@ -144,20 +146,20 @@ def build_index(store: Store) -> ListIndex:
     return ListIndex(rows, texts, {w: np.array(ix) for w, ix in postings.items()}, lists, _list_key(store))
 
 
-_indexes: OrderedDict[str, ListIndex] = OrderedDict()
+_indexes: OrderedDict[tuple, ListIndex] = OrderedDict()
 _lock = threading.Lock()
-KEEP_INDEXES = 4  # stores per process whose index is kept (an app has one; a test run opens hundreds)
+KEEP_INDEXES = 4  # versions of the lists whose index is kept per process (each index holds every listed name)
 
 
 def list_index(store: Store) -> ListIndex:
-    """The index of the store's lists, rebuilt only when a list was replaced (one per store, per process, for the
-    few stores used last: each index holds every listed name)."""
+    """The index of the store's lists, rebuilt only when a list was replaced (kept for the few list versions used
+    last in this process)."""
     key = _list_key(store)
     with _lock:
-        cached = _indexes.get(store.location)
-        if cached is None or cached.key != key:
-            cached = _indexes[store.location] = build_index(store)
-        _indexes.move_to_end(store.location)
+        cached = _indexes.get(key)
+        if cached is None:
+            cached = _indexes[key] = build_index(store)
+        _indexes.move_to_end(key)
         while len(_indexes) > KEEP_INDEXES:
             _indexes.popitem(last=False)
         return cached
