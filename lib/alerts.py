@@ -39,12 +39,15 @@ class AlertChange(BaseModel):
     source: str | None = Field(default=None, max_length=500)
 
 
+# Who follows which company: everyone who chose to watch it, and its shortlist entry's owner. The one definition;
+# each query below narrows it.
+FOLLOWERS = ("SELECT watcher, company_id FROM watchlist UNION SELECT owner, company_id FROM shortlist "
+             "WHERE NOT removed AND coalesce(owner, '') <> ''")
+
+
 def _watchers(cur: Cursor, company_id: int) -> list[str]:
-    """Who follows a company: its shortlist entry's owner and everyone who chose to watch it."""
-    rows = cur.execute(
-        "SELECT watcher FROM watchlist WHERE company_id = ? UNION "
-        "SELECT owner FROM shortlist WHERE company_id = ? AND NOT removed AND coalesce(owner, '') <> ''",
-        [company_id, company_id]).fetchall()
+    """Who follows a company."""
+    rows = cur.execute(f"SELECT watcher FROM ({FOLLOWERS}) f WHERE company_id = ?", [company_id]).fetchall()
     return sorted({r[0] for r in rows})
 
 
@@ -55,8 +58,7 @@ def watched_ids_in(cur: Cursor, company_ids: Iterable[int]) -> set[int]:
         return set()
     marks = ", ".join("?" for _i in ids)
     return {int(r[0]) for r in cur.execute(
-        f"SELECT company_id FROM watchlist WHERE company_id IN ({marks}) UNION SELECT company_id FROM shortlist "
-        f"WHERE NOT removed AND coalesce(owner, '') <> '' AND company_id IN ({marks})", [*ids, *ids]).fetchall()}
+        f"SELECT DISTINCT company_id FROM ({FOLLOWERS}) f WHERE company_id IN ({marks})", ids).fetchall()}
 
 
 def record_change(store: Store, company_id: int, kind: AlertKind, summary: str, source: str | None = None, *,
@@ -88,14 +90,12 @@ def record_change(store: Store, company_id: int, kind: AlertKind, summary: str, 
 
 
 def watched_by_anyone(store: Store) -> set[int]:
-    """Companies someone follows (watches, or owns on the shortlist): listed first in an import's preview."""
+    """Companies someone follows: listed first in an import's preview."""
     return set(_all_watched(store))
 
 
 def _all_watched(store: Store) -> list[int]:
-    return sorted(int(r[0]) for r in store.fetch_all(
-        "SELECT company_id FROM watchlist UNION "
-        "SELECT company_id FROM shortlist WHERE NOT removed AND coalesce(owner, '') <> ''"))
+    return sorted(int(r[0]) for r in store.fetch_all(f"SELECT DISTINCT company_id FROM ({FOLLOWERS}) f"))
 
 
 def eligibility_snapshot(store: Store) -> dict[int, frozenset[str]]:
@@ -162,10 +162,8 @@ def watched_ids(store: Store, user: User) -> set[int]:
     """The companies this user follows (chosen, or owned on the shortlist); none for a public viewer."""
     if not user.can_see_pipeline:
         return set()
-    rows = store.fetch_all(
-        "SELECT company_id FROM watchlist a WHERE watcher = ?" + _hidden_clause(user) + " UNION "
-        "SELECT company_id FROM shortlist a WHERE owner = ? AND NOT removed" + _hidden_clause(user),
-        [user.name, user.name])
+    rows = store.fetch_all(f"SELECT DISTINCT company_id FROM ({FOLLOWERS}) a WHERE watcher = ?" + _hidden_clause(user),
+                           [user.name])
     return {int(r[0]) for r in rows}
 
 

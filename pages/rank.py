@@ -76,13 +76,14 @@ user = ui.current_user()
 # Confidential entries show nowhere but on the Outreach page, to editors who ask (and that is audited).
 stages = shortlisted_stages(ui.get_store()) if user.can_see_pipeline else {}
 disagreeing = ui.get_disagreeing()
+screening_shown = {status: _(label) for status, label in STATUS_LABELS.items()}  # translated once, not per row
 shown = readable(table, ui.sector_names()).assign(
     completeness=table["completeness"] * 100,
     likelihood=table["likelihood"] * 100,
     rank_shown=[rank_label(r, t) for r, t in zip(table["rank"], table["tied"], strict=True)],
     shortlist=table["company_id"].map({cid: translate(stage) for cid, stage in stages.items()}),
-    screening=table["company_id"].map(lambda cid: _(STATUS_LABELS[status_of.get(cid, "no_match")])),
-    trackers=table["company_id"].map(lambda cid: _("disagree") if cid in disagreeing else ""),
+    screening=table["company_id"].map(lambda cid: screening_shown[status_of.get(cid, "no_match")]),
+    trackers=table["company_id"].isin(disagreeing).map({True: _("disagree"), False: ""}),
 )
 selection = st.dataframe(
     shown,

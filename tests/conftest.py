@@ -15,6 +15,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,6 +27,12 @@ from lib import store as store_module
 from lib.radar import load_universe
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_cli(*args: str, timeout: int = 300) -> subprocess.CompletedProcess:
+    """`python -m lib ARGS` in a process of its own, from the project root, output captured as text."""
+    return subprocess.run([sys.executable, "-m", "lib", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=timeout)
 
 
 def _keep_navigation_in_apptest() -> None:

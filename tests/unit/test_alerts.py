@@ -8,7 +8,6 @@ import email.policy
 import json
 import socket
 import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
@@ -17,12 +16,13 @@ from aiosmtpd.controller import Controller
 from pydantic import ValidationError
 
 from lib import alerts, status_history
+from lib import store as store_module
 from lib.auth import PermissionDenied, User
 from lib.importer import ImportRejected, apply_import, preview_import
 from lib.models import Filters, ScoringSettings
 from lib.shortlist import add_to_shortlist, get_entry, set_confidential, update_entry
 from lib.steward import save_incentive_packages
-from tests.conftest import ROOT
+from tests.conftest import run_cli
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "imports"
 STEWARD = User(name="Aigerim", role="editor")
@@ -191,13 +191,10 @@ def test_cli_alerts_since_a_day_as_json(store, smtp_server, tmp_path):
     import_file(store, "kse_2026-10.csv", date(2026, 10, 2))
     import_file(store, "kse_2026-11.csv", date(2026, 11, 2))
     path = str(store.path)
-    store.close()
-    from lib import store as store_module
-    store_module._stores.clear()
+    store_module.close_all()  # the CLI opens the file in a process of its own
 
     def run(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "lib", "--db", path, *args], cwd=ROOT, capture_output=True,
-                              text=True, timeout=120)
+        return run_cli("--db", path, *args)
 
     done = run("alerts", "--since", date.today().isoformat(), "--format", "json")
     assert done.returncode == 0, done.stderr

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import io
-import subprocess
-import sys
 from datetime import date
 
 import pytest
@@ -14,7 +12,7 @@ from lib import importer, status_history, steward
 from lib.auth import PermissionDenied, User
 from lib.importer import ImportRefused, ImportRejected, apply_import, preview_import, read_table
 from lib.models import company_key
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_cli
 
 FIXTURES = ROOT / "tests" / "fixtures" / "imports"
 EDITOR = User(name="Aigerim (data steward)", role="editor")
@@ -299,10 +297,6 @@ def test_skip_rejected_imports_only_the_valid_rows(store):
 
 
 # -- the command line --------------------------------------------------------------------------------
-def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "lib", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=120)
-
 
 def test_cli_import_dry_run_apply_and_busy_store(store):
     path = store.location

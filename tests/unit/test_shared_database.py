@@ -5,7 +5,6 @@ concurrent edits are neither lost nor doubled, and every one is in the audit log
 from __future__ import annotations
 
 import subprocess
-import sys
 import threading
 
 import pytest
@@ -15,16 +14,12 @@ from lib.models import Filters, ScoringSettings
 from lib.shortlist import StaleEntryError, add_to_shortlist, get_entry, update_entry
 from lib.store import close_all, connect, open_store
 from lib.store_postgres import PostgresStore, to_pyformat
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_cli
 
 EDITOR = User(name="Aigerim", role="editor")
 OTHER = User(name="Daniyar", role="editor")
 VIEW = (ScoringSettings(), Filters())
 
-
-def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "lib", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=300)
 
 
 @pytest.fixture

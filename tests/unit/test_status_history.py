@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from datetime import date
 
 import psycopg
 import pytest
 
 from lib import status_history
+from lib import store as store_module
 from lib.store import MIGRATIONS, Store, connect
 from lib.store_postgres import postgres_sql
-from tests.conftest import ROOT
+from tests.conftest import run_cli
 
 
 def observe(store, company_id: int, tracker: str, status: str, status_date: date | None, recorded: date,
@@ -132,13 +132,10 @@ def test_cli_history_prints_one_company_in_time_order(store):
     cid = company_id_of(store, "3M")
     observe(store, cid, "kse", "Withdrawal", date(2026, 8, 24), date(2026, 8, 24))
     path = str(store.path)
-    store.close()
-    from lib import store as store_module
-    store_module._stores.clear()
+    store_module.close_all()  # the CLI opens the file in a process of its own
 
     def run(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "lib", "--db", path, *args], cwd=ROOT, capture_output=True,
-                              text=True, timeout=120)
+        return run_cli("--db", path, *args)
 
     done = run("history", "--company", "3m", "--format", "json")
     assert done.returncode == 0, done.stderr
