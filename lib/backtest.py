@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
-from scipy import optimize, stats
 
 from lib import likelihood as lk
 from lib.criteria import CRITERIA, CRITERION_IDS
@@ -107,7 +106,9 @@ def auc(scores: np.ndarray, positive: np.ndarray) -> float:
     n1, n0 = int(positive.sum()), int((~positive).sum())
     if n1 == 0 or n0 == 0:
         return float("nan")
-    ranks = stats.rankdata(scores)  # average ranks: a tie counts half
+    from scipy.stats import rankdata  # here: the Rank page's likelihood fit needs none of scipy.stats
+
+    ranks = rankdata(scores)  # average ranks: a tie counts half
     return float((ranks[positive].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
 
 
@@ -197,7 +198,9 @@ def learn_weights(x: np.ndarray, y: np.ndarray, l2: float = 1e-3) -> np.ndarray:
         return float((weight * (np.logaddexp(0, z) - y * z)).sum() + l2 * (theta**2).sum())
 
     start = np.r_[np.zeros(m), np.log(5.0), -2.0]
-    fit = optimize.minimize(loss, start, method="L-BFGS-B")
+    from scipy.optimize import minimize
+
+    fit = minimize(loss, start, method="L-BFGS-B")
     theta = fit.x[:m]
     w = np.exp(theta - theta.max())
     return w / w.sum()

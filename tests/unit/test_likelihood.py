@@ -99,6 +99,26 @@ def test_seeded_output_is_stable():
     assert np.array_equal(lk.fit(x, y).coef, lk.fit(x, y).coef)
 
 
+def test_the_fit_is_scikit_learns_l2_logistic_regression_on_the_seed(universe, store):
+    """The fit minimises LogisticRegression's objective with scipy (scikit-learn is not imported by the app): on
+    the seed's features and arrivals, and on a planted signal, the coefficients equal scikit-learn's."""
+    from sklearn.linear_model import LogisticRegression
+
+    from lib.backtest import training_set
+
+    _kept, seed_x, seed_y, _dates = training_set(universe, store.company_facts(), stored_outcomes(store))
+    companies, y = synthetic(n=800)
+    for x, labels in ((seed_x, np.asarray(seed_y, dtype=int)), (lk.feature_frame(companies), y.astype(int))):
+        assert labels.sum() >= 5
+        x = x[lk.model_columns(x.columns, lk.MODEL_GROUPS)]
+        ours = lk.fit(x, labels)
+        z = (x.to_numpy(dtype=float) - ours.mean) / ours.scale
+        c = lk.PENALTY_SCALE / labels.sum()
+        theirs = LogisticRegression(C=c, tol=1e-12, max_iter=10_000).fit(z, labels)
+        assert np.abs(ours.coef - theirs.coef_[0]).max() < 1e-6
+        assert abs(ours.intercept - theirs.intercept_[0]) < 1e-6
+
+
 def test_contributions_add_up_to_the_log_odds():
     companies, y = synthetic(n=400)
     x = lk.feature_frame(companies)
