@@ -98,7 +98,9 @@ def estimate_frame(companies: pd.DataFrame) -> pd.DataFrame:
     employees_worldwide.
     """
     rows = []
-    for company in companies.to_dict("records"):
+    used = [c for c in ("sector_code", "russia_revenue_usd_m", "russia_employees", "revenue_worldwide_usd_m",
+                        "employees_worldwide") if c in companies]  # rows as dicts of these columns only
+    for company in companies[used].to_dict("records"):
         revenue, basis = russian_revenue(company)
         intensity = CAPITAL_INTENSITY.get(company.get("sector_code"))  # type: ignore[arg-type]
         if revenue is None or intensity is None:

@@ -208,7 +208,8 @@ def incentive_frame(companies: pd.DataFrame, offers: Mapping[str, list[SectorOff
     """
     estimates = estimate_frame(companies)
     rows = []
-    for company, estimate in zip(companies.to_dict("records"), estimates.to_dict("records"), strict=True):
+    used = [c for c in ("company_id", "sector_code", "activity_type") if c in companies]  # rows as dicts: few columns
+    for company, estimate in zip(companies[used].to_dict("records"), estimates.to_dict("records"), strict=True):
         company_id = int(company["company_id"])
         a = assumptions.for_company(company_id, estimate["investment_point"])
         size = a.investment_usd_m
