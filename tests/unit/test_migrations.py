@@ -2,15 +2,15 @@
 
 import duckdb
 
-from lib.store import MIGRATIONS, Store
+from lib.store import MIGRATIONS, DuckDBStore
 
 
 def store_at_version(path, version: int) -> duckdb.DuckDBPyConnection:
     """A DuckDB file with the schema as it was at `version`, open for the test to add old rows."""
     con = duckdb.connect(str(path))
     con.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at TIMESTAMP NOT NULL)")
-    for number, sql in enumerate(MIGRATIONS[:version], start=1):
-        con.execute(sql)
+    for number, migration in enumerate(MIGRATIONS[:version], start=1):
+        con.execute(migration.sql)
         con.execute("INSERT INTO schema_version VALUES (?, now())", [number])
     return con
 
@@ -29,7 +29,7 @@ def test_a_schema_2_store_upgrades_its_yes_no_facts_to_states_and_levels(tmp_pat
                 "VALUES (1, 'Identified', 'x', now(), now())")
     con.close()
 
-    store = Store(path)
+    store = DuckDBStore(path)
     assert store.fetch_one("SELECT max(version) FROM schema_version")[0] == len(MIGRATIONS)
     rows = store.fetch_all("SELECT company_id, russia_production, kazakhstan_presence FROM companies ORDER BY 1")
     # An old "yes" becomes what it honestly said: a plant reported (state since unknown), a presence of unstated
@@ -55,7 +55,7 @@ def test_a_schema_7_store_splits_customs_duty_from_import_vat(tmp_path):
                     "[], [], [], [], false, true, false, 's', DATE '2025-01-01')", [package_id])
     con.close()
 
-    store = Store(path)
+    store = DuckDBStore(path)
     rows = store.fetch_all("SELECT package_id, customs_duty_exemption, import_vat_exemption, uncertain_terms "
                            "FROM incentive_packages ORDER BY 1")
     assert rows == [("priority_project_new", True, False, []), ("sez_pavlodar", True, True, [])]
