@@ -34,10 +34,7 @@ TABLES = ("sectors", "companies", "company_facts", "incentive_packages", "mci", 
           "screening_reviews", "watchlist", "alerts")
 LIST_COLUMNS = ("sector_codes", "excluded_sector_codes", "activity_types", "locations", "assumed_rules",
                 "uncertain_terms")
-# The rows of data_version (the data_version migration): row 1 counts every write; row 2 only writes to what the
-# ranking is computed from (not the shortlist, scenarios or weighting rounds), the cache key of every replica's
-# ranking snapshot. (The newest audit id is not enough on PostgreSQL: ids are drawn before commit, so they can commit
-# out of order.)
+# The rows of data_version (see the data_version migration): every write; writes to what the ranking is computed from.
 ANY_WRITE, RANKING_INPUTS = 1, 2
 # One sign-in attempt more, atomically (the row is locked by the upsert on PostgreSQL, by the write lock on DuckDB);
 # returns the count. A count older than the cutoff starts again at 1. `last_at` moves with each counted attempt when
