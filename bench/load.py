@@ -188,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
     from lib.models import Filters, ScoringSettings
     from lib.shortlist import add_to_shortlist
     from lib.store import connect
-    from lib.store_postgres import with_database
+    from lib.store.postgres import with_database
 
     name = f"radar_load_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(args.url, autocommit=True) as conn:

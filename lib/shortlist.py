@@ -24,7 +24,7 @@ from lib.models import Filters, ScoringSettings
 from lib.screening import ScreeningHold, check_shortlistable  # noqa: F401 (ScreeningHold: callers catch it here)
 from lib.store import Store
 
-if TYPE_CHECKING:  # only for type hints: lib/store.py is the layer that talks to the database
+if TYPE_CHECKING:  # only for type hints: lib/store/ is the layer that talks to the database
     from lib.store import Cursor
 
 Stage = Literal["Identified", "Contacted", "Meeting held", "Proposal sent", "Committed", "Declined"]

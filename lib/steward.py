@@ -25,7 +25,7 @@ from lib.i18n import N_, _
 from lib.importer import RowError, _plain, pydantic_reason
 from lib.models import STATUSES, CompanyRow, IncentivePackage, SectorRow
 from lib.shortlist import ACTION_LABELS as SHORTLIST_ACTIONS
-from lib.store import LIST_COLUMNS, TABLES, Store
+from lib.store import LIST_COLUMNS, TABLES, Store, export_database
 
 EXPORT_COMPANY_COLUMNS = ["company_id", *(f for f in CompanyRow.model_fields if f != "company_id")]
 AUDIT_COLUMNS = ["audit_id", "changed_at", "actor", "action", "table_name", "record_key", "before", "after",
@@ -471,7 +471,7 @@ def backup_zip(store: Store, user: User) -> bytes:
     require_editor(user, _("download a full backup"))
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "backup"
-        store.export_database(folder)
+        export_database(store, folder)
         manifest = {"made_at": datetime.now().isoformat(timespec="seconds"), "data_version": store.data_version(),
                     "tables": {t: {"rows": n, "sha256": digest} for t, (n, digest) in store.table_checksums().items()}}
         buffer = io.BytesIO()

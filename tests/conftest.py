@@ -80,7 +80,7 @@ def backend(request) -> str:
 
 def _server_url(database: str) -> str:
     """RADAR_TEST_DATABASE_URL naming another database (the server's other databases are left alone)."""
-    from lib.store_postgres import with_database
+    from lib.store.postgres import with_database
 
     return with_database(os.environ["RADAR_TEST_DATABASE_URL"], database)
 

@@ -6,9 +6,6 @@ import ast
 from pathlib import Path
 
 LIB = Path(__file__).resolve().parents[2] / "lib"
-# The store and its PostgreSQL twin import each other today (lib.store opens the twin inside a function); issue 29
-# step 2 (lib/store/ as a package of siblings) removes it. Only this pair is let through.
-KNOWN_CYCLE = {"lib.store", "lib.store_postgres"}
 
 
 def module_name(path: Path) -> str:
@@ -42,8 +39,7 @@ def imports_of(path: Path, modules: set[str]) -> set[str]:
 
 def test_lib_has_no_import_cycle():
     paths = {module_name(p): p for p in LIB.rglob("*.py")}
-    graph = {name: {target for target in imports_of(path, set(paths)) if {name, target} != KNOWN_CYCLE}
-             for name, path in paths.items()}
+    graph = {name: imports_of(path, set(paths)) for name, path in paths.items()}
     done: set[str] = set()
 
     def cycle_from(name: str, trail: list[str]) -> list[str] | None:
@@ -61,9 +57,23 @@ def test_lib_has_no_import_cycle():
     assert not cycles, "import cycle: " + " -> ".join(cycles[0])
 
 
-def test_the_walk_sees_the_known_cycle_and_the_incentives_package():
-    """The test above is not vacuous: the walk finds the store pair and the package's own modules."""
+def test_the_walk_sees_the_store_backends_and_the_incentives_package():
+    """The test above is not vacuous: the walk finds the store package's imports (the backend opened inside a
+    function too) and the incentives package's own modules."""
     modules = {module_name(p) for p in LIB.rglob("*.py")}
-    assert "lib.store" in imports_of(LIB / "store_postgres.py", modules)
-    assert "lib.store_postgres" in imports_of(LIB / "store.py", modules)
+    assert {"lib.store.base", "lib.store.duckdb", "lib.store.postgres", "lib.store.schema"} <= imports_of(
+        LIB / "store" / "__init__.py", modules)
+    assert "lib.store.base" in imports_of(LIB / "store" / "postgres.py", modules)
     assert {"lib.incentives.rules", "lib.incentives.value"} <= imports_of(LIB / "incentives" / "offers.py", modules)
+
+
+def test_no_store_module_imports_a_sibling_backend_and_base_imports_neither():
+    """Each backend knows only the shared base and the schema; lib.store (the package) alone picks a backend."""
+    modules = {module_name(p) for p in LIB.rglob("*.py")}
+    store = LIB / "store"
+    backends = {"lib.store.duckdb", "lib.store.postgres"}
+    assert not imports_of(store / "schema.py", modules) & {m for m in modules if m.startswith("lib.store")}
+    assert not imports_of(store / "base.py", modules) & (backends | {"lib.store"})
+    for backend in backends:
+        found = imports_of(store / f"{backend.rpartition('.')[2]}.py", modules)
+        assert found & {m for m in modules if m.startswith("lib.")} <= {"lib.store.base", "lib.store.schema"}, found

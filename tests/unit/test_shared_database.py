@@ -13,7 +13,7 @@ from lib.auth import User
 from lib.models import Filters, ScoringSettings
 from lib.shortlist import StaleEntryError, add_to_shortlist, get_entry, update_entry
 from lib.store import close_all, connect, open_store
-from lib.store_postgres import PostgresStore, to_pyformat
+from lib.store.postgres import PostgresStore, to_pyformat
 from tests.conftest import ROOT, run_cli
 
 EDITOR = User(name="Aigerim", role="editor")

@@ -12,8 +12,7 @@ import pytest
 
 from lib import status_history
 from lib import store as store_module
-from lib.store import MIGRATIONS, Store, connect
-from lib.store_postgres import postgres_sql
+from lib.store import MIGRATIONS, DuckDBStore, Store, connect
 from tests.conftest import run_cli
 
 
@@ -102,13 +101,13 @@ def test_a_duckdb_store_from_before_the_history_upgrades(tmp_path):
     path = tmp_path / "old.duckdb"
     con = duckdb.connect(str(path))
     con.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at TIMESTAMP NOT NULL)")
-    for number, sql in enumerate(MIGRATIONS[:-1], start=1):
-        con.execute(sql)
+    for number, migration in enumerate(MIGRATIONS[:-1], start=1):
+        con.execute(migration.sql)
         con.execute("INSERT INTO schema_version VALUES (?, now())", [number])
     for sql in OLD_ROWS:
         con.execute(sql)
     con.close()
-    store = Store(path)
+    store = DuckDBStore(path)
     check_upgraded(store)
     store.close()
 
@@ -116,8 +115,8 @@ def test_a_duckdb_store_from_before_the_history_upgrades(tmp_path):
 def test_a_postgres_store_from_before_the_history_upgrades(empty_pg_database):
     with psycopg.connect(empty_pg_database, autocommit=True) as conn:
         conn.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at TIMESTAMP NOT NULL)")
-        for number, sql in enumerate(MIGRATIONS[:-1], start=1):
-            conn.execute(postgres_sql(sql))
+        for number, migration in enumerate(MIGRATIONS[:-1], start=1):
+            conn.execute(migration.script("postgres"))
             conn.execute("INSERT INTO schema_version VALUES (%s, now())", [number])
         for sql in OLD_ROWS:
             conn.execute(sql)

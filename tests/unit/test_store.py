@@ -2,7 +2,7 @@
 
 import pytest
 
-from lib.store import MIGRATIONS, Store, StoreUnavailable, close_all, open_store
+from lib.store import MIGRATIONS, DuckDBStore, StoreUnavailable, close_all, open_store
 
 
 def test_a_store_from_a_newer_version_is_refused_and_left_alone(tmp_path):
@@ -13,9 +13,9 @@ def test_a_store_from_a_newer_version_is_refused_and_left_alone(tmp_path):
     before = store.table_checksums()
     close_all()
     with pytest.raises(StoreUnavailable) as refused:
-        Store(path)
+        DuckDBStore(path)
     assert f"schema {len(MIGRATIONS) + 1}" in str(refused.value) and str(path) in str(refused.value)
-    reopened = Store(path, read_only=True)  # the refusal closed its connection and changed nothing
+    reopened = DuckDBStore(path, read_only=True)  # the refusal closed its connection and changed nothing
     assert reopened.table_checksums() == before
     reopened.close()
 

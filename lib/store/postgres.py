@@ -1,7 +1,7 @@
 """The PostgreSQL backend of the Store (RADAR_DATABASE_URL=postgresql://...): several app replicas on one database.
 
-It answers the same methods as the DuckDB Store in lib/store.py, on the same versioned migrations (spelled for
-PostgreSQL by `postgres_sql`). Connections come from a small pool, one per cursor() or transaction(), so
+It answers the same methods as the DuckDB store, on the same named migrations (their PostgreSQL spelling where it
+differs, lib/store/schema.py). Connections come from a small pool, one per cursor() or transaction(), so
 Streamlit sessions (one thread each) never share one; reads run in autocommit, writes in READ COMMITTED
 transactions whose row-level conditions (`WHERE version = ?`) keep concurrent saves from overwriting each other.
 """
@@ -9,11 +9,9 @@ transactions whose row-level conditions (`WHERE version = ?`) keep concurrent sa
 from __future__ import annotations
 
 import re
-import tempfile
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,18 +22,8 @@ import pyarrow as pa
 from psycopg.pq import TransactionStatus
 from psycopg.types.string import TextLoader
 
-from lib.store import (
-    ANY_WRITE,
-    MIGRATIONS,
-    RANKING_INPUTS,
-    SEQUENCES,
-    Store,
-    StoreUnavailable,
-    bump_versions,
-    copy_store,
-    migration_data,
-    redacted,
-)
+from lib.store.base import Cursor, Store, StoreUnavailable, redacted
+from lib.store.schema import SEQUENCES
 
 # `?` outside quoted literals becomes psycopg's %s; every literal % is doubled (psycopg reads % everywhere).
 _TOKENS = re.compile(r"'(?:[^']|'')*'|\?|%")
@@ -52,12 +40,6 @@ def to_pyformat(sql: str) -> str:
         token = match.group()
         return "%s" if token == "?" else "%%" if token == "%" else token.replace("%", "%%")
     return _TOKENS.sub(swap, sql)
-
-
-def postgres_sql(migration: str) -> str:
-    """A migration of lib/store.py as PostgreSQL spells it: the only differences are DOUBLE and empty lists."""
-    migration = re.sub(r"\bDOUBLE\b(?! PRECISION)", "DOUBLE PRECISION", migration)
-    return migration.replace("DEFAULT []", "DEFAULT '{}'").replace("= []", "= '{}'")
 
 
 def with_database(url: str, database: str) -> str:
@@ -98,6 +80,10 @@ class PgCursor:
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         self._cur.executemany(to_pyformat(sql), rows)
+
+    def run_script(self, sql: str) -> None:
+        """Several statements without parameters (a migration's text): sent as they are, nothing converted."""
+        self._cur.execute(sql)
 
     def copy_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
         """Bulk-load rows with COPY (tens of thousands of list names in a second); names are the caller's constants."""
@@ -176,11 +162,11 @@ class PostgresStore(Store):
     """A PostgreSQL database with the Relocation Radar schema."""
 
     dialect = "postgres"
+    lock_for_update = " FOR UPDATE"
 
     def __init__(self, url: str, read_only: bool = False, pool_size: int = 20) -> None:
         self.url = url
         self.path = Path(redacted(url))  # only for messages that name the store
-        self._write_lock = threading.Lock()
         self._pool = _Pool(url, pool_size)
         if not read_only:
             self.migrate()
@@ -188,71 +174,47 @@ class PostgresStore(Store):
     def close(self) -> None:
         self._pool.close()
 
-    def file_problem(self) -> None:
-        """No file to lose: the database server keeps the data."""
-        return None
-
     @property
     def location(self) -> str:
         return self.url
 
+    @property
+    def described(self) -> str:
+        return f"The database {redacted(self.url)}"
+
     @contextmanager
-    def cursor(self) -> Iterator[PgCursor]:  # type: ignore[override]
+    def cursor(self) -> Iterator[PgCursor]:
         with self._pool.connection() as conn, conn.cursor() as cur:
             yield PgCursor(cur)
 
     @contextmanager
-    def transaction(self, ranking: bool = True) -> Iterator[PgCursor]:  # type: ignore[override]
-        with self._pool.connection() as conn, conn.transaction(), conn.cursor() as raw:
-            cur = PgCursor(raw)
-            yield cur
-            bump_versions(cur, ranking)
-        self.commits += 1
-
-    @contextmanager
-    def counter_transaction(self) -> Iterator[PgCursor]:  # type: ignore[override]
+    def write_transaction(self) -> Iterator[Cursor]:
         with self._pool.connection() as conn, conn.transaction(), conn.cursor() as raw:
             yield PgCursor(raw)
 
-    def data_version(self, cur: Any = None) -> int:
-        if cur is not None:  # inside a write: hold the counter, so no other write commits in between
-            return int(cur.execute("SELECT version FROM data_version WHERE id = ? FOR UPDATE",
-                                   [ANY_WRITE]).fetchone()[0])
-        return super().data_version()
+    @contextmanager
+    def migration_session(self) -> Iterator[Cursor]:
+        """One transaction for every migration, under an advisory lock: replicas starting together migrate one at a
+        time, and a failed migration leaves the database as it was."""
+        with self._pool.connection() as conn, conn.transaction(), conn.cursor() as raw:
+            raw.execute("SELECT pg_advisory_xact_lock(%s)", [MIGRATION_LOCK])
+            yield PgCursor(raw)
 
-    def ranking_version(self, cur: Any = None) -> int:
-        if cur is not None:  # inside a write: hold the counter, so no other import commits in between
-            return int(cur.execute("SELECT version FROM data_version WHERE id = ? FOR UPDATE",
-                                   [RANKING_INPUTS]).fetchone()[0])
-        return super().ranking_version()
+    @contextmanager
+    def migration_step(self, cur: Cursor) -> Iterator[None]:
+        yield  # inside migration_session's one transaction
+
+    def run_script(self, cur: Any, sql: str) -> None:
+        cur.run_script(sql)
 
     def migrate(self) -> int:
         try:
-            return self._migrate()
+            return super().migrate()
         except psycopg.errors.InsufficientPrivilege as exc:
             raise StoreUnavailable(
                 f"The database {redacted(self.url)} needs a schema upgrade that this role may not make. Run "
                 "`python -m lib --db <the owner's URL> build` once (DEPLOY.md, PostgreSQL roles), then restart "
                 "the replicas.") from exc
-
-    def _migrate(self) -> int:
-        with self._pool.connection() as conn, conn.transaction():
-            conn.execute("SELECT pg_advisory_xact_lock(%s)", [MIGRATION_LOCK])
-            exists = conn.execute("SELECT to_regclass('schema_version') IS NOT NULL").fetchone()[0]
-            current = conn.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0] if exists \
-                else 0
-            if current > len(MIGRATIONS):
-                raise StoreUnavailable(
-                    f"The database {redacted(self.url)} was written by a newer version of Relocation Radar (schema "
-                    f"{current}; this version knows up to {len(MIGRATIONS)}). Update the app.")
-            if not exists:
-                conn.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at TIMESTAMP NOT NULL)")
-            for version in range(current, len(MIGRATIONS)):
-                conn.execute(postgres_sql(MIGRATIONS[version]))  # several statements, no parameters
-                with conn.cursor() as raw:
-                    migration_data(self, PgCursor(raw), MIGRATIONS[version])
-                conn.execute("INSERT INTO schema_version VALUES (%s, %s)", [version + 1, datetime.now()])
-        return len(MIGRATIONS)
 
     def insert_rows(self, cur: Any, table: str, rows: pa.Table, conflict: Sequence[str] = ()) -> None:
         columns = rows.column_names  # the caller's constants, never user input
@@ -278,16 +240,6 @@ class PostgresStore(Store):
     def table_rows(self, table: str) -> pa.Table:
         with self.cursor() as cur:
             return cur.execute(f"SELECT * FROM {table}").to_arrow_table()
-
-    def export_database(self, folder: Path) -> None:
-        """The same backup as from DuckDB: the tables copied into a DuckDB file, then EXPORT DATABASE."""
-        with tempfile.TemporaryDirectory() as tmp:
-            copy = Store(Path(tmp) / "backup.duckdb")
-            try:
-                copy_store(self, copy)
-                copy.export_database(folder)
-            finally:
-                copy.close()
 
     def reset_sequences(self) -> None:
         with self.cursor() as cur:
