@@ -11,7 +11,7 @@ try:  # the outreach shortlist (issue 5) may not be installed yet
 except ImportError:  # pragma: no cover - depends on which issues are merged
     shortlist_frame = None
 
-ui.route_through_app()  # first: run inside app.py's navigation (see lib/ui/state.py)
+view = ui.page_view()  # first: the view app.py passes on (and a page run alone goes through app.py)
 
 BIND = ui.BIND
 SESSION = "session"  # assumptions keep their values on other pages, where they feed the incentive fit

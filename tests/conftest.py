@@ -35,26 +35,6 @@ def run_cli(*args: str, timeout: int = 300) -> subprocess.CompletedProcess:
                           timeout=timeout)
 
 
-def _keep_navigation_in_apptest() -> None:
-    """Work around AppTest (streamlit 1.67) rerunning a page script directly instead of app.py.
-
-    AppTest resets PagesManager.uses_pages_directory before every run; because our pages live
-    in `pages/`, the flag flips to True and a second run takes the legacy multipage path,
-    skipping app.py (no sidebar, widget changes ignored). The real server never resets the flag
-    after st.navigation has set it to False, so we pin it to False here.
-    """
-    from streamlit.runtime.pages_manager import PagesManager
-
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    PagesManager.__init__ = init
-
-
-_keep_navigation_in_apptest()
 APP = str(ROOT / "app.py")
 # The app under test is a local single-user run (what `make run` sets), unless a test gives it secrets:
 # without this explicit setting the app fails closed and everyone is a viewer.

@@ -134,7 +134,6 @@ def scoring_sidebar(page: str) -> viewstate.ViewState:
     if view.all_weights_zero:
         side.warning(_("All weights are 0: the default weights are used until one is above 0."))
     side.caption(normalised_weights_text(view.settings()))
-    st.session_state["view"] = view
     params = viewstate.page_values(page, st.session_state)
     write_url(view, params)
     # The sidebar is the one place on every page: sharing and signing in live here too.

@@ -1,4 +1,4 @@
-"""Per-run memo, routing, the cached store, universe and incentive packages, and the current view."""
+"""Per-run memo, the view handed to the page, the cached store, universe and incentive packages."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ import logging
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import replace
-from typing import TYPE_CHECKING, TypeVar
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn, TypeVar
 
 import pandas as pd
 import streamlit as st
@@ -29,6 +31,8 @@ from lib.store import Store, StoreUnavailable, as_store_problem, check_usable, d
 from lib.viewstate import ViewState
 
 if TYPE_CHECKING:  # lib.backtest pulls in scipy: imported when the Back-test page runs, not on every first visit
+    from streamlit.navigation.page import StreamlitPage
+
     from lib.backtest import Backtest, BacktestSettings
     from lib.likelihood import LikelihoodModel
 
@@ -51,19 +55,48 @@ def _once_per_run(key: str, compute: Callable[[], T]) -> T:
     return memo[key]
 
 
-def route_through_app() -> None:
-    """Call first on every page: make sure the page runs inside app.py's navigation.
+# The view app.py got from the sidebar, for the page it runs next (set by run_page, taken with page_view). A context
+# variable, not session state: it lives for the page's run alone, in the thread that runs this session's script.
+_PAGE_VIEW: ContextVar[ViewState | None] = ContextVar("page_view", default=None)
+ROOT = Path(__file__).resolve().parents[2]  # the folder of app.py and pages/
 
-    On a fresh server, the first request for /<page> finds the `pages/` folder and takes
-    Streamlit's legacy folder-based multipage path, running the page file alone (no shared
-    sidebar, no link handling). Switching that path off and rerunning sends the same request
-    through app.py, whose st.navigation url_paths equal the file names.
+
+def run_page(page: StreamlitPage, view: ViewState) -> None:
+    """Run the page app.py's navigation chose, handing it the view the sidebar returned."""
+    token = _PAGE_VIEW.set(view)
+    try:
+        page.run()
+    finally:
+        _PAGE_VIEW.reset(token)
+
+
+def page_view() -> ViewState:
+    """The view app.py passed on to this page: call first on every page.
+
+    A page run without app.py has none: Streamlit's pages/ folder mode (see _leave_pages_folder_mode) ran it
+    alone; that run is sent through app.py instead, so every page always has the shared sidebar and the view.
     """
-    from streamlit.runtime.pages_manager import PagesManager
+    view = _PAGE_VIEW.get()
+    if view is None:
+        _leave_pages_folder_mode()
+    return view
 
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
-        st.rerun()
+
+def _leave_pages_folder_mode() -> NoReturn:
+    """Rerun the request through app.py, with public API only (the one place this app handles the pages/ folder).
+
+    Streamlit (1.67) starts every process in its legacy folder mode because a `pages/` folder sits next to app.py:
+    until some run calls st.navigation, a request runs a page file by itself (on a fresh server's first request
+    to /rank, and on every AppTest run, which resets the mode). st.navigation switches that mode off for the
+    process; given the same pages the folder mode offered (app.py as the default, then pages/*.py), it finds
+    the page the browser asked for, so no "Page not found" dialog is shown and the rerun keeps the page and its
+    query. The rerun runs app.py, whose own navigation has the same url paths (they are the file names).
+    Measured alternative: page files in a sub-folder of pages/ (nothing for the folder mode to run) open the right
+    page too, but the folder mode answers the first request to /<page> with a "Page not found" dialog.
+    """
+    scripts = sorted(p for p in (ROOT / "pages").glob("*.py") if not p.name.startswith((".", "_")))
+    st.navigation([st.Page(ROOT / "app.py", default=True), *map(st.Page, scripts)], position="hidden")
+    st.rerun()
 
 
 @st.cache_resource(show_spinner=False)
@@ -236,8 +269,8 @@ def get_backtest(settings: ScoringSettings, filters: Filters, backtest: Backtest
 
 
 def current_view() -> ViewState:
-    """The view set in the sidebar during this run."""
-    return st.session_state.get("view") or ViewState()
+    """The view app.py passed on to the page running now (the defaults outside a page's run)."""
+    return _PAGE_VIEW.get() or ViewState()
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
