@@ -13,7 +13,6 @@ from lib.ui.alerts import alerts_badge, alerts_panel, watch_toggle
 from lib.ui.links import apply_view, link_vocabulary, page_state, page_url, read_link_once, share_link
 from lib.ui.research import research_panel
 from lib.ui.sidebar import (
-    BIND,
     METHOD_LABELS,
     MISSING_LABELS,
     language_switch,
@@ -53,7 +52,7 @@ from lib.ui.widgets import (
 )
 
 __all__ = [
-    "BIND", "METHOD_LABELS", "MISSING_LABELS", "account_panel", "apply_view", "audit_panel", "auth_config",
+    "METHOD_LABELS", "MISSING_LABELS", "account_panel", "apply_view", "audit_panel", "auth_config",
     "company_sector_form", "current_assumptions", "get_backtest", "outcomes_panel",
     "current_ranking", "get_likelihood", "current_user", "current_view", "edited_table", "get_packages",
     "get_rule_sources", "get_screening",

@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING, NoReturn, TypeVar
 
 import pandas as pd
 import streamlit as st
-from streamlit.errors import StreamlitAPIException
 
+from lib import viewstate
 from lib.criteria import CRITERION_IDS
 from lib.i18n import _
 from lib.incentives.assumptions import Assumptions
-from lib.incentives.packages import locations, parse_packages, sector_name_map
-from lib.incentives.params import ASSUMPTION_KEYS, assumptions_from_params, url_params, widget_values
+from lib.incentives.packages import parse_packages, sector_name_map
+from lib.incentives.params import ASSUMPTION_KEYS
 from lib.likelihood import order_table
 from lib.models import Filters, IncentivePackage, ScoringSettings
 from lib.outcomes import stored_outcomes
@@ -171,11 +171,12 @@ def _universe(path: str, version: int, assumptions_json: str) -> Universe:
 def get_universe(assumptions: Assumptions | None = None) -> Universe:
     """Companies and criterion values, recomputed only when the data or the assumptions change.
 
-    Without an argument the incentive assumptions set on the Incentives page are used, so the
-    `incentive fit` criterion of every page follows what the user set there.
+    Without an argument the view's incentive assumptions (current_assumptions) are used, so the
+    `incentive fit` criterion of every page follows what the user set on the Incentives page.
     """
     if assumptions is None:
-        return _once_per_run("universe", lambda: get_universe(current_assumptions()))
+        assumptions = current_assumptions()
+        return _once_per_run(f"universe/{id(assumptions)}", lambda: get_universe(assumptions))
     store = get_store()
     return _universe(store.location, ranking_version(), assumptions.model_dump_json())
 
@@ -213,41 +214,13 @@ def get_rule_sources() -> pd.DataFrame:
 
 
 def current_assumptions() -> Assumptions:
-    """The incentive assumptions of this session (computed once per run; see _current_assumptions)."""
-    return _once_per_run("assumptions", _current_assumptions)
-
-
-def _current_assumptions() -> Assumptions:
-    """The incentive assumptions of this session: the Incentives page's widgets, else the link's parameters.
-
-    The widgets keep their values across pages (persist_state="session") and in the URL, so a shared
-    link reproduces the incentive fit even when it opens on another page. Bad values fall back to defaults;
-    the notes are kept in st.session_state["assumption_notes"] for the page to show.
-    """
-    sites = locations(get_packages())
-    params = {key: st.session_state[key] if key in st.session_state else st.query_params.get(key)
-              for key in ASSUMPTION_KEYS}
-    assumptions, notes = assumptions_from_params(params, sites)
-    st.session_state["assumption_notes"] = notes
-    # A link's values become the session's, so they survive a page switch (which clears the URL) and
-    # seed the Incentives page's widgets.
-    for key, value in widget_values(assumptions).items():
-        if key not in st.session_state and key in st.query_params:
-            st.session_state[key] = value
-    # Bound widgets write the URL only on their own page; mirror the values on the others so that a link
-    # copied from any page carries them.
-    in_url, _notes = assumptions_from_params(st.query_params.to_dict(), sites)
-    for key, text in url_params(assumptions).items():
-        name = ASSUMPTION_KEYS[key]
-        if getattr(in_url, name) != getattr(assumptions, name) or (text is None and key in st.query_params):
-            try:
-                if text is None:
-                    del st.query_params[key]
-                else:
-                    st.query_params[key] = text
-            except StreamlitAPIException:  # bound on this page: its widget keeps the URL up to date
-                pass
-    return assumptions
+    """The incentive assumptions of the view: the page's (app.py passes it on); in the sidebar and in callbacks,
+    before the view exists, the ones the assumption widgets hold (the view is built from the same values)."""
+    view = _PAGE_VIEW.get()
+    if view is not None:
+        return view.assumptions
+    return _once_per_run("assumptions", lambda: viewstate.view_from_widgets(
+        {key: st.session_state.get(key) for key in ASSUMPTION_KEYS}).assumptions)
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
