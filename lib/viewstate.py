@@ -22,7 +22,16 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar, get_args, get_origin
 from urllib.parse import urlencode
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from lib.criteria import CRITERIA, CRITERIA_BY_ID, DEFAULT_MISSING, DEFAULT_WEIGHTS
 from lib.i18n import (
@@ -54,8 +63,8 @@ from lib.models import (
     Order,
     RussiaStatus,
     ScoringSettings,
+    SliderWeights,
     Uncertainty,
-    Weights,
 )
 from lib.outcomes import ARRIVALS, EVIDENCE_LEVELS, EvidenceLevel, OutcomeKind
 
@@ -93,7 +102,7 @@ class ViewState(BaseModel):
     # Kazakhstan alone (the weighted score: what every view was ordered by before version 3).
     order: Order = "expected"
     method: Method = "wsm"
-    weights: Weights = Field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    weights: SliderWeights = Field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     missing: MissingPolicies = Field(default_factory=lambda: dict(DEFAULT_MISSING))
     sectors: list[str] = Field(default_factory=list, max_length=LIST_LIMITS["sector"])
     countries: list[str] = Field(default_factory=list, max_length=LIST_LIMITS["country"])
@@ -105,6 +114,7 @@ class ViewState(BaseModel):
     # What the incentive fit assumes (the Incentives page's controls). A link carries them; a saved scenario does
     # not (left out of the stored JSON, as before they were part of the view).
     assumptions: Assumptions = Field(default_factory=Assumptions, exclude=True)
+    _settings: tuple[tuple, ScoringSettings] | None = PrivateAttr(default=None)  # see settings()
 
     @model_validator(mode="before")
     @classmethod
@@ -141,9 +151,14 @@ class ViewState(BaseModel):
         return sum(self.weights.values()) <= 0
 
     def settings(self) -> ScoringSettings:
-        """Scoring settings. The one all-zero rule: all sliders at 0 score with the default weights."""
-        weights = dict(DEFAULT_WEIGHTS) if self.all_weights_zero else self.weights
-        return ScoringSettings(weights=weights, method=self.method, missing=self.missing)
+        """Scoring settings, built once per view (the sidebar, the ranking and the page all ask for them). The one
+        all-zero rule: all sliders at 0 score with the default weights. Kept with what they were built from, so a
+        copy with other weights (model_copy keeps private attributes) builds its own."""
+        source = (self.method, tuple(self.weights.items()), tuple(self.missing.items()))
+        if self._settings is None or self._settings[0] != source:
+            weights = dict(DEFAULT_WEIGHTS) if self.all_weights_zero else self.weights
+            self._settings = (source, ScoringSettings(weights=weights, method=self.method, missing=self.missing))
+        return self._settings[1]
 
     def filters(self) -> Filters:
         return Filters(sectors=self.sectors, countries=self.countries, statuses=self.statuses,
@@ -403,7 +418,7 @@ def parse_query(raw: Mapping[str, Iterable[str]], vocab: Vocabulary) -> ParsedLi
 def _view_from_values(values: Mapping[str, Any]) -> ViewState:
     return ViewState(
         order=values.get("order", "expected"), method=values.get("method", "wsm"),
-        weights={cid: float(values.get(key, DEFAULT_WEIGHTS[cid])) for key, cid in WEIGHT_KEYS.items()},
+        weights={cid: values.get(key, DEFAULT_WEIGHTS[cid]) for key, cid in WEIGHT_KEYS.items()},
         missing={cid: values.get(key, DEFAULT_MISSING[cid]) for key, cid in MISSING_KEYS.items()},
         sectors=values.get("sector", []), countries=values.get("country", []), statuses=values.get("status", []),
         min_revenue_usd_m=values.get("min_rev", 0), exclude_high_risk=values.get("no_high_risk", False),
@@ -423,7 +438,7 @@ def widget_values(view: ViewState) -> dict[str, Any]:
     """The view as the sidebar widgets hold it, keyed by widget key (= query parameter); the assumptions' widgets:
     assumption_widget_values(view.assumptions)."""
     out: dict[str, Any] = {"lang": view.lang, "order": view.order, "method": view.method}
-    out.update({key: int(view.weights[cid]) for key, cid in WEIGHT_KEYS.items()})
+    out.update({key: view.weights[cid] for key, cid in WEIGHT_KEYS.items()})
     out.update({key: view.missing[cid] for key, cid in MISSING_KEYS.items()})
     out.update({"sector": list(view.sectors), "country": list(view.countries), "status": list(view.statuses),
                 "min_rev": int(view.min_revenue_usd_m), "no_high_risk": view.exclude_high_risk,
