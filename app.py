@@ -31,5 +31,5 @@ pages.append(st.Page("pages/rank.py", title=_("Rank candidates"), url_path="rank
 page = st.navigation(pages)
 title.title(_("Relocation Radar"))
 with ui.store_guard():  # a store that breaks mid-run: one message, no traceback, no server path
-    ui.scoring_sidebar(page.url_path)
-    page.run()
+    view = ui.scoring_sidebar(page.url_path)
+    ui.run_page(page, view)  # the page takes the view with ui.page_view()

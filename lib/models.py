@@ -147,15 +147,19 @@ def _every_criterion(values: dict[str, T], defaults: dict[str, T]) -> dict[str, 
 
 
 def _slider_weights(weights: dict[str, float]) -> dict[str, float]:
-    """Weights as the sliders hold them: every criterion, each 0-100 (all 0 is allowed here: ViewState.settings)."""
+    """Weights as the sliders hold them: every criterion, each 0-100 (all 0 is allowed here: ViewState.settings).
+    Kept as given (a slider's whole number stays an int): lib.criteria.weight_vector is the one place they
+    become fractions."""
     for cid, w in weights.items():
         if not 0 <= w <= 100:
             raise ValueError(f"weight {cid}={w} is outside 0-100")
-    return {cid: float(w) for cid, w in _every_criterion(weights, DEFAULT_WEIGHTS).items()}
+    return _every_criterion(weights, DEFAULT_WEIGHTS)
 
 
-# The weights and missing-data policies of a view or a scoring: validated once, here, for both.
-Weights = Annotated[dict[str, float], AfterValidator(_slider_weights)]
+# The weights and missing-data policies of a view or a scoring: validated once, here, for both. A view's weights
+# are the sliders' whole numbers; a scoring's may be any numbers (learned, pooled or typed on the command line).
+SliderWeights = Annotated[dict[str, int], AfterValidator(_slider_weights)]
+Weights = Annotated[dict[str, int | float], AfterValidator(_slider_weights)]
 MissingPolicies = Annotated[dict[str, MissingPolicy], AfterValidator(lambda m: _every_criterion(m, DEFAULT_MISSING))]
 
 

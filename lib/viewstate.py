@@ -1,5 +1,5 @@
-"""The whole view (weights, method, missing-data policy, filters, company, language, the page's own controls)
-as URL query parameters.
+"""The whole view (weights, method, missing-data policy, filters, company, language, the incentive assumptions,
+the page's own controls) as URL query parameters.
 
 A link is untrusted input: `parse_query` turns the raw parameters into a valid `ViewState` plus one
 `LinkNote` per parameter it could not use, and never raises. `to_query` writes a view back as the query
@@ -22,7 +22,16 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar, get_args, get_origin
 from urllib.parse import urlencode
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from lib.criteria import CRITERIA, CRITERIA_BY_ID, DEFAULT_MISSING, DEFAULT_WEIGHTS
 from lib.i18n import (
@@ -34,7 +43,16 @@ from lib.i18n import (
     fmt_number,
     ngettext,
 )
-from lib.incentives.params import ASSUMPTION_KEYS
+from lib.incentives.assumptions import Assumptions
+from lib.incentives.params import (
+    ASSUMPTION_KEYS,
+    ASSUMPTION_LABELS,
+    AssumptionProblem,
+    assumptions_from_params,
+    read_assumption,
+    url_params,
+)
+from lib.incentives.params import widget_values as assumption_widget_values  # the Incentives page's widgets
 from lib.models import (
     ORDER_LABELS,
     STATUSES,
@@ -45,8 +63,8 @@ from lib.models import (
     Order,
     RussiaStatus,
     ScoringSettings,
+    SliderWeights,
     Uncertainty,
-    Weights,
 )
 from lib.outcomes import ARRIVALS, EVIDENCE_LEVELS, EvidenceLevel, OutcomeKind
 
@@ -61,9 +79,11 @@ MAX_UNKNOWN_NOTES = 5
 WEIGHT_KEYS = {f"w_{c.id}": c.id for c in CRITERIA}
 MISSING_KEYS = {f"m_{c.id}": c.id for c in CRITERIA}
 LIST_KEYS = ("sector", "country", "status")
+# The sidebar's parameters; the incentive assumptions (ASSUMPTION_KEYS, inc_*: the Incentives page's controls) follow
+# them in a link: they set the incentive fit of every page, so they are the view's too.
 VIEW_KEYS = ("lang", "order", "method", *WEIGHT_KEYS, *MISSING_KEYS, *LIST_KEYS, "min_rev", "no_high_risk", "company")
-# Streamlit's own parameters, and the Incentives page's assumptions (lib.incentives reads them): never "unknown".
-PASSED_KEYS: frozenset[str] = frozenset({"embed", "embed_options", *ASSUMPTION_KEYS})
+# Streamlit's own parameters: never "unknown", never written by the app.
+PASSED_KEYS: frozenset[str] = frozenset({"embed", "embed_options"})
 VIEW_VERSION = 3  # what a saved view (scenario) is written as; see ViewState._migrate
 LIST_LIMITS = {"sector": 50, "country": 200, "status": len(STATUSES)}
 
@@ -82,7 +102,7 @@ class ViewState(BaseModel):
     # Kazakhstan alone (the weighted score: what every view was ordered by before version 3).
     order: Order = "expected"
     method: Method = "wsm"
-    weights: Weights = Field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    weights: SliderWeights = Field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     missing: MissingPolicies = Field(default_factory=lambda: dict(DEFAULT_MISSING))
     sectors: list[str] = Field(default_factory=list, max_length=LIST_LIMITS["sector"])
     countries: list[str] = Field(default_factory=list, max_length=LIST_LIMITS["country"])
@@ -91,6 +111,10 @@ class ViewState(BaseModel):
     exclude_high_risk: bool = False
     company: int | None = None
     lang: str = DEFAULT_LANGUAGE
+    # What the incentive fit assumes (the Incentives page's controls). A link carries them; a saved scenario does
+    # not (left out of the stored JSON, as before they were part of the view).
+    assumptions: Assumptions = Field(default_factory=Assumptions, exclude=True)
+    _settings: tuple[tuple, ScoringSettings] | None = PrivateAttr(default=None)  # see settings()
 
     @model_validator(mode="before")
     @classmethod
@@ -127,17 +151,22 @@ class ViewState(BaseModel):
         return sum(self.weights.values()) <= 0
 
     def settings(self) -> ScoringSettings:
-        """Scoring settings. The one all-zero rule: all sliders at 0 score with the default weights."""
-        weights = dict(DEFAULT_WEIGHTS) if self.all_weights_zero else self.weights
-        return ScoringSettings(weights=weights, method=self.method, missing=self.missing)
+        """Scoring settings, built once per view (the sidebar, the ranking and the page all ask for them). The one
+        all-zero rule: all sliders at 0 score with the default weights. Kept with what they were built from, so a
+        copy with other weights (model_copy keeps private attributes) builds its own."""
+        source = (self.method, tuple(self.weights.items()), tuple(self.missing.items()))
+        if self._settings is None or self._settings[0] != source:
+            weights = dict(DEFAULT_WEIGHTS) if self.all_weights_zero else self.weights
+            self._settings = (source, ScoringSettings(weights=weights, method=self.method, missing=self.missing))
+        return self._settings[1]
 
     def filters(self) -> Filters:
         return Filters(sectors=self.sectors, countries=self.countries, statuses=self.statuses,
                        min_revenue_usd_m=self.min_revenue_usd_m, exclude_high_risk=self.exclude_high_risk)
 
     def scoring_part(self) -> ViewState:
-        """The view without the selected company and language: what a scenario stores."""
-        return self.model_copy(update={"company": None, "lang": DEFAULT_LANGUAGE})
+        """The view without the selected company, language and assumptions: what a scenario stores."""
+        return self.model_copy(update={"company": None, "lang": DEFAULT_LANGUAGE, "assumptions": Assumptions()})
 
 
 class LinkNote(BaseModel):
@@ -150,11 +179,12 @@ class LinkNote(BaseModel):
 
 @dataclass(frozen=True)
 class Vocabulary:
-    """The choices a link may name: sector codes with English names, countries, companies."""
+    """The choices a link may name: sector codes with English names, countries, companies, incentive sites."""
 
     sectors: dict[str, str] = field(default_factory=dict)
     countries: tuple[str, ...] = ()
     companies: dict[int, str] = field(default_factory=dict)
+    sites: tuple[str, ...] | None = None  # the cities of the incentive packages; None: any city is taken
 
 
 @dataclass
@@ -180,7 +210,7 @@ PAGE_PARAMS: dict[str, type[BaseModel]] = {}  # url path of the page -> its para
 def page_params(url_path: str) -> Callable[[type[M]], type[M]]:
     """Register a model whose fields are the link parameters (and widget keys) of the page at `url_path`."""
     def register(model: type[M]) -> type[M]:
-        taken = set(VIEW_KEYS) | PASSED_KEYS | set(page_keys())
+        taken = set(VIEW_KEYS) | set(ASSUMPTION_KEYS) | PASSED_KEYS | set(page_keys())
         if clash := set(model.model_fields) & taken:
             raise ValueError(f"{url_path}: parameters {sorted(clash)} are taken")
         PAGE_PARAMS[url_path] = model
@@ -197,10 +227,13 @@ def limits(param: str) -> tuple[float, float]:
     """The lowest and highest value a numeric parameter may take."""
     if param in WEIGHT_KEYS:
         return 0, WEIGHT_MAX
-    model = page_keys().get(param)
-    bounds = {type(m).__name__: m for m in model.model_fields[param].metadata} if model else {}
-    if "Ge" in bounds and "Le" in bounds:
-        return bounds["Ge"].ge, bounds["Le"].le
+    if param == "inc_company":  # each company's investment (Assumptions._sizes)
+        return 0, 100_000
+    model, name = (Assumptions, ASSUMPTION_KEYS[param]) if param in ASSUMPTION_KEYS else (page_keys().get(param), param)
+    bounds = {type(m).__name__: m for m in model.model_fields[name].metadata} if model else {}
+    low = bounds["Ge"].ge if "Ge" in bounds else bounds["Gt"].gt if "Gt" in bounds else None
+    if low is not None and "Le" in bounds:
+        return low, bounds["Le"].le
     return 0, MIN_REVENUE_MAX
 
 
@@ -304,12 +337,22 @@ def parse_query(raw: Mapping[str, Iterable[str]], vocab: Vocabulary) -> ParsedLi
     page_found: dict[str, Any] = {}
     for key, given in raw.items():
         items = [str(v) for v in (given if isinstance(given, list | tuple) else [given])]
-        if key not in VIEW_KEYS and key not in pages:
+        if key not in VIEW_KEYS and key not in ASSUMPTION_KEYS and key not in pages:
             if key not in PASSED_KEYS:
                 unknown.append(_safe_name(str(key)))
             continue
         if any(len(v) > MAX_VALUE_CHARS for v in items):
             note(key, "too_long")
+            continue
+        if key in ASSUMPTION_KEYS:
+            if len(items) != 1:
+                note(key, "repeated")
+            elif items[0].strip():  # a blank value (a bound widget left empty wrote one) is the default, quietly
+                try:
+                    values[key] = read_assumption(key, items[0], vocab.sites)
+                    present.add(key)
+                except AssumptionProblem as exc:
+                    note(key, exc.problem)  # type: ignore[arg-type]
             continue
         if key in pages:
             value, problem = _page_value(pages[key], key, items)
@@ -366,7 +409,7 @@ def parse_query(raw: Mapping[str, Iterable[str]], vocab: Vocabulary) -> ParsedLi
         notes.append(LinkNote(param="…", problem="more_unknown", count=len(unknown) - MAX_UNKNOWN_NOTES))
     # Links always carry `order` (like `lang`). A link that sets the view without it was made before the order
     # existed, when tables were ordered by the weighted score: it opens as it was sent.
-    if "order" not in values and present - {"lang", "company", *pages}:
+    if "order" not in values and present - {"lang", "company", *pages, *ASSUMPTION_KEYS}:
         values["order"] = "value"
         present.add("order")
     return ParsedLink(view=_view_from_values(values), notes=notes, present=present, page_values=page_found)
@@ -375,23 +418,27 @@ def parse_query(raw: Mapping[str, Iterable[str]], vocab: Vocabulary) -> ParsedLi
 def _view_from_values(values: Mapping[str, Any]) -> ViewState:
     return ViewState(
         order=values.get("order", "expected"), method=values.get("method", "wsm"),
-        weights={cid: float(values.get(key, DEFAULT_WEIGHTS[cid])) for key, cid in WEIGHT_KEYS.items()},
+        weights={cid: values.get(key, DEFAULT_WEIGHTS[cid]) for key, cid in WEIGHT_KEYS.items()},
         missing={cid: values.get(key, DEFAULT_MISSING[cid]) for key, cid in MISSING_KEYS.items()},
         sectors=values.get("sector", []), countries=values.get("country", []), statuses=values.get("status", []),
         min_revenue_usd_m=values.get("min_rev", 0), exclude_high_risk=values.get("no_high_risk", False),
         company=values.get("company"), lang=values.get("lang", DEFAULT_LANGUAGE),
+        assumptions=assumptions_from_params({key: values[key] for key in ASSUMPTION_KEYS if key in values})[0],
     )
 
 
 def view_from_widgets(values: Mapping[str, Any]) -> ViewState:
-    """The view the sidebar's widgets hold (keyed by parameter): the inverse of widget_values."""
-    return _view_from_values({key: values[key] for key in VIEW_KEYS if key in values and values[key] is not None})
+    """The view the widgets hold (keyed by parameter; the sidebar's and the assumptions'): the inverse of
+    widget_values and assumption_widget_values."""
+    return _view_from_values({key: values[key] for key in (*VIEW_KEYS, *ASSUMPTION_KEYS)
+                              if key in values and values[key] is not None})
 
 
 def widget_values(view: ViewState) -> dict[str, Any]:
-    """The view as the sidebar widgets hold it, keyed by widget key (= query parameter)."""
+    """The view as the sidebar widgets hold it, keyed by widget key (= query parameter); the assumptions' widgets:
+    assumption_widget_values(view.assumptions)."""
     out: dict[str, Any] = {"lang": view.lang, "order": view.order, "method": view.method}
-    out.update({key: int(view.weights[cid]) for key, cid in WEIGHT_KEYS.items()})
+    out.update({key: view.weights[cid] for key, cid in WEIGHT_KEYS.items()})
     out.update({key: view.missing[cid] for key, cid in MISSING_KEYS.items()})
     out.update({"sector": list(view.sectors), "country": list(view.countries), "status": list(view.statuses),
                 "min_rev": int(view.min_revenue_usd_m), "no_high_risk": view.exclude_high_risk,
@@ -425,6 +472,7 @@ def query_pairs(view: ViewState, page: BaseModel | None = None,
             pairs.append((key, "true" if value else "false"))
         else:
             pairs.append((key, str(value)))
+    pairs += [(key, text) for key, text in url_params(view.assumptions).items() if text is not None]  # inc_*
     if page is not None:
         for key, value in page:
             if value == type(page).model_fields[key].get_default(call_default_factory=True) or value is None:
@@ -455,6 +503,8 @@ def field_name(param: str) -> str:
     if param in MISSING_KEYS:
         return _("the missing-data policy of %(criterion)s") % {
             "criterion": _(CRITERIA_BY_ID[MISSING_KEYS[param]].label)}
+    if param in ASSUMPTION_LABELS:
+        return _(ASSUMPTION_LABELS[param])
     return {
         "lang": _("the language"), "order": _("the order of the table"),
         "method": _("the scoring method"), "sector": _("the sector filter"),
@@ -475,6 +525,11 @@ def default_text(param: str) -> str:
         return fmt_number(DEFAULT_WEIGHTS[WEIGHT_KEYS[param]])
     if param in MISSING_KEYS:
         return _(MISSING_LABELS[DEFAULT_MISSING[MISSING_KEYS[param]]])
+    if param in ASSUMPTION_KEYS:
+        value = assumption_widget_values(Assumptions())[param]
+        if value is False:  # "expands an existing entity", "include assumed rules": off unless a link says so
+            return _("off")
+        return "—" if value is None else fmt_number(value) if isinstance(value, int | float) else str(value)
     return {
         "lang": LANGUAGES[DEFAULT_LANGUAGE], "order": _(ORDER_LABELS["expected"]),
         "method": _(METHOD_LABELS["wsm"]), "sector": _("all sectors"),

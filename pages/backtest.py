@@ -12,7 +12,7 @@ from lib.i18n import _, fmt_number, md_text
 from lib.outcomes import EVIDENCE_LABELS, EVIDENCE_LEVELS, OUTCOME_KINDS, OUTCOME_LABELS
 from lib.viewstate import BacktestParams
 
-ui.route_through_app()  # first: run inside app.py's navigation (see lib/ui/state.py)
+view = ui.page_view()  # first: the view app.py passes on (and a page run alone goes through app.py)
 
 st.title(_("Back-test: would the ranking have found the companies that came?"))
 st.caption(_("Companies that put something in Kazakhstan after February 2022, from statements of officials, the "
@@ -33,7 +33,6 @@ facts = right.radio(_("Facts used for arrivals"), ("point-in-time", "current"), 
 if not kinds or not levels:
     st.info(_("Choose at least one kind of outcome and one evidence level."))
     st.stop()
-view = ui.current_view()
 settings, filters = view.settings(), view.filters()
 with st.spinner(_("Ranking every company under every baseline…")):
     result = ui.get_backtest(settings, filters, BacktestSettings(arrivals=kinds, evidence=levels, facts=facts))
@@ -41,16 +40,16 @@ if result.arrivals.empty:
     st.info(_("No recorded outcome matches these choices: widen them, or import outcomes on the Data page."))
     st.stop()
 
-view = result.evaluations.iloc[0]
+ours = result.evaluations.iloc[0]  # the current view's row
 n = len(result.arrivals)
 cols = st.columns(4)
 cols[0].metric(_("Arrivals ranked"), _("%(n)d of %(total)s") % {"n": n, "total": fmt_number(result.n_ranked)})
-cols[1].metric(_("AUC of the current view"), fmt_number(view["auc"], 2),
+cols[1].metric(_("AUC of the current view"), fmt_number(ours["auc"], 2),
                help=_("The chance that an arrival ranks above a company that did not come: 0.5 is a coin toss, "
                       "1 is perfect."))
-cols[2].metric(_("95% interval"), f"{fmt_number(view['auc_low'], 2)} – {fmt_number(view['auc_high'], 2)}",
+cols[2].metric(_("95% interval"), f"{fmt_number(ours['auc_low'], 2)} – {fmt_number(ours['auc_high'], 2)}",
                help=_("Bootstrap over the arrivals and the rest: with so few arrivals the interval is wide."))
-cols[3].metric(_("Arrivals in the top 50"), fmt_number(round(view["p_at_50"] * 50)))
+cols[3].metric(_("Arrivals in the top 50"), fmt_number(round(ours["p_at_50"] * 50)))
 
 
 def ranking_name(row: pd.Series) -> str:

@@ -38,7 +38,7 @@ from lib.ui.offer import offer_section
 from lib.ui.screening import screening_section
 from lib.viewstate import CompanyParams, limits
 
-ui.route_through_app()  # first: run inside app.py's navigation (see lib/ui/state.py)
+view = ui.page_view()  # first: the view app.py passes on (and a page run alone goes through app.py)
 
 universe = ui.get_universe()
 companies = sort_by_name(universe.companies)
@@ -109,7 +109,6 @@ st.caption(_("Status source: %(source)s (as of %(date)s)")
 screening_section(int(company_id))
 
 st.subheader(_("Why it scores what it scores"))
-view = ui.current_view()
 settings, filters = view.settings(), view.filters()
 explained = explain_score(universe.companies, universe.values, settings, filters, int(company_id))
 if explained is None:

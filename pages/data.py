@@ -19,7 +19,7 @@ from lib.importer import (
 )
 from lib.ui.screening import sanctions_lists_panel
 
-ui.route_through_app()  # first: run inside app.py's navigation (see lib/ui/state.py)
+ui.page_view()  # first: this page needs no view, but a page run alone must go through app.py
 
 store = ui.get_store()
 user = ui.current_user()

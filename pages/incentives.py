@@ -11,12 +11,13 @@ try:  # the outreach shortlist (issue 5) may not be installed yet
 except ImportError:  # pragma: no cover - depends on which issues are merged
     shortlist_frame = None
 
-ui.route_through_app()  # first: run inside app.py's navigation (see lib/ui/state.py)
+view = ui.page_view()  # first: the view app.py passes on (and a page run alone goes through app.py)
 
-BIND = ui.BIND
-SESSION = "session"  # assumptions keep their values on other pages, where they feed the incentive fit
+# The assumptions are part of the view: a link's values are seeded into these widgets (read_link_once), their values
+# build view.assumptions in the sidebar, and the address bar is written from it. Session state is their one source
+# (no default argument); they keep their values on other pages, where they feed the incentive fit.
+SESSION = "session"
 packages = ui.get_packages()
-default = inc.Assumptions()
 zones = inc.zones_by_location(packages)
 
 st.title(_("Incentive packages"))
@@ -25,59 +26,54 @@ st.caption(_("What Kazakhstan can offer a relocating company: each instrument's 
 
 st.subheader(_("Assumptions"))
 left, middle, right = st.columns(3)
-left.number_input(_("Investment, USD million"), min_value=0.0, max_value=100_000.0, value=default.investment_usd_m,
-                  step=5.0, key="inc_invest", bind=BIND, persist_state=SESSION,
+left.number_input(_("Investment, USD million"), min_value=0.0, max_value=100_000.0, value=None,
+                  step=5.0, key="inc_invest", persist_state=SESSION,
                   placeholder=_("Empty: each company's own estimate"),
                   help=_("Compared with each package's minimum in MCI, converted at the regime year's MCI. Empty: "
                          "each company's estimate from its Russian business (see the Methodology page); a figure "
                          "here applies to every company. A company's profile can set its own figure."))
-left.number_input(_("Exchange rate, KZT per USD"), min_value=1.0, max_value=10_000.0, value=default.kzt_per_usd,
-                  step=5.0, key="inc_fx", bind=BIND, persist_state=SESSION)
+left.number_input(_("Exchange rate, KZT per USD"), min_value=1.0, max_value=10_000.0, step=5.0, key="inc_fx",
+                  persist_state=SESSION)
 middle.radio(_("Regime"), list(inc.REGIMES), captions=[_(label) for label in inc.REGIME_LABELS.values()],
-             key="inc_regime", bind=BIND, persist_state=SESSION,
+             key="inc_regime", persist_state=SESSION,
              help=_("On 1 January 2026 priority and special investment projects were replaced by new contract "
                     "forms and a new Tax Code took effect (VAT 16%)."))
-middle.toggle(_("Expands an existing Kazakh entity"), key="inc_existing", bind=BIND, persist_state=SESSION,
+middle.toggle(_("Expands an existing Kazakh entity"), key="inc_existing", persist_state=SESSION,
               help=_("Off: the company sets up a new legal entity, which some instruments require."))
-middle.toggle(_("Include assumed rules"), key="inc_assumed", bind=BIND, persist_state=SESSION,
+middle.toggle(_("Include assumed rules"), key="inc_assumed", persist_state=SESSION,
               help=_("Some rules are Relocation Radar's reading, not the sources' (e.g. the sector lists of the Alatau "
                      "and Khorgos zones). Off: such a package stays undecided and adds nothing to incentive fit."))
-# A bound widget writes the shown label into the URL (Астана); links accept the city in any language.
-site = right.selectbox(_("Location"), inc.locations(packages), index=None, key="inc_site", bind=BIND,
-                       format_func=translate,
+site = right.selectbox(_("Location"), inc.locations(packages), index=None, key="inc_site", format_func=translate,
                        persist_state=SESSION, placeholder=_("Not decided: any site"),
                        help=_("Zone-bound packages (SEZ, AIFC) need a site in their city."))
 if site in zones:
     right.caption(_("In %(city)s: %(zones)s")
                   % {"city": md_text(translate(site)), "zones": md_text("; ".join(zones[site]))})
-middle.radio(_("Uncertain benefits count at"), list(inc.POINT_LABELS), key="inc_point", bind=BIND,
-             persist_state=SESSION, index=list(inc.POINT_LABELS).index(default.uncertain_point), horizontal=True,
+middle.radio(_("Uncertain benefits count at"), list(inc.POINT_LABELS), key="inc_point", persist_state=SESSION,
+             horizontal=True,
              format_func=lambda p: _(inc.POINT_LABELS[p]),
              help=_("Some benefits are uncertain on the regime date (SEZ terms under the 2026 Tax Code, the "
                     "investment agreement's years under the 2026 model). Their value is a range from none (low end) "
                     "to all (high end); the ranking uses this point."))
 with st.expander(_("Valuation assumptions")):
     cols = st.columns(3)
-    cols[0].slider(_("Horizon, years"), 1, 30, default.horizon_years, key="inc_years", bind=BIND,
-                   persist_state=SESSION)
-    cols[0].number_input(_("Discount rate, %"), 0.0, 50.0, default.discount_rate_pct, 1.0, key="inc_discount",
-                         bind=BIND, persist_state=SESSION)
-    cols[0].number_input(_("Annual taxable profit, % of investment"), 0.0, 100.0, default.profit_pct_of_investment,
-                         1.0, key="inc_profit", bind=BIND, persist_state=SESSION)
-    cols[1].number_input(_("Corporate income tax rate, %"), 0.0, 100.0, default.cit_rate_pct, 1.0, key="inc_cit",
-                         bind=BIND, persist_state=SESSION)
-    cols[1].number_input(_("Property tax rate, %"), 0.0, 10.0, default.property_tax_rate_pct, 0.1,
-                         key="inc_property", bind=BIND, persist_state=SESSION)
-    cols[1].number_input(_("Land tax rate, % of investment"), 0.0, 10.0, default.land_tax_rate_pct, 0.05,
-                         key="inc_land", bind=BIND, persist_state=SESSION)
-    cols[2].number_input(_("Imported equipment, % of investment"), 0.0, 100.0, default.equipment_share_pct, 5.0,
-                         key="inc_equipment", bind=BIND, persist_state=SESSION)
-    cols[2].number_input(_("Customs duty on equipment, %"), 0.0, 100.0, default.customs_duty_pct, 1.0,
-                         key="inc_duty", bind=BIND, persist_state=SESSION, help=_("Import VAT follows the regime."))
-    cols[2].number_input(_("In-kind grant obtained, % of the maximum"), 0.0, 100.0, default.grant_take_up_pct, 5.0,
-                         key="inc_grant", bind=BIND, persist_state=SESSION)
+    cols[0].slider(_("Horizon, years"), 1, 30, key="inc_years", persist_state=SESSION)
+    cols[0].number_input(_("Discount rate, %"), 0.0, 50.0, step=1.0, key="inc_discount", persist_state=SESSION)
+    cols[0].number_input(_("Annual taxable profit, % of investment"), 0.0, 100.0, step=1.0, key="inc_profit",
+                         persist_state=SESSION)
+    cols[1].number_input(_("Corporate income tax rate, %"), 0.0, 100.0, step=1.0, key="inc_cit",
+                         persist_state=SESSION)
+    cols[1].number_input(_("Property tax rate, %"), 0.0, 10.0, step=0.1, key="inc_property", persist_state=SESSION)
+    cols[1].number_input(_("Land tax rate, % of investment"), 0.0, 10.0, step=0.05, key="inc_land",
+                         persist_state=SESSION)
+    cols[2].number_input(_("Imported equipment, % of investment"), 0.0, 100.0, step=5.0, key="inc_equipment",
+                         persist_state=SESSION)
+    cols[2].number_input(_("Customs duty on equipment, %"), 0.0, 100.0, step=1.0, key="inc_duty",
+                         persist_state=SESSION, help=_("Import VAT follows the regime."))
+    cols[2].number_input(_("In-kind grant obtained, % of the maximum"), 0.0, 100.0, step=5.0, key="inc_grant",
+                         persist_state=SESSION)
 
-assumptions = ui.current_assumptions()
+assumptions = view.assumptions
 if assumptions.regime_date >= inc.REGIMES["2026"]:
     st.info(_("Special economic zones in 2026: on 10 February 2026 the President called the SEZ model exhausted and "
               "ordered a new one within three months ([Kazinform](%(url)s)). How the 2026 Tax Code treats SEZ "
@@ -85,8 +81,6 @@ if assumptions.regime_date >= inc.REGIMES["2026"]:
               "April 2024 and 17 in late 2025; the %(n)s listed here are those the sources name.")
             % {"url": "https://qazinform.com/news/tokayev-entrusts-government-with-adopting-a-new-model-for-sez-"
                       "development-24d55b", "n": fmt_number(sum(p.instrument_type == "sez" for p in packages))})
-for note in st.session_state.get("assumption_notes", []):
-    st.warning(md_text(note))  # it quotes what the link said
 st.caption(" · ".join(f"{label}: {value}" for label, value in inc.assumption_lines(assumptions)))
 
 matrix_tab, packages_tab = st.tabs([_("Who qualifies"), _("Packages and sources")])

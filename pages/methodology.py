@@ -9,7 +9,7 @@ from lib.i18n import _, fmt_date, fmt_number
 from lib.investment import KZ_SHARE_OF_RUSSIA, MARKET_SOURCES, OFFICIAL_AVERAGE, intensity_frame
 from lib.status_history import CURRENT_STATUS_RULE
 
-ui.route_through_app()  # first: run inside app.py's navigation (see lib/ui/state.py)
+ui.page_view()  # first: this page needs no view, but a page run alone must go through app.py
 
 st.title(_("Methodology and sources"))
 st.markdown(_(

@@ -19,7 +19,7 @@ from lib.i18n import (
 from lib.ui import outreach_form as form
 from lib.ui.alerts import alerts_panel
 
-ui.route_through_app()  # first: run inside app.py's navigation (see lib/ui/state.py)
+view = ui.page_view()  # first: the view app.py passes on (and a page run alone goes through app.py)
 
 store = ui.get_store()
 user = ui.current_user()
@@ -149,7 +149,7 @@ if not shown.empty:
     st.download_button(_("Download the briefing (HTML, printable)"), icon=":material/description:", key="of_brief",
                        on_click="ignore",
                        data=ui.in_this_language(briefing_explaining_likelihood, store, ui.get_universe(), company_id,
-                                                ui.current_view().settings(), ui.current_view().filters(),
+                                                view.settings(), view.filters(),
                                                 ui.get_likelihood()[0]),
                        file_name=briefing_filename(names[company_id]), mime="text/html")
     history = sl.history_frame(store, company_id)

@@ -19,9 +19,8 @@ from lib.robustness import (
 from lib.scoring import criteria_matrices
 from lib.viewstate import QualityParams, limits
 
-ui.route_through_app()  # first: run inside app.py's navigation (see lib/ui/state.py)
+view = ui.page_view()  # first: the view app.py passes on (and a page run alone goes through app.py)
 
-view = ui.current_view()
 settings, filters = view.settings(), view.filters()
 universe = ui.get_universe()
 label = {c.id: _(c.label) for c in CRITERIA}

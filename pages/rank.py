@@ -25,9 +25,8 @@ from lib.ui.screening import screening_filter
 
 CHARTS_BOX = "rank_charts"  # the charts section; True in session state while it is open
 
-ui.route_through_app()  # first: run inside app.py's navigation (see lib/ui/state.py)
+view = ui.page_view()  # first: the view app.py passes on (and a page run alone goes through app.py)
 
-view = ui.current_view()
 settings, filters = view.settings(), view.filters()
 ranking = ui.current_ranking()
 table = ranking.table

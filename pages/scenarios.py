@@ -18,12 +18,12 @@ from lib.scenarios import (
 )
 from lib.viewstate import ScenariosParams, limits
 
-ui.route_through_app()  # first: run inside app.py's navigation (see lib/ui/state.py)
+view = ui.page_view()  # first: the view app.py passes on (and a page run alone goes through app.py)
 
 CURRENT = 0  # the compare selectors' id for the view in the sidebar (scenario ids start at 1)
 
 store, user = ui.get_store(), ui.current_user()
-current = ui.current_view().scoring_part()
+current = view.scoring_part()
 scenarios = {s.scenario_id: s for s in list_scenarios(store)}
 
 st.title(_("Scenarios"))

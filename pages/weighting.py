@@ -13,7 +13,7 @@ from lib.scenarios import save_scenario
 from lib.scoring import criteria_matrix
 from lib.viewstate import ViewState, WeightingParams
 
-ui.route_through_app()  # first: run inside app.py's navigation (see lib/ui/state.py)
+view = ui.page_view()  # first: the view app.py passes on (and a page run alone goes through app.py)
 store, user = ui.get_store(), ui.current_user()
 label = {c.id: _(c.label) for c in CRITERIA}
 st.title(_("Group weighting"))
@@ -113,7 +113,6 @@ if user.can_edit:
 
 st.subheader(_("Where they disagree: each participant's top 10"))
 universe = ui.get_universe()
-view = ui.current_view()
 settings, filters = view.settings(), view.filters()
 matrix = criteria_matrix(universe.companies, universe.values, settings, filters)
 tops = gw.top_k_by_participant(matrix, {**weights, _("Pooled"): pooled}, 10)

@@ -36,12 +36,14 @@ def run_cli(*args: str, timeout: int = 300) -> subprocess.CompletedProcess:
 
 
 def _keep_navigation_in_apptest() -> None:
-    """Work around AppTest (streamlit 1.67) rerunning a page script directly instead of app.py.
+    """Work around AppTest (streamlit 1.67) running a page script alone instead of app.py.
 
-    AppTest resets PagesManager.uses_pages_directory before every run; because our pages live
-    in `pages/`, the flag flips to True and a second run takes the legacy multipage path,
-    skipping app.py (no sidebar, widget changes ignored). The real server never resets the flag
-    after st.navigation has set it to False, so we pin it to False here.
+    AppTest resets PagesManager.uses_pages_directory before every run; because a `pages/` folder sits next to
+    app.py, every run then starts in Streamlit's legacy folder mode and runs the page file alone. The app leaves
+    that mode with public API (lib.ui.state._leave_pages_folder_mode: st.navigation, then a rerun through app.py),
+    which is right for a server's first request but costs AppTest the run's button click (the rerun starts
+    without it). The real server never resets the flag after st.navigation has set it to False, so it is pinned
+    to False here: the one private-API patch left, in the tests only (see the issue 29 report).
     """
     from streamlit.runtime.pages_manager import PagesManager
 

@@ -1,6 +1,6 @@
 """Streamlit glue: the only part of lib/ that imports streamlit. Pages call these helpers as `ui.<name>`.
 
-- state.py: the per-run memo, routing through app.py, the cached store, universe and packages, the view
+- state.py: the per-run memo, the view app.py hands the page, the cached store, universe and packages
 - sidebar.py: the language switch and the shared sidebar (weights, method, missing data, filters)
 - links.py: reading a link safely, applying a saved view, the "Share this view" box
 - account.py: who is using the app and what they may do
@@ -13,7 +13,6 @@ from lib.ui.alerts import alerts_badge, alerts_panel, watch_toggle
 from lib.ui.links import apply_view, link_vocabulary, page_state, page_url, read_link_once, share_link
 from lib.ui.research import research_panel
 from lib.ui.sidebar import (
-    BIND,
     METHOD_LABELS,
     MISSING_LABELS,
     language_switch,
@@ -34,7 +33,8 @@ from lib.ui.state import (
     get_screening,
     get_store,
     get_universe,
-    route_through_app,
+    page_view,
+    run_page,
     sector_names,
     start_run,
     store_guard,
@@ -52,7 +52,7 @@ from lib.ui.widgets import (
 )
 
 __all__ = [
-    "BIND", "METHOD_LABELS", "MISSING_LABELS", "account_panel", "apply_view", "audit_panel", "auth_config",
+    "METHOD_LABELS", "MISSING_LABELS", "account_panel", "apply_view", "audit_panel", "auth_config",
     "company_sector_form", "current_assumptions", "get_backtest", "outcomes_panel",
     "current_ranking", "get_likelihood", "current_user", "current_view", "edited_table", "get_packages",
     "get_rule_sources", "get_screening",
@@ -60,7 +60,7 @@ __all__ = [
     "get_store", "get_universe",
     "in_this_language", "language_switch", "link_vocabulary", "normalised_weights_text", "page_state", "page_url",
     "read_link_once", "rejected_rows",
-    "research_panel", "get_research_queue", "reset_edited_table", "route_through_app", "scoring_sidebar",
+    "research_panel", "get_research_queue", "reset_edited_table", "page_view", "run_page", "scoring_sidebar",
     "sector_names", "selection_key", "set_weights", "share_link", "start_run", "steward_editor",
     "store_guard",
 ]

@@ -9,8 +9,9 @@ from pydantic import BaseModel
 
 from lib import viewstate
 from lib.i18n import _
+from lib.incentives.packages import locations
 from lib.radar import Universe
-from lib.ui.state import get_store, get_universe, ranking_version, sector_names
+from lib.ui.state import get_packages, get_store, get_universe, ranking_version, sector_names
 
 SHARE_BOX = "share_box"  # the "Share this view" expander; True in session state while it is open
 
@@ -18,30 +19,34 @@ M = TypeVar("M", bound=BaseModel)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _vocabulary(_universe: Universe, path: str, data_version: int,
-                sectors: tuple[tuple[str, str], ...]) -> viewstate.Vocabulary:
+def _vocabulary(_universe: Universe, path: str, data_version: int, sectors: tuple[tuple[str, str], ...],
+                sites: tuple[str, ...]) -> viewstate.Vocabulary:
     companies = _universe.companies
     return viewstate.Vocabulary(
         sectors=dict(sectors), countries=tuple(companies["hq_country"].dropna().unique()),
-        companies=dict(zip(companies["company_id"].astype(int), companies["name"], strict=True)))
+        companies=dict(zip(companies["company_id"].astype(int), companies["name"], strict=True)), sites=sites)
 
 
 def link_vocabulary() -> viewstate.Vocabulary:
-    """The sectors, countries and companies a link may name (built once per universe: ~15 ms a run otherwise)."""
+    """The sectors, countries, companies and incentive sites a link may name (built once per universe: ~15 ms a run
+    otherwise)."""
     store = get_store()
-    return _vocabulary(get_universe(), store.location, ranking_version(), tuple(sorted(sector_names().items())))
+    return _vocabulary(get_universe(), store.location, ranking_version(), tuple(sorted(sector_names().items())),
+                       tuple(locations(get_packages())))
 
 
 def read_link_once() -> None:
     """On a session's first run, check the link's parameters and seed the widgets; show notes on every run.
 
-    Reading the link ourselves accepts ids and labels in any language and says what was dropped; the
-    pages' own parameters (viewstate.PAGE_PARAMS) are seeded the same way, before their widgets exist.
+    Reading the link ourselves accepts ids and labels in any language and says what was dropped; the incentive
+    assumptions and the pages' own parameters (viewstate.PAGE_PARAMS) are seeded the same way, before their
+    widgets exist.
     """
     if "link_notes" not in st.session_state:
         raw = {key: st.query_params.get_all(key) for key in st.query_params}
         parsed = viewstate.parse_query(raw, link_vocabulary())
-        values = {**viewstate.widget_values(parsed.view), **parsed.page_values}
+        values = {**viewstate.widget_values(parsed.view), **viewstate.assumption_widget_values(parsed.view.assumptions),
+                  **parsed.page_values}
         for key in parsed.present - {"lang"}:  # the language switch reads ?lang= itself
             st.session_state[key] = values[key]
         st.session_state["link_notes"] = parsed.notes
@@ -87,21 +92,15 @@ def page_url() -> str:
     return url if url else "./"
 
 
-def _passed_along() -> list[tuple[str, str]]:
-    """Parameters this app does not write but carries (the Incentives page's bound assumptions), as in the URL."""
-    return [(key, value) for key in sorted(viewstate.PASSED_KEYS - {"embed", "embed_options"})
-            if key in st.query_params for value in st.query_params.get_all(key)]
-
-
 def write_url(view: viewstate.ViewState, params: BaseModel | None) -> None:
     """The address bar: the view and this page's parameters, written from the view model and nothing else.
 
-    Only the parameters the app writes are touched (bound ones cannot be, and Streamlit's own must not be).
+    Only the parameters the app writes are touched (Streamlit's own must not be).
     """
     wanted: dict[str, list[str]] = {}
     for key, value in viewstate.query_pairs(view, params, link_vocabulary()):
         wanted.setdefault(key, []).append(value)
-    owned = set(viewstate.VIEW_KEYS) | set(viewstate.page_keys())
+    owned = set(viewstate.VIEW_KEYS) | set(viewstate.ASSUMPTION_KEYS) | set(viewstate.page_keys())
     for key in [k for k in st.query_params if k in owned and k not in wanted]:
         del st.query_params[key]
     changed = {key: values if len(values) > 1 else values[0] for key, values in wanted.items()
@@ -112,7 +111,7 @@ def write_url(view: viewstate.ViewState, params: BaseModel | None) -> None:
 
 def share_link(view: viewstate.ViewState, params: BaseModel | None) -> str:
     """The "Copy link" box: the full address that reproduces this view (st.code has a copy button)."""
-    url = viewstate.share_url(page_url(), view, params, link_vocabulary(), _passed_along())
+    url = viewstate.share_url(page_url(), view, params, link_vocabulary())
     # Built only while open (a rerun opens it): the link changes with every slider move, and a closed box need
     # not send and redraw a code block each time (issue 25). st.session_state["share_url"] has the link either way.
     box = st.sidebar.expander(_("Share this view"), icon=":material/link:", key=SHARE_BOX, on_change="rerun")

@@ -24,7 +24,6 @@ from lib.ui.alerts import alerts_badge
 from lib.ui.links import read_link_once, share_link, write_url
 from lib.ui.state import get_universe, sector_names
 
-BIND = "query-params"  # only the Incentives page's assumptions are still bound (lib.ui.state mirrors them)
 METHOD_LABELS = viewstate.METHOD_LABELS
 
 
@@ -67,6 +66,8 @@ def language_switch() -> str:
     """The language selector; sets the language for this run (the address bar always names it, see write_url)."""
     if st.session_state.get("lang") not in LANGUAGES:
         st.session_state["lang"] = resolve_language(st.query_params.get("lang"), None, st.context.locale)
+    else:  # re-assigned: a selectbox drawn under another page id (see _leave_pages_folder_mode) would start at English
+        st.session_state["lang"] = st.session_state["lang"]
     # The label stays trilingual on purpose: it must be readable whatever language is on screen.
     code = st.sidebar.selectbox("Language / Язык / Тіл", list(LANGUAGES), format_func=LANGUAGES.__getitem__,
                                 key="lang", on_change=_relabel_choices)
@@ -84,7 +85,9 @@ def scoring_sidebar(page: str) -> viewstate.ViewState:
     universe = get_universe()
     side = st.sidebar
     if "link_notes" not in st.session_state:  # a session's first run: the defaults, then the link's values
-        for key, value in viewstate.widget_values(viewstate.ViewState()).items():
+        default = viewstate.ViewState()
+        for key, value in {**viewstate.widget_values(default),
+                           **viewstate.assumption_widget_values(default.assumptions)}.items():
             if key not in ("lang", "company") and key not in st.session_state:
                 st.session_state[key] = value
     read_link_once()  # before the widgets below exist, so a link's values can still seed them
@@ -92,6 +95,9 @@ def scoring_sidebar(page: str) -> viewstate.ViewState:
     # Values are taken from what the widgets return: every read of st.session_state runs a widget's
     # deserializer again (a multiselect formats each option), ~15 ms a run for the whole sidebar.
     values = {"lang": st.session_state["lang"], "company": st.session_state.get("company")}
+    # The incentive assumptions: set on the Incentives page (its widgets keep their values on every page) or by
+    # a company's investment on its profile; they are part of the view wherever it is shown.
+    values.update({key: st.session_state.get(key) for key in viewstate.ASSUMPTION_KEYS})
     values["order"] = side.radio(
         _("Order the table by"), ORDERS, format_func=lambda o: _(ORDER_LABELS[o]), key="order",
         help=_("Expected value: the likelihood that a company comes (fitted on the companies that came, see the "
@@ -134,7 +140,6 @@ def scoring_sidebar(page: str) -> viewstate.ViewState:
     if view.all_weights_zero:
         side.warning(_("All weights are 0: the default weights are used until one is above 0."))
     side.caption(normalised_weights_text(view.settings()))
-    st.session_state["view"] = view
     params = viewstate.page_values(page, st.session_state)
     write_url(view, params)
     # The sidebar is the one place on every page: sharing and signing in live here too.

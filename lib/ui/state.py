@@ -1,4 +1,4 @@
-"""Per-run memo, routing, the cached store, universe and incentive packages, and the current view."""
+"""Per-run memo, the view handed to the page, the cached store, universe and incentive packages."""
 
 from __future__ import annotations
 
@@ -7,18 +7,20 @@ import logging
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import replace
-from typing import TYPE_CHECKING, TypeVar
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn, TypeVar
 
 import pandas as pd
 import streamlit as st
-from streamlit.errors import StreamlitAPIException
 
+from lib import viewstate
 from lib.criteria import CRITERION_IDS
 from lib.i18n import _
 from lib.incentives.assumptions import Assumptions
-from lib.incentives.packages import locations, parse_packages, sector_name_map
-from lib.incentives.params import ASSUMPTION_KEYS, assumptions_from_params, url_params, widget_values
+from lib.incentives.packages import parse_packages, sector_name_map
+from lib.incentives.params import ASSUMPTION_KEYS
 from lib.likelihood import order_table
 from lib.models import Filters, IncentivePackage, ScoringSettings
 from lib.outcomes import stored_outcomes
@@ -29,6 +31,8 @@ from lib.store import Store, StoreUnavailable, as_store_problem, check_usable, d
 from lib.viewstate import ViewState
 
 if TYPE_CHECKING:  # lib.backtest pulls in scipy: imported when the Back-test page runs, not on every first visit
+    from streamlit.navigation.page import StreamlitPage
+
     from lib.backtest import Backtest, BacktestSettings
     from lib.likelihood import LikelihoodModel
 
@@ -51,19 +55,48 @@ def _once_per_run(key: str, compute: Callable[[], T]) -> T:
     return memo[key]
 
 
-def route_through_app() -> None:
-    """Call first on every page: make sure the page runs inside app.py's navigation.
+# The view app.py got from the sidebar, for the page it runs next (set by run_page, taken with page_view). A context
+# variable, not session state: it lives for the page's run alone, in the thread that runs this session's script.
+_PAGE_VIEW: ContextVar[ViewState | None] = ContextVar("page_view", default=None)
+ROOT = Path(__file__).resolve().parents[2]  # the folder of app.py and pages/
 
-    On a fresh server, the first request for /<page> finds the `pages/` folder and takes
-    Streamlit's legacy folder-based multipage path, running the page file alone (no shared
-    sidebar, no link handling). Switching that path off and rerunning sends the same request
-    through app.py, whose st.navigation url_paths equal the file names.
+
+def run_page(page: StreamlitPage, view: ViewState) -> None:
+    """Run the page app.py's navigation chose, handing it the view the sidebar returned."""
+    token = _PAGE_VIEW.set(view)
+    try:
+        page.run()
+    finally:
+        _PAGE_VIEW.reset(token)
+
+
+def page_view() -> ViewState:
+    """The view app.py passed on to this page: call first on every page.
+
+    A page run without app.py has none: Streamlit's pages/ folder mode (see _leave_pages_folder_mode) ran it
+    alone; that run is sent through app.py instead, so every page always has the shared sidebar and the view.
     """
-    from streamlit.runtime.pages_manager import PagesManager
+    view = _PAGE_VIEW.get()
+    if view is None:
+        _leave_pages_folder_mode()
+    return view
 
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
-        st.rerun()
+
+def _leave_pages_folder_mode() -> NoReturn:
+    """Rerun the request through app.py, with public API only (the one place this app handles the pages/ folder).
+
+    Streamlit (1.67) starts every process in its legacy folder mode because a `pages/` folder sits next to app.py:
+    until some run calls st.navigation, a request runs a page file by itself (on a fresh server's first request
+    to /rank, and on every AppTest run, which resets the mode). st.navigation switches that mode off for the
+    process; given the same pages the folder mode offered (app.py as the default, then pages/*.py), it finds
+    the page the browser asked for, so no "Page not found" dialog is shown and the rerun keeps the page and its
+    query. The rerun runs app.py, whose own navigation has the same url paths (they are the file names).
+    Measured alternative: page files in a sub-folder of pages/ (nothing for the folder mode to run) open the right
+    page too, but the folder mode answers the first request to /<page> with a "Page not found" dialog.
+    """
+    scripts = sorted(p for p in (ROOT / "pages").glob("*.py") if not p.name.startswith((".", "_")))
+    st.navigation([st.Page(ROOT / "app.py", default=True), *map(st.Page, scripts)], position="hidden")
+    st.rerun()
 
 
 @st.cache_resource(show_spinner=False)
@@ -138,11 +171,12 @@ def _universe(path: str, version: int, assumptions_json: str) -> Universe:
 def get_universe(assumptions: Assumptions | None = None) -> Universe:
     """Companies and criterion values, recomputed only when the data or the assumptions change.
 
-    Without an argument the incentive assumptions set on the Incentives page are used, so the
-    `incentive fit` criterion of every page follows what the user set there.
+    Without an argument the view's incentive assumptions (current_assumptions) are used, so the
+    `incentive fit` criterion of every page follows what the user set on the Incentives page.
     """
     if assumptions is None:
-        return _once_per_run("universe", lambda: get_universe(current_assumptions()))
+        assumptions = current_assumptions()
+        return _once_per_run(f"universe/{id(assumptions)}", lambda: get_universe(assumptions))
     store = get_store()
     return _universe(store.location, ranking_version(), assumptions.model_dump_json())
 
@@ -180,41 +214,13 @@ def get_rule_sources() -> pd.DataFrame:
 
 
 def current_assumptions() -> Assumptions:
-    """The incentive assumptions of this session (computed once per run; see _current_assumptions)."""
-    return _once_per_run("assumptions", _current_assumptions)
-
-
-def _current_assumptions() -> Assumptions:
-    """The incentive assumptions of this session: the Incentives page's widgets, else the link's parameters.
-
-    The widgets keep their values across pages (persist_state="session") and in the URL, so a shared
-    link reproduces the incentive fit even when it opens on another page. Bad values fall back to defaults;
-    the notes are kept in st.session_state["assumption_notes"] for the page to show.
-    """
-    sites = locations(get_packages())
-    params = {key: st.session_state[key] if key in st.session_state else st.query_params.get(key)
-              for key in ASSUMPTION_KEYS}
-    assumptions, notes = assumptions_from_params(params, sites)
-    st.session_state["assumption_notes"] = notes
-    # A link's values become the session's, so they survive a page switch (which clears the URL) and
-    # seed the Incentives page's widgets.
-    for key, value in widget_values(assumptions).items():
-        if key not in st.session_state and key in st.query_params:
-            st.session_state[key] = value
-    # Bound widgets write the URL only on their own page; mirror the values on the others so that a link
-    # copied from any page carries them.
-    in_url, _notes = assumptions_from_params(st.query_params.to_dict(), sites)
-    for key, text in url_params(assumptions).items():
-        name = ASSUMPTION_KEYS[key]
-        if getattr(in_url, name) != getattr(assumptions, name) or (text is None and key in st.query_params):
-            try:
-                if text is None:
-                    del st.query_params[key]
-                else:
-                    st.query_params[key] = text
-            except StreamlitAPIException:  # bound on this page: its widget keeps the URL up to date
-                pass
-    return assumptions
+    """The incentive assumptions of the view: the page's (app.py passes it on); in the sidebar and in callbacks,
+    before the view exists, the ones the assumption widgets hold (the view is built from the same values)."""
+    view = _PAGE_VIEW.get()
+    if view is not None:
+        return view.assumptions
+    return _once_per_run("assumptions", lambda: viewstate.view_from_widgets(
+        {key: st.session_state.get(key) for key in ASSUMPTION_KEYS}).assumptions)
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
@@ -236,8 +242,8 @@ def get_backtest(settings: ScoringSettings, filters: Filters, backtest: Backtest
 
 
 def current_view() -> ViewState:
-    """The view set in the sidebar during this run."""
-    return st.session_state.get("view") or ViewState()
+    """The view app.py passed on to the page running now (the defaults outside a page's run)."""
+    return _PAGE_VIEW.get() or ViewState()
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)

@@ -290,3 +290,84 @@ def test_a_scenario_saved_before_views_had_a_version_still_loads():
     assert view.version == 3 and view.method == "topsis" and view.weights["exit_firmness"] == 40
     assert view.weights["company_scale"] == 0 and view.sectors == ["ITC"] and view.exclude_high_risk
     assert ViewState.model_validate_json(view.model_dump_json()) == view
+
+
+# -- the incentive assumptions: part of the view, read and written like every other parameter -------------------
+SITES = Vocabulary(sectors=VOCAB.sectors, countries=VOCAB.countries, companies=VOCAB.companies,
+                   sites=("Almaty", "Pavlodar", "Astana"))
+
+
+def test_assumptions_round_trip_through_the_link():
+    from datetime import date
+
+    from lib.incentives.assumptions import Assumptions
+
+    assumptions = Assumptions(investment_usd_m=250, kzt_per_usd=480.5, regime_date=date(2023, 1, 1),
+                              location="Pavlodar", new_entity=False, include_assumed_rules=True, horizon_years=12,
+                              discount_rate_pct=8, profit_pct_of_investment=20, cit_rate_pct=15,
+                              property_tax_rate_pct=1, land_tax_rate_pct=0.05, equipment_share_pct=30,
+                              customs_duty_pct=0, grant_take_up_pct=100, uncertain_point="low",
+                              company_investment_usd_m={8: 80, 7: 15.5})
+    view = ViewState(method="topsis", company=8, assumptions=assumptions)
+    url = to_query(view, vocab=SITES)
+    assert "inc_invest=250&" in url and "inc_company=7%3A15.5%3B8%3A80" in url and "inc_regime=2016-2025" in url
+    parsed = parse_query(parse_qs(url), SITES)
+    assert parsed.notes == [] and parsed.view == view and parsed.view.assumptions == assumptions
+    assert to_query(parsed.view, vocab=SITES) == url
+    assert not [key for key, _value in parse_qs(to_query(ViewState())).items() if key.startswith("inc_")]
+
+
+@pytest.mark.parametrize(("params", "field", "value"), [
+    # what the widgets bound to the URL wrote before the assumptions were part of the view
+    ({"inc_invest": "250.0", "inc_years": "12"}, "investment_usd_m", 250.0),
+    ({"inc_site": "Павлодар"}, "location", "Pavlodar"),  # a Kazakh page's label
+    ({"inc_existing": "true"}, "new_entity", False),
+    ({"inc_assumed": "True"}, "include_assumed_rules", True),
+    ({"inc_point": "high"}, "uncertain_point", "high"),
+    ({"inc_invest": ""}, "investment_usd_m", None),  # an emptied field wrote a blank value
+])
+def test_old_assumption_links_open_the_same_view(params, field, value):
+    parsed = parse_query({k: [v] for k, v in params.items()}, SITES)
+    assert parsed.notes == [] and getattr(parsed.view.assumptions, field) == value
+    assert parsed.view.order == "expected"  # the assumptions say nothing about when the link was made
+
+
+@pytest.mark.parametrize(("params", "problem"), [
+    ({"inc_invest": "lots"}, "not_a_number"),
+    ({"inc_invest": "-5"}, "out_of_range"),
+    ({"inc_years": "12.5"}, "not_a_number"),
+    ({"inc_years": "99"}, "out_of_range"),
+    ({"inc_fx": "0"}, "out_of_range"),
+    ({"inc_regime": "1999"}, "unknown_choice"),
+    ({"inc_site": "Atlantis"}, "unknown_choice"),
+    ({"inc_existing": "maybe"}, "not_yes_no"),
+    ({"inc_point": "top"}, "unknown_choice"),
+    ({"inc_company": "3M:lots"}, "not_a_number"),
+    ({"inc_company": "8:200000"}, "out_of_range"),
+    ({"inc_invest": ["5", "6"]}, "repeated"),
+])
+def test_a_broken_assumption_gets_a_note_naming_it_and_the_default(params, problem):
+    from lib.incentives.assumptions import Assumptions
+
+    parsed = parse_query({k: v if isinstance(v, list) else [v] for k, v in params.items()}, SITES)
+    (key,) = params
+    assert [(n.param, n.problem) for n in parsed.notes] == [(key, problem)]
+    assert parsed.view.assumptions == Assumptions() and key not in parsed.present
+    text = describe(parsed.notes[0])
+    assert f"(`{key}`)" in text and "is used instead" in text
+
+
+def test_weights_stay_whole_numbers_from_the_link_to_the_scoring():
+    parsed = parse({"w_exit_firmness": "37.5", "w_company_scale": "40"})
+    assert parsed.view.weights["exit_firmness"] == 37 and type(parsed.view.weights["exit_firmness"]) is int
+    assert all(type(w) is int for w in parsed.view.weights.values())
+    assert all(type(widget_values(parsed.view)[f"w_{cid}"]) is int for cid in CRITERION_IDS)
+    assert all(type(w) is int for w in parsed.view.settings().weights.values())
+    assert parse_qs(to_query(parsed.view))["w_exit_firmness"] == ["37"]
+
+
+def test_a_view_builds_its_scoring_settings_once():
+    view = ViewState(weights={**DEFAULT_WEIGHTS, "exit_firmness": 55})
+    assert view.settings() is view.settings()
+    other = view.model_copy(update={"weights": {**DEFAULT_WEIGHTS, "exit_firmness": 5}})
+    assert other.settings().weights["exit_firmness"] == 5 and view.settings().weights["exit_firmness"] == 55
