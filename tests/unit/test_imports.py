@@ -1,4 +1,5 @@
-"""lib/ has no import cycle: every `import` statement, at module level or inside a function, read with ast."""
+"""lib/ has no import cycle (every `import` statement, at module level or inside a function, read with ast), its
+floors hold (pages -> lib.ui -> domain -> store), the app uses no private Streamlit API, and the tree holds the layout."""
 
 from __future__ import annotations
 
@@ -77,3 +78,58 @@ def test_no_store_module_imports_a_sibling_backend_and_base_imports_neither():
     for backend in backends:
         found = imports_of(store / f"{backend.rpartition('.')[2]}.py", modules)
         assert found & {m for m in modules if m.startswith("lib.")} <= {"lib.store.base", "lib.store.schema"}, found
+
+
+ROOT = LIB.parent
+# The floors, top to bottom: pages -> lib.ui -> the domain modules -> lib.store; lib.i18n, lib.models and
+# lib.criteria are the ground every floor may stand on. A floor imports only from the floors below it.
+GROUND = {"lib.i18n", "lib.models", "lib.criteria", "lib.evidence"}
+
+
+def streamlit_imports(path: Path) -> set[str]:
+    """The streamlit modules one file imports (module level or inside a function)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                 else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+        found |= {n for n in names if n == "streamlit" or n.startswith("streamlit.")}
+    return found
+
+
+def test_floors_the_domain_never_imports_the_interface():
+    """Only lib/ui speaks Streamlit: a domain module (scoring, store, importer, ...) runs without a server, so it
+    imports neither streamlit nor lib.ui; the store imports nothing of the domain above it."""
+    modules = {module_name(p) for p in LIB.rglob("*.py")}
+    for path in LIB.rglob("*.py"):
+        name = module_name(path)
+        if name.startswith("lib.ui"):
+            continue
+        assert not streamlit_imports(path), f"{name} imports streamlit"
+        assert not {m for m in imports_of(path, modules) if m.startswith("lib.ui")}, f"{name} imports lib.ui"
+    for path in (LIB / "store").rglob("*.py"):
+        above = {m for m in imports_of(path, modules) if not m.startswith("lib.store")} - GROUND
+        assert not above, f"{module_name(path)} imports {sorted(above)} from a floor above the store"
+
+
+def test_the_app_uses_no_private_streamlit_api():
+    """app.py, pages/ and lib/ import nothing from streamlit.runtime (Streamlit's internals): the legacy folder
+    mode is left with public API (lib/ui/state.py: page_view)."""
+    files = [ROOT / "app.py", *(ROOT / "pages").glob("*.py"), *LIB.rglob("*.py")]
+    private = {str(p.relative_to(ROOT)): found for p in files
+               if (found := {m for m in streamlit_imports(p) if m.startswith("streamlit.runtime")})}
+    assert not private, private
+
+
+def test_every_tracked_file_is_inside_the_layout():
+    """The top level holds the brief's layout (app.py, pages/, data/, lib/, tests/, requirements.txt) and the
+    project's tooling, nothing else (a stray notebook, dump or store file fails here)."""
+    import subprocess
+
+    layout = {"app.py", "pages", "data", "lib", "tests", "requirements.txt"}
+    tooling = {"requirements-dev.txt", "Makefile", "README.md", "BENCHMARKS.md", "DEPLOY.md", "pyproject.toml",
+               "babel.cfg", ".gitignore", ".streamlit", ".ci", "bench", "deploy", "scripts"}
+    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    top = {line.split("/", 1)[0] for line in tracked.splitlines() if line}
+    assert layout <= top, f"missing from the layout: {sorted(layout - top)}"
+    assert top <= layout | tooling, f"outside the layout: {sorted(top - layout - tooling)}"
+    assert not [line for line in tracked.splitlines() if line.endswith((".duckdb", ".duckdb.wal", ".ipynb"))]
