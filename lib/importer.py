@@ -25,6 +25,7 @@ import csv
 import hashlib
 import html
 import json
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -556,6 +557,9 @@ def _numbers(field: str, texts: pa.Array, decimal_comma: bool) -> tuple[pa.Array
         plain = pc.or_(plain, comma)
         cast = pc.replace_substring(texts, ",", ".")
     quick = pc.cast(pc.if_else(plain, cast, None), pa.float64())
+    negative = pc.fill_null(pc.less(quick, 0), False)  # "is below 0": _parse_row says so
+    plain = pc.and_(plain, pc.invert(negative))
+    quick = pc.if_else(negative, None, quick)
     rest = pc.if_else(plain, "", texts)
     other, slow = _per_distinct(rest, _convert_number(field, decimal_comma), ARROW_TYPES[field])
     if field in INT_FIELDS:
@@ -719,7 +723,7 @@ def _may_fail_validation(adds: pa.Table) -> pa.Array:
         if pa.types.is_floating(column.type):
             checks.append(pc.invert(pc.is_finite(column)))
         if allowed := _literal_values(info.annotation):
-            checks.append(pc.invert(pc.is_in(column, pa.array(list(allowed)))))
+            checks.append(pc.and_(pc.is_valid(column), pc.invert(pc.is_in(column, pa.array(list(allowed))))))
         for rule in info.metadata:
             if (limit := getattr(rule, "max_length", None)) is not None:
                 checks.append(pc.greater(length, limit))
@@ -767,25 +771,66 @@ def preview_import(store: Store, data: bytes, filename: str, *, as_of: date | No
 
     report(0.5, _("Matching the rows with the stored companies"))
     stored = _stored_companies(store)
-    stored_keys = stored["company_key"].to_pylist()
-    by_key = {k: i for i, k in enumerate(stored_keys)}
-    by_name: dict[str, list[int]] | None = None
-    names = parsed["name"].to_pylist()
-    given_country = pc.is_valid(parsed["hq_country"]).to_pylist() if "hq_country" in parsed.column_names \
-        else [False] * parsed.num_rows
-    keys = _company_keys(parsed["name"], parsed["hq_country"] if "hq_country" in parsed.column_names
-                         else pa.nulls(parsed.num_rows, pa.string())).to_pylist()
+    countries = parsed["hq_country"] if "hq_country" in parsed.column_names else pa.nulls(parsed.num_rows, pa.string())
+    key_column = _company_keys(parsed["name"], countries)
+    keys = key_column.to_pylist()
+    matches = pc.index_in(key_column, stored["company_key"])  # company_key is unique in the store
+    match_list = matches.to_pylist()
     row_numbers = parsed["row"].to_pylist()
+    seen: dict[str, int] = {}
+    duplicate_keys: set[str] = set()
+    accepted: list[tuple[int, str, int | None]]  # (position in parsed, key, stored position)
+    if pc.count_distinct(key_column).as_py() == len(keys) and not pc.any(
+            pc.and_(pc.is_null(matches), pc.is_null(countries))).as_py():
+        # Every key once, and every row without a country matched by its key: nothing for the loop below to decide.
+        accepted = list(zip(range(len(keys)), keys, match_list, strict=True))
+    else:
+        accepted = _match_rows(preview, parsed, stored, keys, match_list, pc.is_valid(countries).to_pylist(),
+                               fields, seen, duplicate_keys)
+
+    report(0.7, _("Comparing with the stored values"))
+    unmapped_list = unmapped.to_pylist()
+    add_at: list[int] = []
+    add_keys: list[str] = []
+    matched: list[tuple[int, str, int]] = []
+    for i, key, match in accepted:
+        if key in duplicate_keys:  # the first of conflicting duplicates is rejected too
+            errors.append(RowError(row=row_numbers[i], column=fields["name"], value=parsed["name"][i].as_py(),
+                                   reason=_("appears again later in the file with different values")))
+        elif match is not None:
+            matched.append((i, key, match))
+        elif unmapped_list[i]:
+            errors.append(RowError(row=row_numbers[i], column=fields["industry"], value=parsed["industry"][i].as_py(),
+                                   reason=_("is not in the industry-to-sector mapping (%(file)s); add it there "
+                                            "or give a sector_code column") % {"file": INDUSTRY_MAP_FILE.name}))
+        else:
+            add_at.append(i)
+            add_keys.append(key)
+    preview._adds_table = _adds_table(parsed, add_at, add_keys, default_source, as_of, fields, errors)
+    _diff_matched(preview, parsed, matched, unmapped_list, stored, store, tracker, default_source, as_of, fields)
+    errors.sort(key=lambda e: (e.row or 0, e.column or ""))
+    report(1.0, _("Done"))
+    return preview
+
+
+def _match_rows(preview: ImportPreview, parsed: pa.Table, stored: pa.Table, keys: list[str],
+                match_list: list[int | None], given_country: list[bool], fields: dict[str, Any], seen: dict[str, int],
+                duplicate_keys: set[str]) -> list[tuple[int, str, int | None]]:
+    """Row by row, for a file where a key repeats or a row without a country may match by name alone: the stored
+    company each row matches (None: a new one), repeated rows skipped and conflicting ones rejected."""
+    errors = preview.errors
+    stored_keys = stored["company_key"].to_pylist()
+    by_name: dict[str, list[int]] | None = None
+    row_numbers = parsed["row"].to_pylist()
+    names = parsed["name"].to_pylist()
 
     def row_values(i: int) -> dict[str, Any]:
         return {k: v for k, v in parsed.slice(i, 1).to_pylist()[0].items() if v is not None and k != "row"}
 
-    seen: dict[str, int] = {}
-    duplicate_keys: set[str] = set()
-    accepted: list[tuple[int, str, int | None]] = []  # (position in parsed, key, stored position)
+    accepted: list[tuple[int, str, int | None]] = []
     for i, key in enumerate(keys):
         row = row_numbers[i]
-        match = by_key.get(key)
+        match = match_list[i]
         if match is None and not given_country[i]:
             if by_name is None:
                 by_name = {}
@@ -815,30 +860,7 @@ def preview_import(store: Store, data: bytes, filename: str, *, as_of: date | No
             continue
         seen[key] = i
         accepted.append((i, key, match))
-
-    report(0.7, _("Comparing with the stored values"))
-    unmapped_list = unmapped.to_pylist()
-    add_at: list[int] = []
-    add_keys: list[str] = []
-    matched: list[tuple[int, str, int]] = []
-    for i, key, match in accepted:
-        if key in duplicate_keys:  # the first of conflicting duplicates is rejected too
-            errors.append(RowError(row=row_numbers[i], column=fields["name"], value=names[i],
-                                   reason=_("appears again later in the file with different values")))
-        elif match is not None:
-            matched.append((i, key, match))
-        elif unmapped_list[i]:
-            errors.append(RowError(row=row_numbers[i], column=fields["industry"], value=parsed["industry"][i].as_py(),
-                                   reason=_("is not in the industry-to-sector mapping (%(file)s); add it there "
-                                            "or give a sector_code column") % {"file": INDUSTRY_MAP_FILE.name}))
-        else:
-            add_at.append(i)
-            add_keys.append(key)
-    preview._adds_table = _adds_table(parsed, add_at, add_keys, default_source, as_of, fields, errors)
-    _diff_matched(preview, parsed, matched, unmapped_list, stored, store, tracker, default_source, as_of, fields)
-    errors.sort(key=lambda e: (e.row or 0, e.column or ""))
-    report(1.0, _("Done"))
-    return preview
+    return accepted
 
 
 def _adds_table(parsed: pa.Table, at: list[int], keys: list[str], default_source: str, as_of: date,
@@ -901,9 +923,15 @@ def _latest_of_tracker(store: Store, tracker: str) -> dict[int, tuple]:
     # A missing label was read as NaN (pandas) before, which never equals a label: kept, so that such a status is
     # recorded again exactly as before.
     missing = float("nan") if store.dialect == "duckdb" else None
-    return {int(r[0]): (int(r[0]), r[1], r[2], missing if r[3] is None else r[3],
-                        None if r[4] is None else pd.Timestamp(r[4]).date(), r[5],
-                        None if r[6] is None else pd.Timestamp(r[6]).date()) for r in rows}
+    return {int(r[0]): (int(r[0]), r[1], r[2], missing if r[3] is None else r[3], _as_date(r[4]), r[5],
+                        _as_date(r[6])) for r in rows}
+
+
+def _as_date(value: Any) -> date | None:
+    """A stored DATE as a date (both backends return one; anything else is converted as before)."""
+    if value is None or type(value) is date:
+        return value
+    return pd.Timestamp(value).date()
 
 
 def _diff_matched(preview: ImportPreview, parsed: pa.Table, matched: list[tuple[int, str, int]], unmapped: list[bool],
@@ -928,8 +956,11 @@ def _diff_matched(preview: ImportPreview, parsed: pa.Table, matched: list[tuple[
     loud_list = loud.to_pylist()
     latest: dict[int, tuple] = {}
     if tracker:
-        latest = _latest_of_tracker(store, tracker)
-        own = [_primary_tracker(g) for g in theirs["tracker_grade"].to_pylist()]
+        grades = pc.unique(theirs["tracker_grade"])
+        own = pa.array([_primary_tracker(g) for g in grades.to_pylist()], pa.string()).take(
+            pc.index_in(theirs["tracker_grade"], grades, skip_nulls=False)).to_pylist()
+        if any(mark != tracker for mark in own):
+            latest = _latest_of_tracker(store, tracker)
         ids = theirs["company_id"].to_pylist()
         statuses, grades = mine["status"].to_pylist(), (
             mine["tracker_grade"].to_pylist() if "tracker_grade" in mine.column_names else [None] * mine.num_rows)
@@ -1043,7 +1074,9 @@ def _json_values(column: pa.Array) -> pa.Array:
     if pa.types.is_date(kind):
         return pc.fill_null(pc.binary_join_element_wise('"', column.cast(pa.string()), '"', ""), "null")
     if pa.types.is_floating(kind):
-        return pa.array(["null" if v is None else json.dumps(v) for v in column.to_pylist()], pa.string())
+        # json.dumps writes a finite float as repr() does; NaN and infinity as NaN, Infinity, -Infinity.
+        return pa.array(["null" if v is None else float.__repr__(v) if math.isfinite(v) else json.dumps(v)
+                         for v in column.to_pylist()], pa.string())
     return pa.array([to_json(v) or "null" for v in column.to_pylist()], pa.string())
 
 
@@ -1122,7 +1155,6 @@ def apply_import(store: Store, user: User, preview: ImportPreview, *, skip_rejec
         ids = pa.array(np.arange(next_id, next_id + adds.num_rows), pa.int32())
         added = pa.table({"company_id": ids, "company_key": adds["company_key"],
                           **{c: adds[c] for c in COMPANY_COLUMNS}})
-        ids_by_key = dict(zip(adds["company_key"].to_pylist(), ids.to_pylist(), strict=True))
         if added.num_rows:
             store.insert_rows(cur, "companies", added)
         add_audit = _audit_rows(now, user.name, "import_add", "companies", ids, None, json_rows(added),
@@ -1184,7 +1216,8 @@ def apply_import(store: Store, user: User, preview: ImportPreview, *, skip_rejec
                                      "source": update.values["source"]})
         statuses = []
         for ts in preview.tracker_statuses:
-            company_id = ts.company_id if ts.company_id is not None else ids_by_key[ts.company_key]
+            company_id = ts.company_id if ts.company_id is not None else ids.to_pylist()[
+                adds["company_key"].to_pylist().index(ts.company_key)]
             row = {"company_id": company_id, "tracker": ts.tracker, "status": ts.status,
                    "tracker_grade": ts.tracker_grade, "status_date": ts.status_date, "source": ts.source}
             statuses.append(row)
@@ -1199,7 +1232,8 @@ def apply_import(store: Store, user: User, preview: ImportPreview, *, skip_rejec
                        "source_file"]
             store.insert_rows(cur, "status_observations", history.select(columns))
         report(0.75, _("Deriving the current statuses"))
-        refresh_current(store, cur, set(history["company_id"].to_pylist()), user.name, preview.filename)
+        # A new company's one observation is its status as just inserted: only stored companies can change here.
+        refresh_current(store, cur, {o["company_id"] for o in observations}, user.name, preview.filename)
         changed = status_changes(status_before, current_statuses(cur, status_before))
         # Tell the watchers of each company whose current status or facts changed, in this same transaction.
         watched = watched_ids_in(cur, {c.company_id for c in changed} | {u.company_id for u in preview.updates})
