@@ -17,6 +17,12 @@ Rules that keep data safe:
   and where trackers disagree, so both stay visible with their dates.
 - Everything is applied in one transaction with one audit row per changed record; any error, or a store
   changed since the preview, writes nothing.
+
+Speed (issue 25: 100,000 rows previewed and applied in seconds): cells are converted column by column, once per
+distinct text; rows are matched and compared by column (Arrow); only rows with an error or a possible change go
+through the row-by-row rules (`_parse_row`, `_diff_row`, CompanyRow), which stay the definition of every message.
+New companies stay an Arrow table (`ImportPreview.adds_table`) and are written, with their facts, first statuses and
+audit rows, in one bulk insert each (COPY on PostgreSQL).
 """
 
 from __future__ import annotations
