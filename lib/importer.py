@@ -33,7 +33,7 @@ import html
 import json
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from json.encoder import encode_basestring as encode_json_string
@@ -698,11 +698,22 @@ def _company_keys(names: pa.Array, countries: pa.Array) -> pa.Array:
     return pc.binary_join_element_wise(_norm_names(names), _norm_names(pc.fill_null(countries, "")), "|")
 
 
-def _stored_companies(store: Store) -> pa.Table:
-    """Every stored company as Arrow (dates as dates, NULL as null)."""
-    sql = "SELECT * FROM companies ORDER BY company_id"
+def _stored_companies(store: Store, fields: Iterable[str]) -> pa.Table:
+    """Every stored company as Arrow (dates as dates, NULL as null): its id, key, HQ country, status label and the
+    given fields (the columns a file can change; the whole row is read only for the rows that change)."""
+    columns = dict.fromkeys(["company_id", "company_key", "hq_country", "tracker_grade", *fields])
+    sql = f"SELECT {', '.join(columns)} FROM companies ORDER BY company_id"  # names from COMPANY_COLUMNS only
     with store.cursor() as cur:  # DuckDB hands its result over as Arrow without a copy; PostgreSQL converts rows
         return cur.sql(sql).to_arrow_table() if store.dialect == "duckdb" else cur.execute(sql).to_arrow_table()
+
+
+def _stored_rows(store: Store, company_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """These stored companies' whole rows as plain values (dates as dates, NULL as None)."""
+    sql = "SELECT * FROM companies WHERE company_id IN (SELECT unnest(CAST(? AS INTEGER[])))"
+    with store.cursor() as cur:
+        rows = (cur.sql(sql, params=[company_ids]) if store.dialect == "duckdb" else cur.execute(sql, [company_ids])
+                ).to_arrow_table().to_pylist()
+    return {int(r["company_id"]): r for r in rows}
 
 
 def _literal_values(annotation: Any) -> tuple[Any, ...]:
@@ -776,7 +787,7 @@ def preview_import(store: Store, data: bytes, filename: str, *, as_of: date | No
     parsed, unmapped = _parse_columns(table, fields, file_format, industries, sectors, errors, {e.row for e in errors})
 
     report(0.5, _("Matching the rows with the stored companies"))
-    stored = _stored_companies(store)
+    stored = _stored_companies(store, [f for f in FACT_FIELDS + IDENTITY_FIELDS if f in parsed.column_names])
     countries = parsed["hq_country"] if "hq_country" in parsed.column_names else pa.nulls(parsed.num_rows, pa.string())
     key_column = _company_keys(parsed["name"], countries)
     keys = key_column.to_pylist()
@@ -960,6 +971,7 @@ def _diff_matched(preview: ImportPreview, parsed: pa.Table, matched: list[tuple[
             same = pc.equal(old.cast(new.type), new)
         loud = pc.or_(loud, pc.and_(pc.is_valid(new), pc.invert(pc.fill_null(same, False))))
     loud_list = loud.to_pylist()
+    ids_all = [int(i) for i in theirs["company_id"].to_pylist()]
     latest: dict[int, tuple] = {}
     if tracker:
         grades = pc.unique(theirs["tracker_grade"])
@@ -986,7 +998,8 @@ def _diff_matched(preview: ImportPreview, parsed: pa.Table, matched: list[tuple[
     if not at:
         return
     rows = mine.take(pa.array(at, pa.int64())).to_pylist()
-    currents = theirs.take(pa.array(at, pa.int64())).to_pylist()
+    whole = _stored_rows(store, [ids_all[j] for j in at])
+    currents = [whole[ids_all[j]] for j in at]
     for j, values, current in zip(at, rows, currents, strict=True):
         i, key, _m = matched[j]
         row = values.pop("row")
