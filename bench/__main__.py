@@ -4,6 +4,7 @@ Not a test: it measures and prints each figure with its target (issues 7, 14 and
 fails when a target is missed. The browser part times the Rank page and a bare st.dataframe page of the same rows
 (bench/bare_table.py) in the same run: first render (the server's first visit, then new browser contexts on the warm
 server) and slider move to updated table, and prints each ratio with the bare baseline beside it (target: 1.2x).
+The import part runs on DuckDB, and on PostgreSQL too when RADAR_TEST_DATABASE_URL names a server.
 Options: --quick (smaller sizes, for a smoke run), --parts scoring,robustness,import,apptest,browser (default: all).
 The load test with real clients is `python -m bench.load` (`make load`).
 """
@@ -107,14 +108,16 @@ def kse_file(n: int) -> bytes:
     return ("\ufeff" + "\n".join(lines) + "\n").encode("utf-8")
 
 
-def import_rows(workdir: Path, n: int) -> list[Row]:
-    """Preview (read, validate, diff) and apply (one transaction, audited) of an n-row file; then re-import it."""
+def import_rows(location: str | Path, n: int, backend: str = "DuckDB") -> list[Row]:
+    """Preview (read, validate, diff) and apply (one transaction, audited) of an n-row file into the store at
+    `location`; then re-import it. Issue 25's targets, for 100,000 rows: preview + apply < 1.5 s on DuckDB and < 3 s
+    on PostgreSQL, re-import preview < 0.8 s."""
     from lib.auth import User
     from lib.importer import apply_import, preview_import
     from lib.store import SEED_DIR, open_store
 
     data = kse_file(n)
-    store = open_store(workdir / f"import_{n}.duckdb", seed_dir=SEED_DIR)
+    store = open_store(location, seed_dir=SEED_DIR)
     user = User(name="bench", role="editor")
     label = f"{n:,} rows, {len(data) / 1e6:.1f} MB"
 
@@ -124,7 +127,7 @@ def import_rows(workdir: Path, n: int) -> list[Row]:
     start = time.perf_counter()
     preview = preview_import(store, data, "kse_bench.csv")
     first = summarise([(time.perf_counter() - start) * 1000])
-    assert len(preview.adds) == n and not preview.errors, "the benchmark file must import cleanly"
+    assert preview.add_count == n and not preview.errors, "the benchmark file must import cleanly"
     start = time.perf_counter()
     result = apply_import(store, user, preview)
     applied = summarise([(time.perf_counter() - start) * 1000])
@@ -134,13 +137,38 @@ def import_rows(workdir: Path, n: int) -> list[Row]:
     unchanged = preview_import(store, data, "kse_bench.csv")
     again = summarise([(time.perf_counter() - start) * 1000])
     close_all()
-    full = n >= 100_000  # issue 25's targets are for 100,000 rows (DuckDB)
-    return [("Import preview: read, validate, diff (KSE CSV)", label, first, rate(first)),
-            ("Import apply: one transaction, audit log", label, applied, rate(applied)),
-            ("Import preview + apply", label, both, rate(both) + ("; " + against(both, 1500) if full else "")),
-            ("Re-import of the same file (preview)", label, again,
-             f"{rate(again)}; {len(unchanged.adds)} adds, {len(unchanged.updates)} updates"
+    full = n >= 100_000  # the targets are for 100,000 rows
+    limit = 1500 if backend == "DuckDB" else 3000
+    return [(f"Import preview: read, validate, diff (KSE CSV), {backend}", label, first, rate(first)),
+            (f"Import apply: one transaction, audit log, {backend}", label, applied, rate(applied)),
+            (f"Import preview + apply, {backend}", label, both, rate(both) + ("; " + against(both, limit) if full
+                                                                            else "")),
+            (f"Re-import of the same file (preview), {backend}", label, again,
+             f"{rate(again)}; {unchanged.add_count} adds, {len(unchanged.updates)} updates"
              + ("; " + against(again, 800) if full else ""))]
+
+
+def postgres_import_rows(n: int) -> list[Row]:
+    """import_rows on PostgreSQL, in a database made for it on the server RADAR_TEST_DATABASE_URL names (and dropped
+    afterwards); skipped without that variable."""
+    url = os.environ.get("RADAR_TEST_DATABASE_URL")
+    if not url:
+        return [("Import preview + apply, PostgreSQL", f"{n:,} rows", None,
+                 "skipped: set RADAR_TEST_DATABASE_URL (scripts/pg_test_server.sh start DIR)")]
+    import psycopg
+
+    from lib.store.postgres import with_database
+
+    database = f"radar_bench_import_{os.getpid()}"
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {database}")
+        conn.execute(f"CREATE DATABASE {database}")
+    try:
+        return import_rows(with_database(url, database), n, "PostgreSQL")
+    finally:
+        close_all()
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
 
 
 def _keep_navigation_in_apptest() -> None:
@@ -360,7 +388,8 @@ def main() -> int:
             rows += robustness_rows(seed, 1_000 if args.quick else 5_000, 1_000)
         if "import" in parts:
             print("import ...", file=sys.stderr, flush=True)
-            rows += import_rows(workdir, 10_000 if args.quick else 100_000)
+            rows += import_rows(workdir / "import.duckdb", 10_000 if args.quick else 100_000)
+            rows += postgres_import_rows(10_000 if args.quick else 100_000)
         if "screening" in parts:
             print("screening ...", file=sys.stderr, flush=True)
             rows += screening_rows(workdir)

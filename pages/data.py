@@ -65,8 +65,9 @@ with tab_import:
         preview = None
         try:
             if st.session_state.get("import_preview_key") != cache_key:
-                with st.spinner(_("Reading and checking %(file)s…") % {"file": md_text(uploaded.name)}, show_time=True):
-                    st.session_state["import_preview"] = preview_import(store, uploaded.getvalue(), uploaded.name)
+                with ui.step_progress(_("Reading and checking %(file)s:") % {"file": md_text(uploaded.name)}) as step:
+                    st.session_state["import_preview"] = preview_import(store, uploaded.getvalue(), uploaded.name,
+                                                                        progress=step)
                 st.session_state["import_preview_key"] = cache_key
             preview = st.session_state["import_preview"]
         except ImportRefused as exc:
@@ -80,7 +81,7 @@ with tab_import:
             cols = st.columns(5)
             for col, label, value in zip(cols, [_("To add"), _("To update"), _("Tracker statuses"), _("Unchanged"),
                                                 _("Rejected rows")],
-                                         [len(preview.adds), len(preview.updates), len(preview.tracker_statuses),
+                                         [preview.add_count, len(preview.updates), len(preview.tracker_statuses),
                                           preview.unchanged, preview.rejected_rows], strict=True):
                 col.metric(label, fmt_number(value))
             if preview.unknown_columns:
@@ -120,9 +121,9 @@ with tab_import:
             elif st.button(_("Apply the import"), type="primary", key="import_apply",
                            disabled=not user.can_edit or bool(preview.errors and not skip)):
                 try:
-                    with st.spinner(_("Writing the changes in one transaction…"), show_time=True):
+                    with ui.step_progress(_("Writing the changes in one transaction:")) as step:
                         st.session_state["import_done"] = apply_import(store, user, preview,
-                                                                       skip_rejected=bool(skip))
+                                                                       skip_rejected=bool(skip), progress=step)
                     st.rerun()
                 except (ImportRejected, PermissionDenied) as exc:
                     st.error(md_text(exc))

@@ -8,6 +8,7 @@ transactions whose row-level conditions (`WHERE version = ?`) keep concurrent sa
 
 from __future__ import annotations
 
+import io
 import re
 import threading
 from collections.abc import Iterator, Sequence
@@ -19,6 +20,7 @@ import numpy as np
 import pandas as pd
 import psycopg
 import pyarrow as pa
+import pyarrow.csv as pa_csv
 from psycopg.pq import TransactionStatus
 from psycopg.types.string import TextLoader
 
@@ -90,6 +92,16 @@ class PgCursor:
         with self._cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
+
+    def copy_table(self, table: str, rows: pa.Table) -> None:
+        """Bulk-load an Arrow table with one COPY in CSV (NULL unquoted, empty text quoted): 100,000 rows in well
+        under a second, where executemany takes tens of seconds. Column names are the caller's constants."""
+        buffer = io.BytesIO()
+        # One chunk: pyarrow 26 writes garbage for a table whose first chunk is empty (as concat_tables makes).
+        options = pa_csv.WriteOptions(include_header=False, quoting_style="needed")
+        pa_csv.write_csv(rows.combine_chunks(), buffer, options)
+        with self._cur.copy(f"COPY {table} ({', '.join(rows.column_names)}) FROM STDIN (FORMAT csv)") as copy:
+            copy.write(buffer.getvalue())
 
     def fetchone(self) -> tuple | None:
         return self._cur.fetchone()
@@ -218,6 +230,9 @@ class PostgresStore(Store):
 
     def insert_rows(self, cur: Any, table: str, rows: pa.Table, conflict: Sequence[str] = ()) -> None:
         columns = rows.column_names  # the caller's constants, never user input
+        if not conflict and rows.num_rows and not any(pa.types.is_nested(t) for t in rows.schema.types):
+            cur.copy_table(table, rows)  # lists (text[] columns) and upserts go row by row below
+            return
         sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _c in columns)})"
         if conflict:
             updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in conflict)

@@ -48,6 +48,7 @@ from lib.ui.widgets import (
     rejected_rows,
     reset_edited_table,
     selection_key,
+    step_progress,
     steward_editor,
 )
 
@@ -61,6 +62,6 @@ __all__ = [
     "in_this_language", "language_switch", "link_vocabulary", "normalised_weights_text", "page_state", "page_url",
     "read_link_once", "rejected_rows",
     "research_panel", "get_research_queue", "reset_edited_table", "page_view", "run_page", "scoring_sidebar",
-    "sector_names", "selection_key", "set_weights", "share_link", "start_run", "steward_editor",
+    "sector_names", "selection_key", "set_weights", "share_link", "start_run", "step_progress", "steward_editor",
     "store_guard",
 ]

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TypeVar
 
 import pandas as pd
@@ -78,6 +79,21 @@ def selection_key(name: str, company_ids: pd.Series) -> str:
         key = _widget_key(name, renew=True)
     st.session_state.update({f"{name}_order": digest, f"{name}_key": key})
     return key
+
+
+@contextmanager
+def step_progress(what: str) -> Iterator[Callable[[float, str], None]]:
+    """A progress bar for a long task (an import of 100,000 rows takes seconds): `what`, then the step it is on,
+    as the task reports (fraction done, step name); removed when the task ends."""
+    bar = st.progress(0.0, text=what)
+
+    def report(fraction: float, step: str) -> None:
+        bar.progress(min(max(fraction, 0.0), 1.0), text=f"{what} {step}…")
+
+    try:
+        yield report
+    finally:
+        bar.empty()
 
 
 def rejected_rows(errors: list[RowError], caption: str, key: str) -> None:

@@ -334,3 +334,43 @@ def test_an_oversized_file_is_refused_before_any_preview_work(store, monkeypatch
     with pytest.raises(ImportRefused, match="has more than 3 rows; one import takes at most 3"):
         importer.preview_import(store, data, "big.csv")
     assert store.table_checksums() == before
+
+
+# -- at database speed (issue 25) ------------------------------------------------------------------
+def test_json_rows_write_each_row_as_to_json_does():
+    import pyarrow as pa
+
+    from lib.store import to_json
+
+    table = pa.table({"name": ["Nestlé \"SA\"", None, "Яндекс\n"], "n": pa.array([1, None, -3], pa.int64()),
+                      "x": [0.1 + 0.2, None, 1e20], "ok": [True, False, None],
+                      "on": pa.array([date(2025, 1, 2), None, date(1999, 12, 31)], pa.date32())})
+    assert importer.json_rows(table).to_pylist() == [to_json(row) for row in table.to_pylist()]
+
+
+@pytest.mark.parametrize("name, country", [("Kässbohrer Geländefahrzeug AG & Co", "Germany"), ("AT&T", None),
+                                           ("  Mixed   CASE_name!! ", "usa"), ("Яндекс", "Россия"),
+                                           ("ＦＵＬＬ ｗｉｄｔｈ", "Japan"), ("Straße", "Österreich"), ("", "")])
+def test_company_keys_by_column_match_company_key(name, country):
+    import pyarrow as pa
+
+    keys = importer._company_keys(pa.array([name, "plain name"]), pa.array([country, None], pa.string()))
+    assert keys.to_pylist() == [company_key(name, country), company_key("plain name", None)]
+
+
+def test_preview_and_apply_report_their_steps(store):
+    steps: list[tuple[float, str]] = []
+    preview = preview_import(store, fixture("kse_leave_russia.csv"), "kse.csv",
+                             progress=lambda f, s: steps.append((f, s)))
+    assert steps[0] == (0.0, "Reading the file") and steps[-1] == (1.0, "Done")
+    assert [f for f, _s in steps] == sorted(f for f, _s in steps)
+    steps.clear()
+    apply_import(store, EDITOR, preview, progress=lambda f, s: steps.append((f, s)))
+    assert steps[0][0] == 0.0 and steps[-1] == (1.0, "Done") and len(steps) >= 4
+
+
+def test_adds_are_a_table_and_models_on_demand(store):
+    preview = preview_import(store, fixture("yale_celi.csv"), "yale_celi.csv")
+    assert preview.add_count == len(preview.adds) == preview.adds_table.num_rows == 2
+    assert [a.company.name for a in preview.adds] == preview.adds_table["name"].to_pylist()
+    assert all(a.company_key == company_key(a.company.name, a.company.hq_country) for a in preview.adds)

@@ -1,5 +1,5 @@
 """lib/ has no import cycle (every `import` statement, at module level or inside a function, read with ast), its
-floors hold (pages -> lib.ui -> domain -> store), the app uses no private Streamlit API, and the tree holds the layout."""
+floors hold (pages -> lib.ui -> domain -> store), the app uses no private Streamlit API, the tree holds the layout."""
 
 from __future__ import annotations
 

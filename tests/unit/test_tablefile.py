@@ -127,3 +127,30 @@ def test_utf16_cut_in_half_is_refused_as_an_encoding_not_as_binary():
 def test_binary_files_are_still_refused_as_binary(data):
     with pytest.raises(ImportRefused, match="is a binary file"):
         read_table(data, "image.csv")
+
+
+CSV_SHAPES = [
+    "name,status\nACME,Withdrawal\n",
+    "name;status\r\n\"Quoted; with separator\";Suspension\r\n\r\n  ;  \r\nB;Digging in",
+    'name,status\n"Two\nlines",Withdrawal\n"He said ""no""",Suspension\nx"y,Buying time\n"ab"c,Withdrawal\n',
+    "name,status\rA,Withdrawal\rB,Suspension\r",
+    "\n\n  \nname,status\nA,Withdrawal\n\nB,\u00a0\n\u2003,\u2003\n",
+    "name,status,extra\nA,Withdrawal\nB,Suspension,x,y\n",  # uneven rows: read row by row
+    "name\tstatus\nA\tWithdrawal\n",
+]
+
+
+@pytest.mark.parametrize("text", CSV_SHAPES)
+def test_the_column_reader_gives_what_csv_reader_gives(text):
+    """The fast reader (Arrow, column by column) and csv.reader agree on cells, row numbers and the header."""
+    import csv
+
+    table = read_table(text.encode("utf-8"), "shape.csv")
+    records = list(csv.reader(io.StringIO(text, newline=""), delimiter=table.delimiter))
+    filled = [(i, cells) for i, cells in enumerate(records, 1) if any(c.strip() for c in cells)]
+    (header_at, header), body = filled[0], filled[1:]
+    assert table.columns == [c.strip() for c in header]
+    assert table.rows == [(i - header_at + 1, cells) for i, cells in body]
+    cells, numbers = table.column_cells()
+    assert list(numbers) == [n for n, _c in table.rows]
+    assert cells.num_columns == len(table.columns) or table.extra_cells
