@@ -136,6 +136,9 @@ class Filters(BaseModel):
     statuses: list[RussiaStatus] = Field(default_factory=list, max_length=5)
     min_revenue_usd_m: float = Field(default=0, ge=0, le=10_000_000)
     exclude_high_risk: bool = False
+    # New entrants only: leave out companies that already produce in Kazakhstan (their own plant), whose
+    # likelihood of coming is mostly that of expanding; the default order ranks them high.
+    new_entrants_only: bool = False
     candidates_only: bool = True
 
 

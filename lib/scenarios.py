@@ -159,6 +159,8 @@ def scenarios_frame(scenarios: list[Scenario]) -> pd.DataFrame:
             parts.append(_("revenue ≥ %(n)s USD m") % {"n": f"{view.min_revenue_usd_m:,.0f}"})
         if view.exclude_high_risk:
             parts.append(_("no high compliance risk"))
+        if view.new_entrants_only:
+            parts.append(_("new entrants only"))
         return ", ".join(parts) or _("none")
 
     rows = [{"scenario_id": s.scenario_id, "name": s.name, "created_by": s.created_by,

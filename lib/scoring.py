@@ -228,6 +228,8 @@ def filter_mask(companies: pd.DataFrame, filters: Filters) -> pd.Series:
         mask &= companies["revenue_worldwide_usd_m"].fillna(-1) >= filters.min_revenue_usd_m
     if filters.exclude_high_risk:
         mask &= ~(compliance_risk(companies).fillna(1.0) >= HIGH_RISK)
+    if filters.new_entrants_only:  # a presence not looked up is not a plant: such a company stays in
+        mask &= companies["kazakhstan_presence"].astype(object).ne("production_site").to_numpy()
     return mask
 
 

@@ -81,7 +81,8 @@ MISSING_KEYS = {f"m_{c.id}": c.id for c in CRITERIA}
 LIST_KEYS = ("sector", "country", "status")
 # The sidebar's parameters; the incentive assumptions (ASSUMPTION_KEYS, inc_*: the Incentives page's controls) follow
 # them in a link: they set the incentive fit of every page, so they are the view's too.
-VIEW_KEYS = ("lang", "order", "method", *WEIGHT_KEYS, *MISSING_KEYS, *LIST_KEYS, "min_rev", "no_high_risk", "company")
+VIEW_KEYS = ("lang", "order", "method", *WEIGHT_KEYS, *MISSING_KEYS, *LIST_KEYS, "min_rev", "no_high_risk", "new_only",
+             "company")
 # Streamlit's own parameters: never "unknown", never written by the app.
 PASSED_KEYS: frozenset[str] = frozenset({"embed", "embed_options"})
 VIEW_VERSION = 3  # what a saved view (scenario) is written as; see ViewState._migrate
@@ -109,6 +110,7 @@ class ViewState(BaseModel):
     statuses: list[RussiaStatus] = Field(default_factory=list, max_length=len(STATUSES))
     min_revenue_usd_m: float = Field(default=0, ge=0, le=MIN_REVENUE_MAX)
     exclude_high_risk: bool = False
+    new_entrants_only: bool = False  # leave out companies already producing in Kazakhstan
     company: int | None = None
     lang: str = DEFAULT_LANGUAGE
     # What the incentive fit assumes (the Incentives page's controls). A link carries them; a saved scenario does
@@ -144,7 +146,7 @@ class ViewState(BaseModel):
         return cls(method=settings.method, weights=dict(settings.weights), missing=dict(settings.missing),
                    sectors=list(filters.sectors), countries=list(filters.countries),
                    statuses=list(filters.statuses), min_revenue_usd_m=filters.min_revenue_usd_m,
-                   exclude_high_risk=filters.exclude_high_risk, **extra)
+                   exclude_high_risk=filters.exclude_high_risk, new_entrants_only=filters.new_entrants_only, **extra)
 
     @property
     def all_weights_zero(self) -> bool:
@@ -162,7 +164,8 @@ class ViewState(BaseModel):
 
     def filters(self) -> Filters:
         return Filters(sectors=self.sectors, countries=self.countries, statuses=self.statuses,
-                       min_revenue_usd_m=self.min_revenue_usd_m, exclude_high_risk=self.exclude_high_risk)
+                       min_revenue_usd_m=self.min_revenue_usd_m, exclude_high_risk=self.exclude_high_risk,
+                       new_entrants_only=self.new_entrants_only)
 
     def scoring_part(self) -> ViewState:
         """The view without the selected company, language and assumptions: what a scenario stores."""
@@ -390,7 +393,7 @@ def parse_query(raw: Mapping[str, Iterable[str]], vocab: Vocabulary) -> ParsedLi
                 note(key, problem)
                 continue
             values[key] = int(number)
-        elif key == "no_high_risk":
+        elif key in ("no_high_risk", "new_only"):
             if text.casefold() not in ("true", "false"):
                 note(key, "not_yes_no")
                 continue
@@ -422,6 +425,7 @@ def _view_from_values(values: Mapping[str, Any]) -> ViewState:
         missing={cid: values.get(key, DEFAULT_MISSING[cid]) for key, cid in MISSING_KEYS.items()},
         sectors=values.get("sector", []), countries=values.get("country", []), statuses=values.get("status", []),
         min_revenue_usd_m=values.get("min_rev", 0), exclude_high_risk=values.get("no_high_risk", False),
+        new_entrants_only=values.get("new_only", False),
         company=values.get("company"), lang=values.get("lang", DEFAULT_LANGUAGE),
         assumptions=assumptions_from_params({key: values[key] for key in ASSUMPTION_KEYS if key in values})[0],
     )
@@ -442,6 +446,7 @@ def widget_values(view: ViewState) -> dict[str, Any]:
     out.update({key: view.missing[cid] for key, cid in MISSING_KEYS.items()})
     out.update({"sector": list(view.sectors), "country": list(view.countries), "status": list(view.statuses),
                 "min_rev": int(view.min_revenue_usd_m), "no_high_risk": view.exclude_high_risk,
+                "new_only": view.new_entrants_only,
                 "company": view.company})
     return out
 
@@ -510,6 +515,7 @@ def field_name(param: str) -> str:
         "method": _("the scoring method"), "sector": _("the sector filter"),
         "country": _("the HQ country filter"), "status": _("the Russia status filter"),
         "min_rev": _("the minimum revenue"), "no_high_risk": _("the high-compliance-risk filter"),
+        "new_only": _("the new-entrants filter"),
         "company": _("the selected company"),
     }.get(param, param)
 
@@ -534,7 +540,7 @@ def default_text(param: str) -> str:
         "lang": LANGUAGES[DEFAULT_LANGUAGE], "order": _(ORDER_LABELS["expected"]),
         "method": _(METHOD_LABELS["wsm"]), "sector": _("all sectors"),
         "country": _("all countries"), "status": _("all statuses"), "min_rev": fmt_number(0),
-        "no_high_risk": _("off"), "company": _("none"),
+        "no_high_risk": _("off"), "new_only": _("off"), "company": _("none"),
     }.get(param, "—")
 
 

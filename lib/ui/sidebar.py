@@ -136,6 +136,11 @@ def scoring_sidebar(page: str) -> viewstate.ViewState:
     values["no_high_risk"] = side.checkbox(
         _("Exclude high compliance risk"), key="no_high_risk",
         help=_("Leaves out companies still operating in Russia (Buying time, Digging in)."))
+    values["new_only"] = side.checkbox(
+        _("New entrants only"), key="new_only",
+        help=_("Leaves out companies that already produce in Kazakhstan. The default order (expected value) ranks "
+               "them high, because companies already producing are the likeliest to expand: tick this to look for "
+               "companies that would bring a new plant."))
     view = viewstate.view_from_widgets(values)
     if view.all_weights_zero:
         side.warning(_("All weights are 0: the default weights are used until one is above 0."))

@@ -189,6 +189,23 @@ def test_rank_page_orders_by_expected_value_and_the_sidebar_switches_the_order(a
     assert list(by_value["name"].head(10)) != list(table["name"].head(10))
 
 
+def test_new_entrants_only_leaves_out_the_companies_already_producing_in_kazakhstan(app, app_db):
+    """The default order ranks existing producers high (they expand); the filter answers "who would bring a new
+    plant": every company with its own Kazakh plant leaves the table, the others keep their order, the link says so."""
+    store = open_store(app_db, create=False)
+    producing = set(store.fetch_df("SELECT name FROM companies WHERE is_candidate AND "
+                                   "kazakhstan_presence = 'production_site'")["name"])
+    table = app.dataframe[0].value
+    assert len(producing & set(table["name"].head(30))) >= 5  # the question the filter is for
+    app.checkbox(key="new_only").check().run()
+    assert not app.exception
+    narrowed = app.dataframe[0].value
+    assert not producing & set(narrowed["name"]) and len(narrowed) == len(table) - len(producing & set(table["name"]))
+    kept = [name for name in table["name"] if name not in producing]
+    assert list(narrowed["name"]) == kept
+    assert app.query_params.get("new_only") == "true"
+
+
 def test_an_old_link_without_an_order_opens_ordered_by_value(app_db):
     from streamlit.testing.v1 import AppTest
 

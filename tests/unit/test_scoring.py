@@ -195,6 +195,14 @@ def test_hard_filters():
     assert list(filter_mask(companies, Filters(exclude_high_risk=True))) == [True, False, False]
 
 
+def test_new_entrants_only_leaves_out_companies_already_producing_in_kazakhstan():
+    """Only an own plant leaves a company out: an office, a subsidiary, "none found" or a presence never looked up
+    (unknown is not a plant) stay in."""
+    companies = _frame().assign(kazakhstan_presence=["production_site", None, "subsidiary"])
+    assert list(filter_mask(companies, Filters(new_entrants_only=True))) == [False, True, True]
+    assert list(filter_mask(companies, Filters())) == [True, True, True]
+
+
 def test_filters_change_the_ranking(universe):
     everyone = rank_companies(universe.companies, universe.values, ScoringSettings()).table
     it_only = rank_companies(universe.companies, universe.values, ScoringSettings(),

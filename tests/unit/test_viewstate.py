@@ -63,6 +63,7 @@ def test_no_parameters_is_the_default_view_without_notes():
         ({"min_rev": "1e12"}, "out_of_range", "min_rev"),
         ({"min_rev": "lots"}, "not_a_number", "min_rev"),
         ({"no_high_risk": "maybe"}, "not_yes_no", "no_high_risk"),
+        ({"new_only": "1"}, "not_yes_no", "new_only"),
         ({"sector": "Nonsense"}, "unknown_choice", "sector"),
         ({"status": ["Withdrawal"] * 6}, "too_many", "status"),
         ({"company": "No Such Company"}, "unknown_choice", "company"),
@@ -142,7 +143,7 @@ def test_round_trip_reproduces_the_view():
     view = ViewState(method="topsis", weights={**DEFAULT_WEIGHTS, "exit_firmness": 55, "company_scale": 0},
                      missing={"regional_presence": "neutral"}, sectors=["ITC", "AUT"],
                      countries=["United States"], statuses=["Withdrawal", "Suspension"], min_revenue_usd_m=2000,
-                     exclude_high_risk=True, company=8)
+                     exclude_high_risk=True, new_entrants_only=True, company=8)
     parsed = parse_query(parse_qs(to_query(view, vocab=VOCAB)), VOCAB)
     assert parsed.notes == []
     assert parsed.view == view
@@ -206,6 +207,7 @@ views = st.builds(
     statuses=st.lists(st.sampled_from(STATUSES), unique=True),
     min_revenue_usd_m=st.integers(0, 100_000).map(float),
     exclude_high_risk=st.booleans(),
+    new_entrants_only=st.booleans(),
     company=st.sampled_from([None, *VOCAB.companies]),
     lang=st.sampled_from(list(LANGUAGES)),
 )
@@ -222,6 +224,7 @@ def test_every_field_of_the_view_survives_the_url(view):
     assert set(restored.statuses) == set(view.statuses)
     assert restored.min_revenue_usd_m == view.min_revenue_usd_m
     assert restored.exclude_high_risk == view.exclude_high_risk and restored.company == view.company
+    assert restored.new_entrants_only == view.new_entrants_only and restored.filters() == view.filters()
     assert restored.lang == view.lang
 
 
