@@ -36,6 +36,16 @@ st.caption(_("Foreign companies that curtailed operations in Russia since 2022. 
              "weights in the sidebar say Kazakhstan wants; likelihood of coming is fitted on the companies that "
              "came (Back-test page); the table is ordered by %(order)s. Open a company to see why.")
            % {"order": _(ORDER_LABELS[view.order]).lower()})
+if view.order != "value" and not view.new_entrants_only:
+    companies = ui.get_universe().companies
+    producing = companies.loc[companies["kazakhstan_presence"].eq("production_site"), "company_id"]
+    if n := int(table["company_id"].head(30).isin(producing).sum()):
+        st.caption(ngettext(
+            "%(n)d of the first 30 already produces in Kazakhstan: this order finds who is likely to come *or "
+            "expand*. Tick “New entrants only” in the sidebar to look for companies that would bring a new plant.",
+            "%(n)d of the first 30 already produce in Kazakhstan: this order finds who is likely to come *or "
+            "expand*. Tick “New entrants only” in the sidebar to look for companies that would bring a new plant.",
+            n) % {"n": n})
 
 if table.empty:
     st.info(_("No company matches the filters. Widen the sector, country or status filters, or lower the "

@@ -197,8 +197,11 @@ def test_new_entrants_only_leaves_out_the_companies_already_producing_in_kazakhs
                                    "kazakhstan_presence = 'production_site'")["name"])
     table = app.dataframe[0].value
     assert len(producing & set(table["name"].head(30))) >= 5  # the question the filter is for
+    said = [c.value for c in app.caption if "already produce" in c.value]
+    assert said and str(len(producing & set(table["name"].head(30)))) in said[0]  # the page says so
     app.checkbox(key="new_only").check().run()
     assert not app.exception
+    assert not [c.value for c in app.caption if "already produce" in c.value]
     narrowed = app.dataframe[0].value
     assert not producing & set(narrowed["name"]) and len(narrowed) == len(table) - len(producing & set(table["name"]))
     kept = [name for name in table["name"] if name not in producing]
