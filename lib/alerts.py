@@ -56,9 +56,11 @@ def watched_ids_in(cur: Cursor, company_ids: Iterable[int]) -> set[int]:
     ids = sorted({int(i) for i in company_ids})
     if not ids:
         return set()
-    marks = ", ".join("?" for _i in ids)
+    # One list parameter: an import asks about up to 100,000 companies, more than PostgreSQL takes as separate
+    # parameters (65,535).
     return {int(r[0]) for r in cur.execute(
-        f"SELECT DISTINCT company_id FROM ({FOLLOWERS}) f WHERE company_id IN ({marks})", ids).fetchall()}
+        f"SELECT DISTINCT company_id FROM ({FOLLOWERS}) f WHERE company_id IN (SELECT unnest(CAST(? AS INTEGER[])))",
+        [ids]).fetchall()}
 
 
 def record_change(store: Store, company_id: int, kind: AlertKind, summary: str, source: str | None = None, *,

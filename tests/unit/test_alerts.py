@@ -136,6 +136,15 @@ def test_two_tracker_files_a_month_apart_alert_the_owner_once(store, smtp_server
     assert len(alerts.alerts_for(store, OWNER, unread_only=False)) == 1
 
 
+def test_who_follows_is_asked_for_more_companies_than_postgresql_takes_as_parameters(store):
+    """An import of 100,000 companies asks which of them anyone follows: one list parameter, on both backends."""
+    aak = company_id_of(store, "AAK")
+    alerts.watch(store, OTHER, aak)
+    with store.cursor() as cur:
+        assert alerts.watched_ids_in(cur, [*range(10**6, 10**6 + 70_000), aak]) == {aak}
+        assert alerts.watched_ids_in(cur, []) == set()
+
+
 def test_confidential_entries_alert_only_editors(store):
     three_m = company_id_of(store, "3M")
     shortlist_for(store, three_m, "Dana")
