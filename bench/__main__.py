@@ -171,19 +171,6 @@ def postgres_import_rows(n: int) -> list[Row]:
             conn.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
 
 
-def _keep_navigation_in_apptest() -> None:
-    """AppTest (streamlit 1.67) would rerun a page script without app.py; see tests/conftest.py."""
-    from streamlit.runtime.pages_manager import PagesManager
-
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    PagesManager.__init__ = init
-
-
 def apptest_row(db: Path, label: str, moves: int) -> Row:
     """Rerun time of the rank page in AppTest after a slider move (median of `moves`)."""
     import streamlit as st
@@ -399,7 +386,6 @@ def main() -> int:
         if parts & {"apptest", "browser"}:
             stores += [(synthetic_store(workdir, n), f"{n:,} companies") for n in app_sizes]
         if "apptest" in parts:
-            _keep_navigation_in_apptest()
             for db, label in stores:
                 print(f"AppTest {label} ...", file=sys.stderr, flush=True)
                 rows.append(apptest_row(db, label, 3 if args.quick else 7))

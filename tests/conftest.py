@@ -35,28 +35,6 @@ def run_cli(*args: str, timeout: int = 300) -> subprocess.CompletedProcess:
                           timeout=timeout)
 
 
-def _keep_navigation_in_apptest() -> None:
-    """Work around AppTest (streamlit 1.67) running a page script alone instead of app.py.
-
-    AppTest resets PagesManager.uses_pages_directory before every run; because a `pages/` folder sits next to
-    app.py, every run then starts in Streamlit's legacy folder mode and runs the page file alone. The app leaves
-    that mode with public API (lib.ui.state._leave_pages_folder_mode: st.navigation, then a rerun through app.py),
-    which is right for a server's first request but costs AppTest the run's button click (the rerun starts
-    without it). The real server never resets the flag after st.navigation has set it to False, so it is pinned
-    to False here: the one private-API patch left, in the tests only (see the issue 29 report).
-    """
-    from streamlit.runtime.pages_manager import PagesManager
-
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    PagesManager.__init__ = init
-
-
-_keep_navigation_in_apptest()
 APP = str(ROOT / "app.py")
 # The app under test is a local single-user run (what `make run` sets), unless a test gives it secrets:
 # without this explicit setting the app fails closed and everyone is a viewer.

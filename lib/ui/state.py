@@ -83,20 +83,25 @@ def page_view() -> ViewState:
 
 
 def _leave_pages_folder_mode() -> NoReturn:
-    """Rerun the request through app.py, with public API only (the one place this app handles the pages/ folder).
+    """Run this request through app.py, in this run, with public API only (the one place this app handles the
+    pages/ folder).
 
     Streamlit (1.67) starts every process in its legacy folder mode because a `pages/` folder sits next to app.py:
     until some run calls st.navigation, a request runs a page file by itself (on a fresh server's first request
-    to /rank, and on every AppTest run, which resets the mode). st.navigation switches that mode off for the
-    process; given the same pages the folder mode offered (app.py as the default, then pages/*.py), it finds
-    the page the browser asked for, so no "Page not found" dialog is shown and the rerun keeps the page and its
-    query. The rerun runs app.py, whose own navigation has the same url paths (they are the file names).
-    Measured alternative: page files in a sub-folder of pages/ (nothing for the folder mode to run) open the right
-    page too, but the folder mode answers the first request to /<page> with a "Page not found" dialog.
+    to /rank, and on every AppTest run, which resets the mode). Here the page, run alone, first declares the
+    pages the folder mode offered (app.py as the default, then pages/*.py: the page asked for is among them, so no
+    "Page not found" dialog), which switches that mode off for the process; then it runs app.py in this same run
+    (not a rerun: that would lose this run's button click). app.py's own navigation has the same url paths (a
+    page's identity is its url path), so it runs this page again, with the sidebar and the view; then the bare run
+    stops. Measured alternative: page files in a sub-folder of pages/ (nothing for the folder mode to run) open the
+    right page too, but the folder mode answers the first request to /<page> with a "Page not found" dialog.
     """
     scripts = sorted(p for p in (ROOT / "pages").glob("*.py") if not p.name.startswith((".", "_")))
     st.navigation([st.Page(ROOT / "app.py", default=True), *map(st.Page, scripts)], position="hidden")
-    st.rerun()
+    app = ROOT / "app.py"
+    exec(compile(app.read_text(encoding="utf-8"), str(app), "exec"),  # noqa: S102 - our own entry script
+         {"__name__": "__main__", "__file__": str(app)})
+    st.stop()
 
 
 @st.cache_resource(show_spinner=False)
