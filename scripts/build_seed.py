@@ -160,6 +160,8 @@ def observations(reference: Path, names: set[str]) -> dict[str, list[dict[str, s
                 raise SystemExit(f"{where}: unknown fact {kind!r}")
             if not row["source"]:
                 raise SystemExit(f"{where}: no source")
+            if kind == "kazakhstan_presence" and state == "not_found" and not value:
+                value = "none_found"  # a presence search that found nothing, written with its value left empty
             if kind == "kazakhstan_presence" and value == "none_found" and state in ("", "not_found"):
                 state = "active"  # "none found" is the answer of a search, not a missing fact
             if kind == "kazakhstan_presence" and value in PRESENCE_LEVELS and not state:
