@@ -262,7 +262,7 @@ def _ranking_base(path: str, data_version: int, assumptions_json: str, filters_j
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _likelihood(path: str, version: int, assumptions_json: str) -> tuple[LikelihoodModel, pd.Series]:
-    from lib.backtest import fit_likelihood  # scipy and scikit-learn: imported on first use only
+    from lib.backtest import fit_likelihood  # scipy: imported on first use only
 
     store = _store(path)
     return fit_likelihood(_universe(path, version, assumptions_json), store.company_facts(),
