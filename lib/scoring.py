@@ -213,6 +213,12 @@ def top_k_wsm(matrix: np.ndarray, weights: np.ndarray, k: int) -> tuple[np.ndarr
     return chosen, scores[chosen]
 
 
+def already_producing(companies: pd.DataFrame) -> np.ndarray:
+    """True for a company with its own plant in Kazakhstan (what "New entrants only" leaves out); a presence never
+    looked up is not a plant."""
+    return companies["kazakhstan_presence"].astype(object).eq("production_site").to_numpy()
+
+
 def filter_mask(companies: pd.DataFrame, filters: Filters) -> pd.Series:
     """Hard filters, applied before scoring. Unknown revenue fails a minimum-revenue filter."""
     mask = pd.Series(True, index=companies.index)
@@ -228,8 +234,8 @@ def filter_mask(companies: pd.DataFrame, filters: Filters) -> pd.Series:
         mask &= companies["revenue_worldwide_usd_m"].fillna(-1) >= filters.min_revenue_usd_m
     if filters.exclude_high_risk:
         mask &= ~(compliance_risk(companies).fillna(1.0) >= HIGH_RISK)
-    if filters.new_entrants_only:  # a presence not looked up is not a plant: such a company stays in
-        mask &= companies["kazakhstan_presence"].astype(object).ne("production_site").to_numpy()
+    if filters.new_entrants_only:
+        mask &= ~already_producing(companies)
     return mask
 
 

@@ -17,7 +17,7 @@ from lib.i18n import (
 from lib.models import ORDER_LABELS
 from lib.radar import group_names
 from lib.ranking_export import ranking_xlsx, readable
-from lib.scoring import rank_label
+from lib.scoring import already_producing, rank_label
 from lib.screening import STATUS_LABELS
 from lib.shortlist import ScreeningHold, add_to_shortlist, shortlisted_stages
 from lib.status_history import CURRENT_STATUS_RULE
@@ -38,7 +38,7 @@ st.caption(_("Foreign companies that curtailed operations in Russia since 2022. 
            % {"order": _(ORDER_LABELS[view.order]).lower()})
 if view.order != "value" and not view.new_entrants_only:
     companies = ui.get_universe().companies
-    producing = companies.loc[companies["kazakhstan_presence"].eq("production_site"), "company_id"]
+    producing = companies.loc[already_producing(companies), "company_id"]
     if n := int(table["company_id"].head(30).isin(producing).sum()):
         st.caption(ngettext(
             "%(n)d of the first 30 already produces in Kazakhstan: this order finds who is likely to come *or "
