@@ -27,7 +27,7 @@ from bench import Timing, machine, measure, seed_universe, summarise, synthetic_
 from lib.criteria import CRITERION_IDS, weight_vector
 from lib.models import ScoringSettings
 from lib.robustness import RobustnessSettings, rank_robustness
-from lib.scoring import criteria_matrices, criteria_matrix, rank_companies, scores_for_weights, top_k_wsm
+from lib.scoring import criteria_matrices, criteria_matrix, rank_companies, rank_order, scores_for_weights, top_k_wsm
 from lib.store import ROOT, close_all
 
 CHROMIUM = "/usr/bin/chromium"
@@ -57,7 +57,8 @@ def scoring_rows(universe_seed, sizes: list[int]) -> list[Row]:
         big = n >= 1_000_000
         wsm = measure(lambda x=x: top_k_wsm(x, weights, 50), 7)
         rows.append(("WSM top 50 (numpy fast path)", label, wsm, against(wsm, 10) if big else ""))
-        topsis = measure(lambda x=x: np.argsort(-scores_for_weights(x, weights[None, :], "topsis")[0], kind="stable"),
+        within_tie = np.arange(n)  # the ranking's order among equal scores (completeness, name, id)
+        topsis = measure(lambda x=x, t=within_tie: rank_order(scores_for_weights(x, weights[None, :], "topsis")[0], t),
                          5)
         rows.append(("TOPSIS, all scores + full ranking", label, topsis, against(topsis, 150) if big else ""))
         repeat = 3 if big else 5

@@ -16,7 +16,7 @@ from lib.robustness import (
     sample_weights,
     weight_intervals,
 )
-from lib.scoring import criteria_matrix, scores_for_weights, top_k_wsm
+from lib.scoring import criteria_matrix, scores_for_weights, tie_key, top_k_wsm
 
 
 def topsis(matrix: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -205,6 +205,19 @@ def test_top_k_wsm_fast_path_matches_a_full_sort(k):
     w = rng.dirichlet(np.ones(8))
     scores = matrix @ w
     expected = np.lexsort((np.arange(1000), -scores))[:k]
+    rows, top = top_k_wsm(matrix, w, k)
+    assert list(rows) == list(expected)
+    assert np.array_equal(top, scores[expected])
+
+
+@pytest.mark.parametrize("k", [1, 50, 999])
+def test_top_k_wsm_treats_scores_within_float_noise_as_tied_also_at_the_cut(k):
+    rng = np.random.default_rng(k)
+    matrix = np.round(rng.random((1000, 8)), 1)
+    matrix[:, 0] += rng.choice([-3e-10, 0.0, 3e-10], 1000)  # below the tie rule's 1e-9 grid
+    w = np.full(8, 1 / 8)
+    scores = matrix @ w
+    expected = np.lexsort((np.arange(1000), -tie_key(scores)))[:k]
     rows, top = top_k_wsm(matrix, w, k)
     assert list(rows) == list(expected)
     assert np.array_equal(top, scores[expected])

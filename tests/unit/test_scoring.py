@@ -3,6 +3,9 @@
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from pymcdm.methods import TOPSIS
 from pymcdm.normalizations import vector_normalization
 
@@ -10,13 +13,18 @@ from lib.criteria import CRITERION_IDS, DEFAULT_WEIGHTS
 from lib.models import Filters, ScoringSettings
 from lib.scoring import (
     apply_missing,
+    column_reduce,
     competition_ranks,
+    criteria_matrix,
     criteria_values,
     fact_completeness,
     filter_mask,
     rank_companies,
     rank_label,
+    rank_order,
     scores_for_weights,
+    sorted_competition_ranks,
+    tie_key,
 )
 
 
@@ -222,3 +230,35 @@ def test_a_heavier_weight_moves_the_ranking(universe):
     only_scale = ScoringSettings(weights={c: (100 if c == "company_scale" else 0) for c in CRITERION_IDS})
     heavy = rank_companies(universe.companies, universe.values, only_scale).table
     assert list(base["company_id"].head(10)) != list(heavy["company_id"].head(10))
+
+
+# -- the fast paths of issue 25 give exactly the old results -------------------------------------------------------
+@hypothesis_settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from([0.1, 0.2, 0.3, 0.3 + 1e-12, 0.30000001, 0.5, float("nan")]), min_size=1,
+                max_size=60), st.randoms(use_true_random=False))
+def test_rank_order_is_the_lexsort_order_with_ties_by_within_tie(scores, rnd):
+    scores = np.array(scores)
+    within_tie = np.array(rnd.sample(range(len(scores)), len(scores)))
+    order = rank_order(scores, within_tie)
+    np.testing.assert_array_equal(order, np.lexsort((within_tie, -tie_key(scores))))
+    np.testing.assert_array_equal(sorted_competition_ranks(scores[order]), competition_ranks(scores[order]))
+
+
+@pytest.mark.parametrize("rows", [1, 7, 255, 256, 257, 5000])
+def test_column_reduce_equals_numpy_max_and_min(rows):
+    x = np.random.default_rng(rows).random((rows, 8))
+    x[::3, 2] = np.nan
+    for op, plain in ((np.maximum, np.max), (np.minimum, np.min)):
+        np.testing.assert_array_equal(column_reduce(op, x), plain(x, axis=0))
+
+
+def test_topsis_kernel_equals_the_textbook_form_to_1e9_on_the_seed(universe):
+    settings = ScoringSettings()
+    x = criteria_matrix(universe.companies, universe.values, settings)[list(CRITERION_IDS)].to_numpy(dtype=float)
+    w = np.array([DEFAULT_WEIGHTS[c] for c in CRITERION_IDS], dtype=float)
+    w = w / w.sum()
+    r = x / np.linalg.norm(x, axis=0)
+    v = r * w
+    d_plus = np.linalg.norm(v - v.max(axis=0), axis=1)
+    d_minus = np.linalg.norm(v - v.min(axis=0), axis=1)
+    np.testing.assert_allclose(topsis(x, w), d_minus / (d_plus + d_minus), rtol=0, atol=1e-9)
