@@ -337,7 +337,7 @@ def test_an_oversized_file_is_refused_before_any_preview_work(store, monkeypatch
 
 
 # -- at database speed (issue 25) ------------------------------------------------------------------
-def test_json_rows_write_each_row_as_to_json_does():
+def test_json_rows_write_each_rows_known_values_as_to_json_does():
     import pyarrow as pa
 
     from lib.store import to_json
@@ -345,7 +345,10 @@ def test_json_rows_write_each_row_as_to_json_does():
     table = pa.table({"name": ["Nestlé \"SA\"", None, "Яндекс\n"], "n": pa.array([1, None, -3], pa.int64()),
                       "x": [0.1 + 0.2, None, 1e20], "ok": [True, False, None],
                       "on": pa.array([date(2025, 1, 2), None, date(1999, 12, 31)], pa.date32())})
-    assert importer.json_rows(table).to_pylist() == [to_json(row) for row in table.to_pylist()]
+    assert importer.json_rows(table).to_pylist() == [
+        to_json({k: v for k, v in row.items() if v is not None}) for row in table.to_pylist()]
+    empty = pa.table({"name": pa.nulls(2, pa.string()), "n": pa.nulls(2, pa.int64())})
+    assert importer.json_rows(empty).to_pylist() == ["{}", "{}"]  # every value empty
 
 
 @pytest.mark.parametrize("name, country", [("Kässbohrer Geländefahrzeug AG & Co", "Germany"), ("AT&T", None),
