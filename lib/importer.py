@@ -938,11 +938,7 @@ def _latest_of_tracker(store: Store, tracker: str) -> dict[int, tuple]:
         "  SELECT o.*, row_number() OVER (PARTITION BY company_id "
         "    ORDER BY coalesce(status_date, recorded_on) DESC, observation_id DESC) AS pick "
         "  FROM status_observations o WHERE tracker = ?) ranked WHERE pick = 1", [tracker])
-    # A missing label was read as NaN (pandas) before, which never equals a label: kept, so that such a status is
-    # recorded again exactly as before.
-    missing = float("nan") if store.dialect == "duckdb" else None
-    return {int(r[0]): (int(r[0]), r[1], r[2], missing if r[3] is None else r[3], _as_date(r[4]), r[5],
-                        _as_date(r[6])) for r in rows}
+    return {int(r[0]): (int(r[0]), r[1], r[2], r[3], _as_date(r[4]), r[5], _as_date(r[6])) for r in rows}
 
 
 def _as_date(value: Any) -> date | None:

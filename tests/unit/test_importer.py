@@ -377,3 +377,14 @@ def test_adds_are_a_table_and_models_on_demand(store):
     assert preview.add_count == len(preview.adds) == preview.adds_table.num_rows == 2
     assert [a.company.name for a in preview.adds] == preview.adds_table["name"].to_pylist()
     assert all(a.company_key == company_key(a.company.name, a.company.hq_country) for a in preview.adds)
+
+
+def test_a_trackers_latest_status_without_a_label_reads_back_as_empty_on_both_backends(store):
+    # It was read back as NaN on DuckDB, which never equals a file's value: the status was recorded again on every
+    # import of that tracker's file.
+    with store.transaction() as cur:
+        cur.execute("INSERT INTO status_observations (company_id, tracker, status, tracker_grade, status_date, "
+                    "recorded_on, source) VALUES (1, 'kse', 'Withdrawal', NULL, DATE '2025-01-01', DATE '2025-01-02', "
+                    "'test')")
+    latest = importer._latest_of_tracker(store, "kse")[1]
+    assert latest[2:5] == ("Withdrawal", None, date(2025, 1, 1))
