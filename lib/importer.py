@@ -994,6 +994,8 @@ def _diff_matched(preview: ImportPreview, parsed: pa.Table, matched: list[tuple[
     at = [j for j, flag in enumerate(loud_list) if flag]
     if not at:
         return
+    if not tracker:  # a spreadsheet's status may be research's observation beside a tracker's (see _diff_row)
+        latest = _latest_of_tracker(store, "research")
     rows = mine.take(pa.array(at, pa.int64())).to_pylist()
     whole = _stored_rows(store, [ids_all[j] for j in at])
     currents = [whole[ids_all[j]] for j in at]
@@ -1025,11 +1027,19 @@ def _diff_row(preview: ImportPreview, row: int, values: dict[str, Any], industry
             return
     if "status_date" not in updatable or not status_date_given:
         values.pop("status_date", None)
+    observed_by = tracker if tracker and tracker != own_tracker else None
+    if not tracker and own_tracker and "tracker_grade" not in values and "status" in values and not (
+            _same(current["status"], values["status"])
+            and (not status_date_given or _same(current["status_date"], values.get("status_date")))):
+        # A spreadsheet's status without a tracker label is the agency's own research. Where the current status
+        # is a tracker's, it is recorded as research's observation beside the tracker's (the current status rule
+        # then decides), never as the tracker's own word; the same research status again is nothing new.
+        observed_by, updatable = "research", tuple(f for f in updatable if f not in ("status", "status_date"))
     changes = [FieldChange(field=f, before=current[f], after=values[f])
                for f in updatable if f in values and not _same(current[f], values[f])]
-    if tracker and tracker != own_tracker:
+    if observed_by:
         ts = TrackerStatus(row=row, company_id=company_id, company_key=key, name=current["name"],
-                           tracker=tracker, status=values["status"], tracker_grade=values.get("tracker_grade"),
+                           tracker=observed_by, status=values["status"], tracker_grade=values.get("tracker_grade"),
                            status_date=file_status_date if status_date_given else row_as_of,
                            source=source, as_of=row_as_of, stored_status=current["status"],
                            stored_status_date=current["status_date"])

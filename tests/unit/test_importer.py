@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from datetime import date
 
+import pandas as pd
 import pytest
 from openpyxl import Workbook, load_workbook
 
@@ -388,3 +389,38 @@ def test_a_trackers_latest_status_without_a_label_reads_back_as_empty_on_both_ba
                     "'test')")
     latest = importer._latest_of_tracker(store, "kse")[1]
     assert latest[2:5] == ("Withdrawal", None, date(2025, 1, 1))
+
+
+def _yale_company(store) -> dict:
+    return store.fetch_df("SELECT * FROM companies WHERE tracker_grade LIKE 'Yale%' AND status <> 'Digging in' "
+                          "ORDER BY company_id LIMIT 1").iloc[0].to_dict()
+
+
+def test_a_spreadsheet_status_is_researchs_own_word_and_the_same_file_again_changes_nothing(store):
+    # It was written over the tracker's status with the tracker's label, so the current status rule put the
+    # tracker's back and every later import of the same file "updated" the company (and its history) again.
+    yale = _yale_company(store)
+    data = (f"name,hq_country,status,status_date\n{yale['name']},{yale['hq_country']},Digging in,2023-01-15\n"
+            .encode())
+    preview = preview_import(store, data, "research.csv")
+    assert not preview.updates
+    assert [(t.tracker, t.status, t.status_date, t.tracker_grade) for t in preview.tracker_statuses] == [
+        ("research", "Digging in", date(2023, 1, 15), None)]
+    apply_import(store, EDITOR, preview)
+    stored = company(store, yale["name"], yale["hq_country"])
+    assert (stored["status"], stored["tracker_grade"]) == (yale["status"], yale["tracker_grade"])  # Yale's is newer
+    history = store.fetch_df("SELECT tracker, status FROM status_observations WHERE company_id = ? "
+                             "AND status = 'Digging in'", [yale["company_id"]])
+    assert history.to_dict("records") == [{"tracker": "research", "status": "Digging in"}]
+    again = preview_import(store, data, "research.csv")
+    assert (len(again.updates), len(again.tracker_statuses), again.unchanged) == (0, 0, 1)
+
+
+def test_a_newer_research_status_becomes_the_current_status(store):
+    yale = _yale_company(store)
+    data = (f"name,hq_country,status,status_date\n{yale['name']},{yale['hq_country']},Digging in,2026-11-30\n"
+            .encode())
+    apply_import(store, EDITOR, preview_import(store, data, "research.csv"))
+    stored = company(store, yale["name"], yale["hq_country"])
+    assert (stored["status"], str(stored["status_date"])[:10]) == ("Digging in", "2026-11-30")
+    assert pd.isna(stored["tracker_grade"])  # research's own word carries no tracker's label
