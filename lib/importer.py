@@ -14,9 +14,11 @@ Rules that keep data safe:
 - Every status a file gives that its tracker has not given before is appended to the company's status history
   (`status_observations`, lib/status_history.py), never overwriting one; the company's current status is then
   derived by the stated rule (latest date, source precedence on ties). The preview lists each tracker's new status
-  and where trackers disagree, so both stay visible with their dates.
-- Everything is applied in one transaction with one audit row per changed record; any error, or a store
-  changed since the preview, writes nothing.
+  and where trackers disagree, so both stay visible with their dates. A spreadsheet's status without a tracker's
+  label is the agency's own research: beside a tracker's current status it is research's observation, never the
+  tracker's word, so the same file imported again changes nothing.
+- Everything is applied in one transaction with one audit row per changed record (an added company's row lists the
+  values it was given); any error, or a store changed since the preview, writes nothing.
 
 Speed (issue 25: 100,000 rows previewed and applied in seconds): cells are converted column by column, once per
 distinct text; rows are matched and compared by column (Arrow); only rows with an error or a possible change go
