@@ -208,8 +208,8 @@ def tie_key(scores: np.ndarray) -> np.ndarray:
 
 def rank_order(scores: np.ndarray, within_tie: np.ndarray) -> np.ndarray:
     """The row order of a ranking: best score first (the tie rule above); equal scores by `within_tie` (distinct
-    integers, lower first). The same order as np.lexsort((within_tie, -tie_key(scores))), in a quarter of the
-    time at 1M rows: an unstable sort of the scores, then only the tied rows sorted again by within_tie."""
+    non-negative integers, lower first). The same order as np.lexsort((within_tie, -tie_key(scores))), in a
+    quarter of the time at 1M rows: an unstable sort of the scores, then only the tied rows sorted again."""
     key = -tie_key(scores)
     order = np.argsort(key)
     same = _same_as_previous(key[order])
