@@ -63,7 +63,7 @@ from lib.status_history import (
     tracker_of_grade,
 )
 from lib.store import SEED_DIR, Store, to_json
-from lib.tablefile import SPACE_CLASS, ImportRefused, RawTable, read_table
+from lib.tablefile import SPACE_CLASS, SPACES, ImportRefused, RawTable, read_table
 
 __all__ = ["ImportRefused", "ImportRejected", "RawTable", "apply_import", "preview_import", "read_table"]
 
@@ -728,6 +728,9 @@ def _literal_values(annotation: Any) -> tuple[Any, ...]:
     return ()
 
 
+SPACE_CHARACTERS = pa.array(list(SPACES), pa.string())
+
+
 def _may_fail_validation(adds: pa.Table) -> pa.Array:
     """Rows CompanyRow might reject or change (too long, out of range, not one of its words, white space at an
     end): those are validated one by one. Read from the model's own constraints; when in doubt, a row is checked."""
@@ -737,9 +740,16 @@ def _may_fail_validation(adds: pa.Table) -> pa.Array:
             continue
         column = adds[name].combine_chunks() if isinstance(adds[name], pa.ChunkedArray) else adds[name]
         checks = [pc.is_null(column)] if info.is_required() else []
+        if column.null_count == len(column):  # nothing given: only a missing required value can fail
+            if checks:
+                suspect = pc.or_(suspect, checks[0])
+            continue
         if pa.types.is_string(column.type):
             length = pc.utf8_length(column)
-            checks.append(pc.match_substring_regex(column, f"^{SPACE_CLASS}|{SPACE_CLASS}$"))
+            # White space at either end: the first and the last character looked up (a regex with "$" reads the
+            # whole text, 45 ms of 100,000 source cells).
+            ends = (pc.utf8_slice_codeunits(column, 0, 1), pc.utf8_slice_codeunits(column, -1))
+            checks += [pc.is_in(end, value_set=SPACE_CHARACTERS) for end in ends]
         if pa.types.is_floating(column.type):
             checks.append(pc.invert(pc.is_finite(column)))
         if allowed := _literal_values(info.annotation):

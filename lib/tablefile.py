@@ -280,8 +280,8 @@ def read_table(data: bytes, filename: str) -> RawTable:
 
 
 # What str.strip() and str.split() take for white space, as a character class for Arrow's (RE2) regular expressions.
-_SPACES = "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())
-SPACE_CLASS = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in _SPACES) + "]"
+SPACES = "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())  # what str.strip() strips
+SPACE_CLASS = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in SPACES) + "]"
 
 
 def _read_csv_columns(text: str, delimiter: str, filename: str) -> RawTable | None:
