@@ -424,3 +424,12 @@ def test_a_newer_research_status_becomes_the_current_status(store):
     stored = company(store, yale["name"], yale["hq_country"])
     assert (stored["status"], str(stored["status_date"])[:10]) == ("Digging in", "2026-11-30")
     assert pd.isna(stored["tracker_grade"])  # research's own word carries no tracker's label
+
+
+@pytest.mark.parametrize("text", ["plain", " lead", "trail ", "\u00a0nbsp", "em\u2003", "\x1cunit", "zero\u200b",
+                                  "mid dle", "", "Яндекс\n", "😀 "])
+def test_a_cell_with_white_space_at_either_end_is_validated_row_by_row(text):
+    import pyarrow as pa
+
+    adds = pa.table({"name": [text, "Plain Name"], "hq_country": pa.nulls(2, pa.string())})
+    assert importer._may_fail_validation(adds).to_pylist()[0] == (text != text.strip() or text == "")
