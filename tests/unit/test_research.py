@@ -108,9 +108,14 @@ def test_recording_the_first_fact_removes_it_and_is_audited(store):
 
 
 def test_searched_not_found_leaves_the_queue_unless_asked_and_keeps_the_fact_unknown(store):
+    # Every seed candidate's presence has been looked up: the company nearest the cut forgets its presence first.
+    company_id = int(seed_queue(store, include_searched=True)["company_id"].iloc[0])
+    with store.transaction() as cur:
+        cur.execute("UPDATE companies SET kazakhstan_presence = NULL, kazakhstan_presence_since = NULL "
+                    "WHERE company_id = ?", [company_id])
+        cur.execute("DELETE FROM company_facts WHERE company_id = ? AND fact = 'kazakhstan_presence'", [company_id])
     queue = seed_queue(store)
-    row = queue[queue["unknown"] == "kazakhstan_presence"].iloc[0]
-    company_id = int(row["company_id"])
+    assert not queue[(queue["company_id"] == company_id) & (queue["unknown"] == "kazakhstan_presence")].empty
     record_fact(store, EDITOR, FactEntry(company_id=company_id, fact="kazakhstan_presence", found=False,
                                          source="X Kazakhstan ТОО; X Казахстан представительство"))
     assert store.fetch_one("SELECT kazakhstan_presence FROM companies WHERE company_id = ?", [company_id])[0] is None
