@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 
 from lib.models import ORDERS
-from lib.scoring import competition_ranks, tie_key
+from lib.scoring import rank_order, shares_rank, sorted_competition_ranks
 
 PENALTY_SCALE = 1.0  # C = PENALTY_SCALE / arrivals: smaller C = stronger pull of every coefficient to 0
 SEED = 0
@@ -242,6 +242,7 @@ def _l2_logistic(z: np.ndarray, y: np.ndarray, c: float) -> tuple[np.ndarray, fl
     scipy's L-BFGS with the exact gradient; tests check it equals scikit-learn's fit to 1e-6. Not scikit-learn
     itself: importing it costs a new server process 1.5-3 s before its first page, for this one fit."""
     from scipy.optimize import minimize  # imported on first use: pages that only rank need not import it
+    from scipy.special import expit
 
     sign = np.where(y > 0, 1.0, -1.0)
     design = np.c_[z, np.ones(len(z))]
@@ -249,7 +250,7 @@ def _l2_logistic(z: np.ndarray, y: np.ndarray, c: float) -> tuple[np.ndarray, fl
     def loss(params: np.ndarray) -> tuple[float, np.ndarray]:
         margin = sign * (design @ params)
         value = 0.5 * params[:-1] @ params[:-1] + c * np.logaddexp(0, -margin).sum()
-        grad = design.T @ (-c * sign * _sigmoid(-margin))
+        grad = design.T @ (-c * sign * expit(-margin))
         grad[:-1] += params[:-1]
         return float(value), grad
 
@@ -257,9 +258,6 @@ def _l2_logistic(z: np.ndarray, y: np.ndarray, c: float) -> tuple[np.ndarray, fl
                    options={"maxiter": 2000, "gtol": 1e-10, "ftol": 1e-15})
     return fit.x[:-1].copy(), float(fit.x[-1])
 
-
-def _sigmoid(t: np.ndarray) -> np.ndarray:
-    return np.exp(-np.logaddexp(0, -t))
 
 
 def leave_one_arrival_out(x: pd.DataFrame, y: np.ndarray, seed: int = SEED,
@@ -330,13 +328,10 @@ def order_table(table: pd.DataFrame, likelihood: pd.Series, order: str = "expect
     if order == "value":
         return out
     key = out[order].fillna(-1.0).to_numpy(dtype=float)
-    sort = np.lexsort((np.arange(len(out)), -tie_key(key)))  # equal keys keep the value order
+    sort = rank_order(key, np.arange(len(out)))  # equal keys keep the value order
     out = out.iloc[sort].reset_index(drop=True)
-    ranks = competition_ranks(key[sort])
-    tied = np.zeros(len(ranks), dtype=bool)
-    tied[1:] |= ranks[1:] == ranks[:-1]
-    tied[:-1] |= ranks[1:] == ranks[:-1]
-    out["rank"], out["tied"] = ranks, tied
+    ranks = sorted_competition_ranks(key[sort])
+    out["rank"], out["tied"] = ranks, shares_rank(ranks)
     return out
 
 

@@ -236,6 +236,15 @@ def sorted_competition_ranks(ordered_scores: np.ndarray) -> np.ndarray:
     return np.maximum.accumulate(np.where(starts, np.arange(1, len(starts) + 1), 0)).astype(np.int64)
 
 
+def shares_rank(ranks: np.ndarray) -> np.ndarray:
+    """Per position of ranks in order: whether the rank is shared with a neighbour (shown "100=")."""
+    same = ranks[1:] == ranks[:-1]
+    tied = np.zeros(len(ranks), dtype=bool)
+    tied[1:] |= same
+    tied[:-1] |= same
+    return tied
+
+
 def competition_ranks(scores: np.ndarray) -> np.ndarray:
     """Rank of each score along the last axis (highest = 1); tied scores share the best rank ("1 2 2 4")."""
     key = -tie_key(scores)  # ascending: best first
@@ -368,11 +377,8 @@ def rank_base(base: RankingBase, settings: ScoringSettings) -> Ranking:
     order = rank_order(scores, base.within_tie)
     table = table.iloc[order].reset_index(drop=True)
     ranks = sorted_competition_ranks(scores[order])
-    tied = np.zeros(len(ranks), dtype=bool)
-    tied[1:] |= ranks[1:] == ranks[:-1]
-    tied[:-1] |= ranks[1:] == ranks[:-1]
     table.insert(0, "rank", ranks)
-    table.insert(1, "tied", tied)
+    table.insert(1, "tied", shares_rank(ranks))
     return Ranking(table, dict(zip(CRITERION_IDS, w.tolist(), strict=True)), settings.method, base.excluded_missing)
 
 
